@@ -1,0 +1,312 @@
+//! The command line: clap parsing and wiring of the library stages only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{did_you_mean, Error};
+use crate::model::{load_model, Instance, Model, Objective, Overrides, Validated};
+use crate::render::{self, Format};
+use crate::solve::{self, Outcome, SolveOptions};
+
+/// Plans the sequencing of confidence-building moves in a negotiation.
+///
+/// `seqplan MODEL.json` is the same as `seqplan plan MODEL.json`.
+#[derive(Debug, Parser)]
+#[command(name = "seqplan", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More detail on stderr (-v: progress, -vv: solver details).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the best sequence of moves and print it.
+    Plan(PlanArgs),
+    /// Check a model: errors and warnings only.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `seqplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Objective levels in order, replacing the model's: earliest, cheapest,
+    /// fewest, maximize:METER[=WEIGHT].
+    #[arg(long, value_delimiter = ',')]
+    pub objective: Vec<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Require a move: ACTION@ROUND (repeatable).
+    #[arg(long, value_name = "ACTION@ROUND")]
+    pub force: Vec<String>,
+    /// Make an action unavailable (repeatable).
+    #[arg(long, value_name = "ACTION")]
+    pub forbid: Vec<String>,
+    /// Stop the solve after this many seconds and return the best plan found.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+}
+
+const SUBCOMMANDS: [&str; 3] = ["plan", "validate", "help"];
+
+/// Entry point of the binary: parses the arguments, runs, maps the result
+/// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
+pub fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        let is_flag_of_top = matches!(first, "-h" | "--help" | "-V" | "--version");
+        if !SUBCOMMANDS.contains(&first) && !is_flag_of_top {
+            args.insert(1, "plan".into());
+        }
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("seqplan={default}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Runs a parsed command; returns the exit code.
+pub fn run(cli: &Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Plan(args) => plan(args, cli.quiet),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+    let validated = load_model(&args.model)?;
+    if !quiet {
+        print_warnings(&args.model, &validated);
+    }
+    let model = with_objective(&validated.model, &args.objective)?;
+    let overrides = Overrides {
+        scenario: args.scenario.clone(),
+        horizon: args.horizon,
+        forbid: args.forbid.clone(),
+        force: args
+            .force
+            .iter()
+            .map(|f| parse_force(f))
+            .collect::<Result<_, _>>()?,
+    };
+    let instance = Instance::new(&model, &overrides)?;
+    let options = SolveOptions {
+        time_limit: time_limit(args.time_limit)?,
+    };
+    tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
+    match solve::plan(&instance, &options)? {
+        Outcome::Plan(report) => {
+            emit(
+                &render::plan(&instance, &report, args.format),
+                args.output.as_deref(),
+            )?;
+            Ok(0)
+        }
+        outcome => {
+            let (status, message) = no_plan_message(&instance, &outcome);
+            match args.format {
+                Format::Json => emit(
+                    &render::json::no_plan(&instance, status, &message),
+                    args.output.as_deref(),
+                )?,
+                Format::Text => eprintln!("{message}"),
+            }
+            Ok(1)
+        }
+    }
+}
+
+fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (crate::Status, String) {
+    let where_ = match instance.scenario_id() {
+        Some(s) => format!("scenario `{s}`"),
+        None => "the base scenario".to_owned(),
+    };
+    match outcome {
+        Outcome::Unknown => (
+            crate::Status::Unknown,
+            format!("no plan found: the time limit ran out before any plan was found in {where_} (try a longer --time-limit)"),
+        ),
+        _ => (
+            crate::Status::Infeasible,
+            format!(
+                "no plan exists in {where_}: no sequence of moves within {} {}s meets every expectation by its deadline without crossing a red line or a limit",
+                instance.horizon, instance.model.round_unit
+            ),
+        ),
+    }
+}
+
+fn validate(args: &ValidateArgs) -> Result<u8, Error> {
+    let validated = load_model(&args.model)?;
+    let mut out = String::new();
+    for w in &validated.warnings {
+        out.push_str(&format!("warning: {}: {w}\n", args.model.display()));
+    }
+    let model = &validated.model;
+    out.push_str(&format!(
+        "{}: valid ({} parties, {} meters, {} actions, {} expectations, {} red lines, {} scenarios; {} warning{})\n",
+        args.model.display(),
+        model.parties.len(),
+        model.meters.len(),
+        model.actions.len(),
+        model.expectations.len(),
+        model.red_lines.len(),
+        model.scenarios.len(),
+        validated.warnings.len(),
+        if validated.warnings.len() == 1 { "" } else { "s" }
+    ));
+    emit(&out, None)?;
+    Ok(0)
+}
+
+fn print_warnings(path: &Path, validated: &Validated) {
+    for w in &validated.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+}
+
+fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Error> {
+    match seconds {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(Error::Usage(format!(
+            "--time-limit {s}: expected a positive number of seconds"
+        ))),
+    }
+}
+
+/// Parses `ACTION@ROUND`.
+fn parse_force(text: &str) -> Result<(String, u32), Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "--force {text}: expected ACTION@ROUND, e.g. offer_plan@3"
+        ))
+    };
+    let (action, round) = text.rsplit_once('@').ok_or_else(bad)?;
+    let round = round.parse::<u32>().map_err(|_| bad())?;
+    if action.is_empty() {
+        return Err(bad());
+    }
+    Ok((action.to_owned(), round))
+}
+
+/// The model with `--objective` levels in place of its own.
+fn with_objective(model: &Model, levels: &[String]) -> Result<Model, Error> {
+    let mut model = model.clone();
+    if levels.is_empty() {
+        return Ok(model);
+    }
+    model.objective = levels
+        .iter()
+        .map(|l| parse_objective(&model, l.trim()))
+        .collect::<Result<_, _>>()?;
+    Ok(model)
+}
+
+fn parse_objective(model: &Model, text: &str) -> Result<Objective, Error> {
+    match text {
+        "earliest" => return Ok(Objective::Earliest),
+        "cheapest" => return Ok(Objective::Cheapest),
+        "fewest" => return Ok(Objective::Fewest),
+        _ => {}
+    }
+    if let Some(spec) = text.strip_prefix("maximize:") {
+        let (id, weight) = match spec.split_once('=') {
+            Some((id, w)) => (id, w.parse::<f64>().ok().filter(|w| w.is_finite())),
+            None => (spec, Some(1.0)),
+        };
+        let weight = weight.ok_or_else(|| {
+            Error::Usage(format!("--objective {text}: the weight must be a number"))
+        })?;
+        let meter = model
+            .meters
+            .iter()
+            .position(|m| m.id == id)
+            .ok_or_else(|| {
+                let hint = did_you_mean(id, model.meters.iter().map(|m| m.id.as_str()));
+                Error::Usage(format!("--objective {text}: unknown meter `{id}`{hint}"))
+            })?;
+        return Ok(Objective::Maximize(vec![(meter, weight)]));
+    }
+    let hint = did_you_mean(text, ["earliest", "cheapest", "fewest"]);
+    Err(Error::Usage(format!(
+        "--objective: unknown level `{text}`{hint} (expected earliest, cheapest, fewest or maximize:METER[=WEIGHT])"
+    )))
+}
+
+/// Writes output to the file or stdout; a closed pipe is not an error.
+fn emit(text: &str, output: Option<&Path>) -> Result<(), Error> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Error::Usage(format!("cannot write `{}`: {e}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Error::Usage(format!("cannot write to stdout: {e}")))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}

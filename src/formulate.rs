@@ -1,0 +1,872 @@
+//! The mixed-integer program, as plain data: variables, named constraints
+//! each mapped back to the model element (and JSON path) it comes from, and
+//! the objective levels. One method per rule of the semantics. `solve`
+//! hands it to good_lp; diagnosis and explanation read the origins.
+
+use crate::model::{ActionIdx, ExpectationKind, Instance, MeterIdx, Objective, RedLineKind};
+
+/// Index of a variable in [`Milp::vars`].
+pub type VarId = usize;
+
+/// A linear expression: `Σ coef · var + constant`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinExpr {
+    pub terms: Vec<(VarId, f64)>,
+    pub constant: f64,
+}
+
+impl LinExpr {
+    fn var(v: VarId) -> Self {
+        LinExpr {
+            terms: vec![(v, 1.0)],
+            constant: 0.0,
+        }
+    }
+
+    fn add(&mut self, v: VarId, coef: f64) -> &mut Self {
+        self.terms.push((v, coef));
+        self
+    }
+
+    fn sum(vars: impl IntoIterator<Item = VarId>) -> Self {
+        LinExpr {
+            terms: vars.into_iter().map(|v| (v, 1.0)).collect(),
+            constant: 0.0,
+        }
+    }
+
+    /// The expression's value for the given variable values.
+    pub fn eval(&self, values: &[f64]) -> f64 {
+        self.constant + self.terms.iter().map(|&(v, c)| c * values[v]).sum::<f64>()
+    }
+}
+
+/// What a variable may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Binary,
+    Continuous,
+}
+
+/// A variable with its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VarDef {
+    pub name: String,
+    pub kind: VarKind,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// Direction of a constraint: `expr SENSE rhs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sense {
+    AtMost,
+    AtLeast,
+    Equal,
+}
+
+/// The rule of the semantics a constraint encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Uses,
+    NoOverlap,
+    Requires,
+    When,
+    MeterDynamics,
+    NeverBelow,
+    NeverAbove,
+    NotBefore,
+    CostAtMost,
+    Together,
+    MovesPerRound,
+    PerParty,
+    ActionExpectation,
+    MeterExpectation,
+    MetRound,
+    Forced,
+}
+
+impl Rule {
+    /// A short name used in constraint names.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Rule::Uses => "uses",
+            Rule::NoOverlap => "no_overlap",
+            Rule::Requires => "requires",
+            Rule::When => "when",
+            Rule::MeterDynamics => "meter",
+            Rule::NeverBelow => "never_below",
+            Rule::NeverAbove => "never_above",
+            Rule::NotBefore => "not_before",
+            Rule::CostAtMost => "cost_at_most",
+            Rule::Together => "together",
+            Rule::MovesPerRound => "moves_per_round",
+            Rule::PerParty => "per_party",
+            Rule::ActionExpectation => "expectation",
+            Rule::MeterExpectation => "expectation",
+            Rule::MetRound => "met_round",
+            Rule::Forced => "force",
+        }
+    }
+}
+
+/// The model element a constraint comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    Action(ActionIdx),
+    Meter(MeterIdx),
+    RedLine(usize),
+    Expectation(usize),
+    Together(usize),
+    Limits,
+    /// A `--force` move from the command line.
+    Forced(usize),
+    /// The definition of the met round R (for `earliest`).
+    MetRound,
+}
+
+/// Where a constraint comes from, in the model's own terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub rule: Rule,
+    pub element: Element,
+    /// JSON path of the element, e.g. `actions[3].requires[0]`.
+    pub path: String,
+    /// The round the constraint is about, if any.
+    pub round: Option<u32>,
+}
+
+impl Origin {
+    /// A unique, readable constraint name, e.g. `requires:actions[3].requires[0]@5`.
+    pub fn name(&self) -> String {
+        match self.round {
+            Some(r) => format!("{}:{}@{r}", self.rule.as_str(), self.path),
+            None => format!("{}:{}", self.rule.as_str(), self.path),
+        }
+    }
+}
+
+/// One linear constraint and where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub expr: LinExpr,
+    pub sense: Sense,
+    pub rhs: f64,
+    pub origin: Origin,
+}
+
+/// One level of the lexicographic objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    /// The user's level (`None` for the implicit tie-break).
+    pub objective: Option<Objective>,
+    pub expr: LinExpr,
+    pub maximize: bool,
+    /// Whether the expression only takes whole values (so it can be fixed exactly).
+    pub integral: bool,
+}
+
+/// The whole program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milp {
+    pub vars: Vec<VarDef>,
+    pub rows: Vec<Row>,
+    /// The user's levels in order, then the tie-break.
+    pub levels: Vec<Level>,
+    /// Per action, `(round, variable)` for each round it may start in.
+    pub starts: Vec<Vec<(u32, VarId)>>,
+    /// Requirements no variable can meet (e.g. a forced move outside its
+    /// window): the program is infeasible before any solve.
+    pub impossible: Vec<Origin>,
+}
+
+impl Milp {
+    /// Builds the program for an instance.
+    pub fn build(instance: &Instance) -> Milp {
+        Builder::new(instance).build()
+    }
+}
+
+/// Interval bounds of each meter after each round, over all plans.
+fn meter_bounds(instance: &Instance, starts: &[Vec<(u32, VarId)>]) -> Vec<Vec<(f64, f64)>> {
+    let model = instance.model;
+    let h = instance.horizon as usize;
+    let mut low = vec![vec![0.0; h + 1]; model.meters.len()];
+    let mut high = low.clone();
+    for (a, action) in model.actions.iter().enumerate() {
+        for &(s, _) in &starts[a] {
+            for e in &action.effects {
+                let t = (s + action.duration - 1 + e.delay) as usize;
+                if t <= h {
+                    low[e.meter][t] += e.add.min(0.0);
+                    high[e.meter][t] += e.add.max(0.0);
+                }
+            }
+        }
+    }
+    model
+        .meters
+        .iter()
+        .enumerate()
+        .map(|(k, meter)| {
+            let mut events = vec![0.0; h + 1];
+            for ev in instance.events.iter().filter(|ev| ev.meter == k) {
+                events[ev.round as usize] += ev.add;
+            }
+            let mut out = vec![(instance.initial[k], instance.initial[k])];
+            for t in 1..=h {
+                let (lo, hi) = out[t - 1];
+                let keep = 1.0 - meter.decay;
+                out.push((
+                    keep * lo + low[k][t] + events[t],
+                    keep * hi + high[k][t] + events[t],
+                ));
+            }
+            out
+        })
+        .collect()
+}
+
+struct Builder<'a, 'm> {
+    instance: &'a Instance<'m>,
+    horizon: u32,
+    vars: Vec<VarDef>,
+    rows: Vec<Row>,
+    impossible: Vec<Origin>,
+    /// x[a]: (round, var) for each possible start.
+    starts: Vec<Vec<(u32, VarId)>>,
+    /// m[k][t] for t in 0..=H; m[k][0] is the initial value (no variable).
+    meters: Vec<Vec<Option<VarId>>>,
+    bounds: Vec<Vec<(f64, f64)>>,
+}
+
+impl<'a, 'm> Builder<'a, 'm> {
+    fn new(instance: &'a Instance<'m>) -> Self {
+        let mut builder = Builder {
+            instance,
+            horizon: instance.horizon,
+            vars: Vec::new(),
+            rows: Vec::new(),
+            impossible: Vec::new(),
+            starts: Vec::new(),
+            meters: Vec::new(),
+            bounds: Vec::new(),
+        };
+        builder.start_variables();
+        builder.bounds = meter_bounds(instance, &builder.starts);
+        builder.meter_variables();
+        builder
+    }
+
+    fn build(mut self) -> Milp {
+        self.meter_dynamics();
+        self.uses_and_overlap();
+        self.precedences();
+        self.conditions();
+        self.together();
+        self.limits();
+        self.red_lines();
+        self.expectations();
+        self.forced_moves();
+        let levels = self.levels();
+        Milp {
+            vars: self.vars,
+            rows: self.rows,
+            levels,
+            starts: self.starts,
+            impossible: self.impossible,
+        }
+    }
+
+    fn new_var(&mut self, name: String, kind: VarKind, lower: f64, upper: f64) -> VarId {
+        self.vars.push(VarDef {
+            name,
+            kind,
+            lower,
+            upper,
+        });
+        self.vars.len() - 1
+    }
+
+    fn row(&mut self, expr: LinExpr, sense: Sense, rhs: f64, origin: Origin) {
+        if expr.terms.is_empty() {
+            let ok = match sense {
+                Sense::AtMost => expr.constant <= rhs + 1e-9,
+                Sense::AtLeast => expr.constant >= rhs - 1e-9,
+                Sense::Equal => (expr.constant - rhs).abs() <= 1e-9,
+            };
+            if !ok {
+                self.impossible.push(origin);
+            }
+            return;
+        }
+        self.rows.push(Row {
+            expr,
+            sense,
+            rhs,
+            origin,
+        });
+    }
+
+    fn action_path(a: ActionIdx) -> String {
+        format!("actions[{a}]")
+    }
+
+    /// x[a][s] for every round a could start in (presolved windows).
+    fn start_variables(&mut self) {
+        let windows = self.instance.start_windows();
+        for (a, action) in self.instance.model.actions.iter().enumerate() {
+            let mut list = Vec::new();
+            if let Some((first, last)) = windows[a] {
+                for s in first..=last {
+                    let v = self.new_var(
+                        format!("start[{}@{s}]", action.id),
+                        VarKind::Binary,
+                        0.0,
+                        1.0,
+                    );
+                    list.push((s, v));
+                }
+            }
+            self.starts.push(list);
+        }
+    }
+
+    fn meter_variables(&mut self) {
+        for (k, meter) in self.instance.model.meters.iter().enumerate() {
+            let mut list = vec![None];
+            for t in 1..=self.horizon {
+                let (lo, hi) = self.bounds[k][t as usize];
+                let v = self.new_var(
+                    format!("meter[{}@{t}]", meter.id),
+                    VarKind::Continuous,
+                    lo - 1e-6,
+                    hi + 1e-6,
+                );
+                list.push(Some(v));
+            }
+            self.meters.push(list);
+        }
+    }
+
+    /// m[k][t] as an expression (the initial value at t = 0).
+    fn meter_at(&self, k: MeterIdx, t: u32) -> LinExpr {
+        match self.meters[k][t as usize] {
+            Some(v) => LinExpr::var(v),
+            None => LinExpr {
+                terms: Vec::new(),
+                constant: self.instance.initial[k],
+            },
+        }
+    }
+
+    /// Starts of `a` with s in `rounds`.
+    fn starts_in(&self, a: ActionIdx, rounds: std::ops::RangeInclusive<i64>) -> Vec<VarId> {
+        self.starts[a]
+            .iter()
+            .filter(|(s, _)| rounds.contains(&i64::from(*s)))
+            .map(|&(_, v)| v)
+            .collect()
+    }
+
+    /// Σ x[a][s] over starts whose use completes in a round ≤ t.
+    fn completed_by(&self, a: ActionIdx, t: i64) -> LinExpr {
+        let d = i64::from(self.instance.model.actions[a].duration);
+        LinExpr::sum(self.starts_in(a, 1..=t - d + 1))
+    }
+
+    /// Σ x[a][s] over starts in progress in round t.
+    fn in_progress(&self, a: ActionIdx, t: u32) -> Vec<VarId> {
+        let d = i64::from(self.instance.model.actions[a].duration);
+        self.starts_in(a, i64::from(t) - d + 1..=i64::from(t))
+    }
+
+    /// m[t] = (1 − decay)·m[t−1] + effects landing in t + events in t.
+    fn meter_dynamics(&mut self) {
+        let model = self.instance.model;
+        for (k, meter) in model.meters.iter().enumerate() {
+            for t in 1..=self.horizon {
+                let mut expr = self.meter_at(k, t);
+                let previous = self.meter_at(k, t - 1);
+                for &(v, c) in &previous.terms {
+                    expr.add(v, -(1.0 - meter.decay) * c);
+                }
+                let mut rhs = (1.0 - meter.decay) * previous.constant;
+                for (a, action) in model.actions.iter().enumerate() {
+                    for e in action.effects.iter().filter(|e| e.meter == k) {
+                        let lands_from =
+                            i64::from(t) - i64::from(e.delay) - i64::from(action.duration) + 1;
+                        for v in self.starts_in(a, lands_from..=lands_from) {
+                            expr.add(v, -e.add);
+                        }
+                    }
+                }
+                rhs += self
+                    .instance
+                    .events
+                    .iter()
+                    .filter(|ev| ev.meter == k && ev.round == t)
+                    .map(|ev| ev.add)
+                    .sum::<f64>();
+                let origin = Origin {
+                    rule: Rule::MeterDynamics,
+                    element: Element::Meter(k),
+                    path: format!("meters[{k}]"),
+                    round: Some(t),
+                };
+                self.row(expr, Sense::Equal, rhs, origin);
+            }
+        }
+    }
+
+    fn uses_and_overlap(&mut self) {
+        for (a, action) in self.instance.model.actions.iter().enumerate() {
+            let all: Vec<VarId> = self.starts[a].iter().map(|&(_, v)| v).collect();
+            if all.len() as u32 > action.uses {
+                let origin = Origin {
+                    rule: Rule::Uses,
+                    element: Element::Action(a),
+                    path: format!("{}.uses", Self::action_path(a)),
+                    round: None,
+                };
+                self.row(
+                    LinExpr::sum(all),
+                    Sense::AtMost,
+                    f64::from(action.uses),
+                    origin,
+                );
+            }
+            if action.uses > 1 && action.duration > 1 {
+                for t in 1..=self.horizon {
+                    let running = self.in_progress(a, t);
+                    if running.len() > 1 {
+                        let origin = Origin {
+                            rule: Rule::NoOverlap,
+                            element: Element::Action(a),
+                            path: format!("{}.duration", Self::action_path(a)),
+                            round: Some(t),
+                        };
+                        self.row(LinExpr::sum(running), Sense::AtMost, 1.0, origin);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `requires` and `not_before`: x[a][s] ≤ Σ completions of b by s − lag.
+    fn precedences(&mut self) {
+        let model = self.instance.model;
+        let mut items: Vec<(ActionIdx, ActionIdx, u32, Rule, Element, String)> = Vec::new();
+        for (a, action) in model.actions.iter().enumerate() {
+            for (j, r) in action.requires.iter().enumerate() {
+                items.push((
+                    a,
+                    r.action,
+                    r.lag,
+                    Rule::Requires,
+                    Element::Action(a),
+                    format!("actions[{a}].requires[{j}]"),
+                ));
+            }
+        }
+        for (i, line) in model.red_lines.iter().enumerate() {
+            if let RedLineKind::NotBefore {
+                action,
+                before,
+                lag,
+            } = line.kind
+            {
+                items.push((
+                    action,
+                    before,
+                    lag,
+                    Rule::NotBefore,
+                    Element::RedLine(i),
+                    format!("red_lines[{i}]"),
+                ));
+            }
+        }
+        for (a, b, lag, rule, element, path) in items {
+            for (s, v) in self.starts[a].clone() {
+                let mut expr = self.completed_by(b, i64::from(s) - i64::from(lag));
+                expr.add(v, -1.0);
+                self.row(
+                    expr,
+                    Sense::AtLeast,
+                    0.0,
+                    Origin {
+                        rule,
+                        element,
+                        path: path.clone(),
+                        round: Some(s),
+                    },
+                );
+            }
+        }
+    }
+
+    /// `when` bands on m[s−1], with big-M from the meter's bounds.
+    fn conditions(&mut self) {
+        let model = self.instance.model;
+        for (a, action) in model.actions.iter().enumerate() {
+            for (j, c) in action.when.iter().enumerate() {
+                for (s, v) in self.starts[a].clone() {
+                    let t = s - 1;
+                    let (lo, hi) = self.bounds[c.meter][t as usize];
+                    let origin = Origin {
+                        rule: Rule::When,
+                        element: Element::Action(a),
+                        path: format!("actions[{a}].when[{j}]"),
+                        round: Some(s),
+                    };
+                    if let Some(level) = c.at_least {
+                        // m ≥ level − (level − lo)(1 − x)  ⇔  m − (level − lo)·x ≥ lo
+                        if lo < level {
+                            let mut expr = self.meter_at(c.meter, t);
+                            expr.add(v, -(level - lo));
+                            let rhs = lo - expr.constant;
+                            expr.constant = 0.0;
+                            self.row(expr, Sense::AtLeast, rhs, origin.clone());
+                        }
+                    }
+                    if let Some(level) = c.at_most {
+                        // m ≤ level + (hi − level)(1 − x)  ⇔  m + (hi − level)·x ≤ hi
+                        if hi > level {
+                            let mut expr = self.meter_at(c.meter, t);
+                            expr.add(v, hi - level);
+                            let rhs = hi - expr.constant;
+                            expr.constant = 0.0;
+                            self.row(expr, Sense::AtMost, rhs, origin);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn together(&mut self) {
+        let model = self.instance.model;
+        for (g, group) in model.together.iter().enumerate() {
+            let lead = group[0];
+            for &other in &group[1..] {
+                let rounds: std::collections::BTreeSet<u32> = self.starts[lead]
+                    .iter()
+                    .chain(&self.starts[other])
+                    .map(|&(s, _)| s)
+                    .collect();
+                for s in rounds {
+                    let mut expr = LinExpr::sum(self.starts_in(lead, i64::from(s)..=i64::from(s)));
+                    for v in self.starts_in(other, i64::from(s)..=i64::from(s)) {
+                        expr.add(v, -1.0);
+                    }
+                    let origin = Origin {
+                        rule: Rule::Together,
+                        element: Element::Together(g),
+                        path: format!("together[{g}]"),
+                        round: Some(s),
+                    };
+                    self.row(expr, Sense::Equal, 0.0, origin);
+                }
+            }
+        }
+    }
+
+    fn limits(&mut self) {
+        let model = self.instance.model;
+        let limits = &model.limits;
+        for t in 1..=self.horizon {
+            if let Some(cap) = limits.moves_per_round {
+                let running: Vec<VarId> = (0..model.actions.len())
+                    .flat_map(|a| self.in_progress(a, t))
+                    .collect();
+                if running.len() as u32 > cap {
+                    let origin = Origin {
+                        rule: Rule::MovesPerRound,
+                        element: Element::Limits,
+                        path: "limits.moves_per_round".into(),
+                        round: Some(t),
+                    };
+                    self.row(LinExpr::sum(running), Sense::AtMost, f64::from(cap), origin);
+                }
+            }
+            for &(party, cap) in &limits.per_party {
+                let running: Vec<VarId> = (0..model.actions.len())
+                    .filter(|&a| model.actions[a].by == party)
+                    .flat_map(|a| self.in_progress(a, t))
+                    .collect();
+                if running.len() as u32 > cap {
+                    let path = format!("limits.per_party.{}", model.parties[party].id);
+                    let origin = Origin {
+                        rule: Rule::PerParty,
+                        element: Element::Limits,
+                        path,
+                        round: Some(t),
+                    };
+                    self.row(LinExpr::sum(running), Sense::AtMost, f64::from(cap), origin);
+                }
+            }
+        }
+    }
+
+    /// Meter floors and ceilings over rounds 1..=H, and cost caps
+    /// (`not_before` is with the precedences, `never` removes variables).
+    fn red_lines(&mut self) {
+        let model = self.instance.model;
+        for (i, line) in model.red_lines.iter().enumerate() {
+            let path = format!("red_lines[{i}]");
+            match line.kind {
+                RedLineKind::NeverBelow { meter, level }
+                | RedLineKind::NeverAbove { meter, level } => {
+                    let below = matches!(line.kind, RedLineKind::NeverBelow { .. });
+                    let (rule, sense) = if below {
+                        (Rule::NeverBelow, Sense::AtLeast)
+                    } else {
+                        (Rule::NeverAbove, Sense::AtMost)
+                    };
+                    for t in 1..=self.horizon {
+                        let (lo, hi) = self.bounds[meter][t as usize];
+                        if (below && lo >= level) || (!below && hi <= level) {
+                            continue; // holds in every plan
+                        }
+                        let origin = Origin {
+                            rule,
+                            element: Element::RedLine(i),
+                            path: path.clone(),
+                            round: Some(t),
+                        };
+                        self.row(self.meter_at(meter, t), sense, level, origin);
+                    }
+                }
+                RedLineKind::CostAtMost { party, cap } => {
+                    let mut expr = LinExpr::default();
+                    for (a, action) in model
+                        .actions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| x.by == party && x.cost > 0.0)
+                    {
+                        for &(_, v) in &self.starts[a] {
+                            expr.add(v, action.cost);
+                        }
+                    }
+                    let origin = Origin {
+                        rule: Rule::CostAtMost,
+                        element: Element::RedLine(i),
+                        path,
+                        round: None,
+                    };
+                    self.row(expr, Sense::AtMost, cap, origin);
+                }
+                RedLineKind::NotBefore { .. } | RedLineKind::Never { .. } => {}
+            }
+        }
+    }
+
+    fn expectations(&mut self) {
+        let model = self.instance.model;
+        for (e, expectation) in model.expectations.iter().enumerate() {
+            let by = self.instance.by[e];
+            let path = format!("expectations[{e}]");
+            match expectation.kind {
+                ExpectationKind::Action(a) => {
+                    let origin = Origin {
+                        rule: Rule::ActionExpectation,
+                        element: Element::Expectation(e),
+                        path,
+                        round: Some(by),
+                    };
+                    self.row(
+                        self.completed_by(a, i64::from(by)),
+                        Sense::AtLeast,
+                        1.0,
+                        origin,
+                    );
+                }
+                ExpectationKind::Meter { meter, at_least } => {
+                    for t in by..=self.horizon {
+                        let origin = Origin {
+                            rule: Rule::MeterExpectation,
+                            element: Element::Expectation(e),
+                            path: path.clone(),
+                            round: Some(t),
+                        };
+                        self.row(self.meter_at(meter, t), Sense::AtLeast, at_least, origin);
+                    }
+                }
+            }
+        }
+    }
+
+    fn forced_moves(&mut self) {
+        for (i, &(a, round)) in self.instance.forced.iter().enumerate() {
+            let origin = Origin {
+                rule: Rule::Forced,
+                element: Element::Forced(i),
+                path: format!("--force {}@{round}", self.instance.model.actions[a].id),
+                round: Some(round),
+            };
+            self.row(
+                LinExpr::sum(self.starts_in(a, i64::from(round)..=i64::from(round))),
+                Sense::Equal,
+                1.0,
+                origin,
+            );
+        }
+    }
+
+    /// R = 1 + Σ_t (1 − y[t]), where y[t] = 1 means every expectation
+    /// holds from round t on; y is monotone and linked to each expectation.
+    fn met_round(&mut self) -> LinExpr {
+        let model = self.instance.model;
+        if model.expectations.is_empty() {
+            return LinExpr::default();
+        }
+        let last_deadline = self
+            .instance
+            .by
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(self.horizon);
+        let mut ys = Vec::new();
+        for t in 1..=self.horizon {
+            let fixed = if t >= last_deadline { 1.0 } else { 0.0 };
+            ys.push(self.new_var(format!("met_by[{t}]"), VarKind::Binary, fixed, 1.0));
+        }
+        let origin = |t: u32, element: Element, path: String| Origin {
+            rule: Rule::MetRound,
+            element,
+            path,
+            round: Some(t),
+        };
+        for t in 1..self.horizon {
+            let mut expr = LinExpr::var(ys[t as usize]);
+            expr.add(ys[t as usize - 1], -1.0);
+            self.row(
+                expr,
+                Sense::AtLeast,
+                0.0,
+                origin(t, Element::MetRound, "objective.earliest".into()),
+            );
+        }
+        for (e, expectation) in model.expectations.iter().enumerate() {
+            let by = self.instance.by[e];
+            for t in 1..by {
+                let y = ys[t as usize - 1];
+                let path = format!("expectations[{e}]");
+                match expectation.kind {
+                    ExpectationKind::Action(a) => {
+                        let mut expr = self.completed_by(a, i64::from(t));
+                        expr.add(y, -1.0);
+                        self.row(
+                            expr,
+                            Sense::AtLeast,
+                            0.0,
+                            origin(t, Element::Expectation(e), path),
+                        );
+                    }
+                    ExpectationKind::Meter { meter, at_least } => {
+                        let lo = self.bounds[meter][t as usize].0;
+                        if lo < at_least {
+                            let mut expr = self.meter_at(meter, t);
+                            expr.add(y, -(at_least - lo));
+                            self.row(
+                                expr,
+                                Sense::AtLeast,
+                                lo,
+                                origin(t, Element::Expectation(e), path),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let mut r = LinExpr {
+            terms: Vec::new(),
+            constant: 1.0 + f64::from(self.horizon),
+        };
+        for y in ys {
+            r.add(y, -1.0);
+        }
+        r
+    }
+
+    fn all_starts(&self) -> impl Iterator<Item = (ActionIdx, u32, VarId)> + '_ {
+        self.starts
+            .iter()
+            .enumerate()
+            .flat_map(|(a, list)| list.iter().map(move |&(s, v)| (a, s, v)))
+    }
+
+    fn levels(&mut self) -> Vec<Level> {
+        let model = self.instance.model;
+        let mut levels = Vec::new();
+        for objective in &model.objective {
+            let level = match objective {
+                Objective::Earliest => Level {
+                    objective: Some(objective.clone()),
+                    expr: self.met_round(),
+                    maximize: false,
+                    integral: true,
+                },
+                Objective::Cheapest => {
+                    let terms = self
+                        .all_starts()
+                        .filter(|&(a, _, _)| model.actions[a].cost != 0.0)
+                        .map(|(a, _, v)| (v, model.actions[a].cost))
+                        .collect();
+                    let integral = model.actions.iter().all(|a| a.cost.fract() == 0.0);
+                    Level {
+                        objective: Some(objective.clone()),
+                        expr: LinExpr {
+                            terms,
+                            constant: 0.0,
+                        },
+                        maximize: false,
+                        integral,
+                    }
+                }
+                Objective::Fewest => {
+                    let expr = LinExpr::sum(self.all_starts().map(|(_, _, v)| v));
+                    Level {
+                        objective: Some(objective.clone()),
+                        expr,
+                        maximize: false,
+                        integral: true,
+                    }
+                }
+                Objective::Maximize(weights) => {
+                    let mut expr = LinExpr::default();
+                    for &(k, w) in weights {
+                        let at_h = self.meter_at(k, self.horizon);
+                        expr.constant += w * at_h.constant;
+                        for (v, c) in at_h.terms {
+                            expr.add(v, w * c);
+                        }
+                    }
+                    Level {
+                        objective: Some(objective.clone()),
+                        expr,
+                        maximize: true,
+                        integral: false,
+                    }
+                }
+            };
+            levels.push(level);
+        }
+        let tie_break = self
+            .all_starts()
+            .map(|(_, s, v)| (v, f64::from(s)))
+            .collect();
+        levels.push(Level {
+            objective: None,
+            expr: LinExpr {
+                terms: tie_break,
+                constant: 0.0,
+            },
+            maximize: false,
+            integral: true,
+        });
+        levels
+    }
+}

@@ -1,0 +1,228 @@
+//! A model with one scenario and the command line's overrides applied: the
+//! concrete problem (horizon, initial values, events, deadlines, available
+//! actions) that the solver and the simulator both read.
+
+use super::*;
+use crate::error::{did_you_mean, Error};
+
+/// What the command line changes on top of the model and its scenario.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Scenario id; `None` or `"base"` for the model as written.
+    pub scenario: Option<String>,
+    /// Replaces the horizon (after the scenario's).
+    pub horizon: Option<u32>,
+    /// Action ids made unavailable, as a scenario's `forbid`.
+    pub forbid: Vec<String>,
+    /// `(action id, round)`: moves the plan must contain.
+    pub force: Vec<(String, u32)>,
+}
+
+/// The concrete problem: a model under one scenario and the overrides.
+#[derive(Debug, Clone)]
+pub struct Instance<'m> {
+    pub model: &'m Model,
+    /// Index of the scenario applied, if any.
+    pub scenario: Option<usize>,
+    /// H: rounds are 1..=H.
+    pub horizon: u32,
+    /// m[0] for each meter.
+    pub initial: Vec<f64>,
+    /// Base and scenario events within the horizon, in round order.
+    pub events: Vec<Event>,
+    /// Per action: made unavailable by the scenario or `--forbid`.
+    pub forbidden: Vec<bool>,
+    /// Per action: the last round it may start (clipped to H).
+    pub latest: Vec<u32>,
+    /// Per expectation: its deadline (scenario deadlines, clipped to H).
+    pub by: Vec<u32>,
+    /// Moves the plan must contain (`--force`), in the order given.
+    pub forced: Vec<(ActionIdx, u32)>,
+}
+
+impl<'m> Instance<'m> {
+    /// Applies the scenario and overrides; unknown ids are usage errors.
+    pub fn new(model: &'m Model, overrides: &Overrides) -> Result<Self, Error> {
+        let scenario = match overrides.scenario.as_deref() {
+            None | Some("base") => None,
+            Some(id) => Some(model.scenario_index(id).ok_or_else(|| {
+                let hint = did_you_mean(id, model.scenarios.iter().map(|s| s.id.as_str()));
+                let known = if model.scenarios.is_empty() {
+                    " (the model has no scenarios)".to_owned()
+                } else {
+                    format!(
+                        " (known: base, {})",
+                        model
+                            .scenarios
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                Error::Usage(format!("unknown scenario `{id}`{hint}{known}"))
+            })?),
+        };
+        let chosen = scenario.map(|s| &model.scenarios[s]);
+        let horizon = overrides
+            .horizon
+            .or(chosen.and_then(|s| s.horizon))
+            .unwrap_or(model.horizon);
+        if horizon < 1 {
+            return Err(Error::Usage("--horizon must be at least 1".into()));
+        }
+        let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
+        let mut events: Vec<Event> = model.events.clone();
+        let mut forbidden = vec![false; model.actions.len()];
+        let mut deadlines: Vec<Option<u32>> = model.expectations.iter().map(|e| e.by).collect();
+        if let Some(s) = chosen {
+            for &(m, v) in &s.initial {
+                initial[m] = v;
+            }
+            events.extend(s.events.iter().cloned());
+            for &a in &s.forbid {
+                forbidden[a] = true;
+            }
+            for &(e, by) in &s.deadlines {
+                deadlines[e] = Some(by);
+            }
+        }
+        events.retain(|e| e.round <= horizon);
+        events.sort_by_key(|e| e.round);
+        for id in &overrides.forbid {
+            forbidden[action_by_id(model, id, "--forbid")?] = true;
+        }
+        let mut forced = Vec::new();
+        for (id, round) in &overrides.force {
+            let a = action_by_id(model, id, "--force")?;
+            if *round < 1 || *round > horizon {
+                return Err(Error::Usage(format!(
+                    "--force {id}@{round}: round {round} is outside 1..{horizon}"
+                )));
+            }
+            forced.push((a, *round));
+        }
+        Ok(Instance {
+            model,
+            scenario,
+            horizon,
+            initial,
+            events,
+            forbidden,
+            latest: model
+                .actions
+                .iter()
+                .map(|a| a.latest.unwrap_or(horizon).min(horizon))
+                .collect(),
+            by: deadlines
+                .iter()
+                .map(|b| b.unwrap_or(horizon).min(horizon))
+                .collect(),
+            forced,
+        })
+    }
+
+    /// The scenario's id, if one is applied.
+    pub fn scenario_id(&self) -> Option<&str> {
+        self.scenario.map(|s| self.model.scenarios[s].id.as_str())
+    }
+
+    /// Whether a `never` red line rules this action out.
+    pub fn is_never(&self, action: ActionIdx) -> bool {
+        self.model
+            .red_lines
+            .iter()
+            .any(|r| matches!(r.kind, RedLineKind::Never { action: a } if a == action))
+    }
+
+    /// Whether the action can be started at all (not forbidden, not `never`).
+    pub fn is_available(&self, action: ActionIdx) -> bool {
+        !self.forbidden[action] && !self.is_never(action)
+    }
+
+    /// The precedences an action's start must respect: its `requires` and
+    /// the `not_before` red lines on it, as `(action needed, lag)`.
+    pub fn precedences(&self, action: ActionIdx) -> Vec<(ActionIdx, u32)> {
+        let mut out: Vec<(ActionIdx, u32)> = self.model.actions[action]
+            .requires
+            .iter()
+            .map(|r| (r.action, r.lag))
+            .collect();
+        for line in &self.model.red_lines {
+            if let RedLineKind::NotBefore {
+                action: a,
+                before,
+                lag,
+            } = line.kind
+            {
+                if a == action {
+                    out.push((before, lag));
+                }
+            }
+        }
+        out
+    }
+
+    /// For each action, the rounds `(first, last)` in which it could start
+    /// in some plan, judged by its window, duration, availability and the
+    /// earliest completion of what it needs; `None` if no round is left.
+    /// Meter conditions are ignored, so the windows are never too narrow.
+    pub fn start_windows(&self) -> Vec<Option<(u32, u32)>> {
+        let actions = &self.model.actions;
+        let mut first: Vec<Option<u32>> = actions
+            .iter()
+            .enumerate()
+            .map(|(a, action)| self.is_available(a).then_some(action.earliest))
+            .collect();
+        let last: Vec<u32> = actions
+            .iter()
+            .enumerate()
+            .map(|(a, action)| {
+                self.latest[a].min((self.horizon + 1).saturating_sub(action.duration))
+            })
+            .collect();
+        // Forward propagation to a fixed point; each pass only raises
+        // `first`, and a start past `last` removes the action.
+        let precedences: Vec<Vec<(ActionIdx, u32)>> =
+            (0..actions.len()).map(|a| self.precedences(a)).collect();
+        loop {
+            let mut changed = false;
+            for a in 0..actions.len() {
+                let Some(mut start) = first[a] else { continue };
+                let mut blocked = start > last[a];
+                for &(b, lag) in &precedences[a] {
+                    match first[b] {
+                        Some(sb) if sb <= last[b] => {
+                            start = start.max(sb + actions[b].duration - 1 + lag);
+                        }
+                        _ => blocked = true,
+                    }
+                }
+                let new = if blocked || start > last[a] {
+                    None
+                } else {
+                    Some(start)
+                };
+                if new != first[a] {
+                    first[a] = new;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        first
+            .iter()
+            .zip(&last)
+            .map(|(f, &l)| f.filter(|&f| f <= l).map(|f| (f, l)))
+            .collect()
+    }
+}
+
+fn action_by_id(model: &Model, id: &str, flag: &str) -> Result<ActionIdx, Error> {
+    model.action_index(id).ok_or_else(|| {
+        let hint = did_you_mean(id, model.actions.iter().map(|a| a.id.as_str()));
+        Error::Usage(format!("{flag}: unknown action `{id}`{hint}"))
+    })
+}

@@ -1,0 +1,171 @@
+//! Reading a model file: JSON syntax and type errors located by file, line,
+//! column and field path, with the offending text shown.
+
+use std::path::Path;
+
+use super::raw::RawModel;
+use super::validate::{validate, Validated};
+use crate::error::{did_you_mean, Error};
+
+/// Reads, parses and validates the model at `path`.
+pub fn load_model(path: &Path) -> Result<Validated, Error> {
+    let label = path.display().to_string();
+    let text = read_text(path)?;
+    let raw = parse_model(&text, &label)?;
+    validate(&raw, &label)
+}
+
+/// Reads a whole file as UTF-8 text, with an error naming the file.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::Read {
+        path: path.display().to_string(),
+        reason: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Parses model JSON; `file` names the source in error messages.
+pub fn parse_model(text: &str, file: &str) -> Result<RawModel, Error> {
+    parse_json(text, file)
+}
+
+/// Parses any JSON document into `T`, reporting errors with the field path.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| parse_error(text, file, e.path().to_string(), e.into_inner()))?;
+    deserializer
+        .end()
+        .map_err(|e| parse_error(text, file, ".".into(), e))?;
+    Ok(value)
+}
+
+fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -> Error {
+    let (line, column) = (error.line(), error.column());
+    let raw_message = strip_position(&error.to_string());
+    let message = match error.classify() {
+        serde_json::error::Category::Data => {
+            let detail = explain_data_error(&raw_message);
+            if path.is_empty() || path == "." {
+                detail
+            } else {
+                format!("at `{path}`: {detail}")
+            }
+        }
+        serde_json::error::Category::Eof => format!("invalid JSON: {raw_message}"),
+        _ => format!("invalid JSON: {raw_message}"),
+    };
+    Error::Parse {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+        snippet: snippet(text, line, column),
+    }
+}
+
+/// serde_json appends " at line L column C"; the position is reported apart.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Adds a "did you mean" to serde's unknown-field and unknown-variant errors.
+fn explain_data_error(message: &str) -> String {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix));
+    let Some(rest) = unknown else {
+        return message.to_owned();
+    };
+    let Some((wanted, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let candidates: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let hint = did_you_mean(wanted, candidates.iter().copied());
+    if candidates.is_empty() {
+        format!("{message}{hint}")
+    } else {
+        format!(
+            "unknown field `{wanted}`{hint} (expected one of {})",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The offending line with a caret under the column, for a person to see.
+fn snippet(text: &str, line: usize, column: usize) -> Option<String> {
+    if line == 0 {
+        return None;
+    }
+    let content = text.lines().nth(line - 1)?;
+    let chars: Vec<char> = content.chars().collect();
+    // Keep long lines readable: a window of 60 characters around the column.
+    let start = column.saturating_sub(40).min(chars.len());
+    let end = (start + 80).min(chars.len());
+    let shown: String = chars[start..end].iter().collect();
+    let prefix = if start > 0 { "…" } else { "" };
+    let caret_at = column.saturating_sub(start).saturating_sub(1) + prefix.chars().count();
+    Some(format!("  {prefix}{shown}\n  {}^", " ".repeat(caret_at)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(text: &str) -> String {
+        parse_model(text, "m.json").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn syntax_error_names_line_column_and_shows_text() {
+        let msg = parse_err("{\n  \"seqplan\": 1,\n  \"name\": oops\n}");
+        assert!(msg.starts_with("m.json:3:11: invalid JSON"), "{msg}");
+        assert!(msg.contains("\"name\": oops"), "{msg}");
+    }
+
+    #[test]
+    fn type_error_names_field_path() {
+        let text = r#"{"seqplan":1,"name":"x","horizon":3,"parties":[{"id":"p"}],
+            "actions":[{"id":"a","by":"p","effects":[{"meter":"m","add":"two"}]}]}"#;
+        let msg = parse_err(text);
+        assert!(msg.contains("at `actions[0].effects[0].add`"), "{msg}");
+        assert!(msg.contains("expected f64"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_field_suggests_nearest() {
+        let text = r#"{"seqplan":1,"name":"x","horizon":3,"parties":[{"id":"p"}],
+            "actions":[{"id":"a","by":"p","durration":2}]}"#;
+        let msg = parse_err(text);
+        assert!(
+            msg.contains("unknown field `durration`; did you mean `duration`?"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn float_round_is_rejected() {
+        let text = r#"{"seqplan":1,"name":"x","horizon":3.0,"parties":[{"id":"p"}],"actions":[]}"#;
+        let msg = parse_err(text);
+        assert!(msg.contains("at `horizon`"), "{msg}");
+        assert!(msg.contains("floating point"), "{msg}");
+    }
+}

@@ -1,0 +1,231 @@
+//! The model of a negotiation: the raw format (`raw`), loading with precise
+//! error positions (`load`), validation into index-resolved types
+//! (`validate`), and scenarios applied to give the concrete instance every
+//! later stage works on (`instance`).
+
+pub mod instance;
+pub mod load;
+pub mod raw;
+pub mod validate;
+
+pub use instance::{Instance, Overrides};
+pub use load::{load_model, parse_model};
+pub use validate::{validate, Validated, Warning};
+
+/// Index of a party in [`Model::parties`].
+pub type PartyIdx = usize;
+/// Index of a meter in [`Model::meters`].
+pub type MeterIdx = usize;
+/// Index of an action in [`Model::actions`].
+pub type ActionIdx = usize;
+
+/// A validated model: every id resolved to an index, every default applied
+/// except those that depend on the horizon (see [`Instance`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub summary: Option<String>,
+    pub source: Option<String>,
+    pub horizon: u32,
+    /// The unit of a round ("month", "week"); "round" by default.
+    pub round_unit: String,
+    pub parties: Vec<Party>,
+    pub meters: Vec<Meter>,
+    pub actions: Vec<Action>,
+    pub together: Vec<Vec<ActionIdx>>,
+    pub events: Vec<Event>,
+    pub expectations: Vec<Expectation>,
+    pub red_lines: Vec<RedLine>,
+    pub limits: Limits,
+    pub objective: Vec<Objective>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// Who makes moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Party {
+    pub id: String,
+    pub name: String,
+}
+
+/// A numeric quantity tracked round by round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meter {
+    pub id: String,
+    pub name: String,
+    pub initial: f64,
+    /// Share of the previous value lost each round, in 0..=1.
+    pub decay: f64,
+}
+
+/// A move a party can make, with its window, preconditions and effects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub id: String,
+    pub name: String,
+    pub by: PartyIdx,
+    pub cost: f64,
+    pub duration: u32,
+    pub uses: u32,
+    pub earliest: u32,
+    /// `None` means "the horizon", resolved per instance.
+    pub latest: Option<u32>,
+    pub requires: Vec<Requirement>,
+    pub when: Vec<Condition>,
+    pub effects: Vec<Effect>,
+}
+
+/// A precedence: `action` completed in a round ≤ start − `lag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    pub action: ActionIdx,
+    pub lag: u32,
+}
+
+/// A meter band read after the round before a move starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub meter: MeterIdx,
+    pub at_least: Option<f64>,
+    pub at_most: Option<f64>,
+}
+
+/// A change a completed move makes to a meter, `delay` rounds later.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effect {
+    pub meter: MeterIdx,
+    pub add: f64,
+    pub delay: u32,
+}
+
+/// An exogenous change to a meter at the end of a round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub round: u32,
+    pub meter: MeterIdx,
+    pub add: f64,
+    pub name: Option<String>,
+}
+
+/// A minimum expectation with its deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub id: String,
+    pub name: String,
+    pub kind: ExpectationKind,
+    /// `None` means "the horizon", resolved per instance.
+    pub by: Option<u32>,
+}
+
+/// What an expectation asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExpectationKind {
+    /// The action's first use completes by the deadline.
+    Action(ActionIdx),
+    /// The meter stays at or above the level from the deadline to the horizon.
+    Meter { meter: MeterIdx, at_least: f64 },
+}
+
+/// A line that must never be crossed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedLine {
+    pub id: String,
+    pub name: String,
+    pub owner: Option<PartyIdx>,
+    pub kind: RedLineKind,
+}
+
+/// The five kinds of red line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RedLineKind {
+    NeverBelow {
+        meter: MeterIdx,
+        level: f64,
+    },
+    NeverAbove {
+        meter: MeterIdx,
+        level: f64,
+    },
+    NotBefore {
+        action: ActionIdx,
+        before: ActionIdx,
+        lag: u32,
+    },
+    Never {
+        action: ActionIdx,
+    },
+    CostAtMost {
+        party: PartyIdx,
+        cap: f64,
+    },
+}
+
+impl RedLineKind {
+    /// The name of the kind as written in the format.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            RedLineKind::NeverBelow { .. } => "never_below",
+            RedLineKind::NeverAbove { .. } => "never_above",
+            RedLineKind::NotBefore { .. } => "not_before",
+            RedLineKind::Never { .. } => "never",
+            RedLineKind::CostAtMost { .. } => "cost_at_most",
+        }
+    }
+}
+
+/// Caps on actions in progress per round.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    pub moves_per_round: Option<u32>,
+    /// `(party, cap)`, in party order.
+    pub per_party: Vec<(PartyIdx, u32)>,
+}
+
+/// One level of the lexicographic objective.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Objective {
+    /// Minimise the round by which all expectations are met.
+    Earliest,
+    /// Minimise total cost.
+    Cheapest,
+    /// Minimise the number of moves.
+    Fewest,
+    /// Maximise the weighted meters at the horizon: `(meter, weight)`.
+    Maximize(Vec<(MeterIdx, f64)>),
+}
+
+impl Objective {
+    /// The level's name, as in the format and in plan output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Objective::Earliest => "earliest",
+            Objective::Cheapest => "cheapest",
+            Objective::Fewest => "fewest",
+            Objective::Maximize(_) => "maximize",
+        }
+    }
+}
+
+/// A named set of overrides to the base model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub id: String,
+    pub name: String,
+    pub events: Vec<Event>,
+    pub initial: Vec<(MeterIdx, f64)>,
+    pub forbid: Vec<ActionIdx>,
+    pub horizon: Option<u32>,
+    pub deadlines: Vec<(usize, u32)>,
+}
+
+impl Model {
+    /// The index of the action with this id.
+    pub fn action_index(&self, id: &str) -> Option<ActionIdx> {
+        self.actions.iter().position(|a| a.id == id)
+    }
+
+    /// The index of the scenario with this id.
+    pub fn scenario_index(&self, id: &str) -> Option<usize> {
+        self.scenarios.iter().position(|s| s.id == id)
+    }
+}

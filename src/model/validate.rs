@@ -1,0 +1,861 @@
+//! Validation: turns a [`RawModel`] into a [`Model`] with every id resolved
+//! to an index, or lists every rule of the format it breaks, each with its
+//! JSON path. Also computes the warnings `seqplan validate` prints.
+
+use std::collections::HashMap;
+
+use super::instance::{Instance, Overrides};
+use super::raw::*;
+use super::*;
+use crate::error::{did_you_mean, Error, Problem};
+
+/// A model that passed validation, with the warnings it deserves.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub model: Model,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something legal but probably not what the author meant.
+pub type Warning = Problem;
+
+/// Validates `raw`; `file` names the source in the error.
+pub fn validate(raw: &RawModel, file: &str) -> Result<Validated, Error> {
+    let mut checker = Checker::default();
+    let model = checker.model(raw);
+    if !checker.problems.is_empty() {
+        return Err(Error::Invalid {
+            file: file.to_owned(),
+            problems: checker.problems,
+        });
+    }
+    let warnings = warnings(&model);
+    Ok(Validated { model, warnings })
+}
+
+/// Ids of one list, for resolving references with "did you mean" hints.
+struct Ids<'a> {
+    kind: &'static str,
+    index: HashMap<&'a str, usize>,
+    all: Vec<&'a str>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(kind: &'static str, ids: impl Iterator<Item = &'a str>) -> Self {
+        let all: Vec<&str> = ids.collect();
+        let mut index = HashMap::new();
+        for (i, id) in all.iter().enumerate() {
+            index.entry(*id).or_insert(i);
+        }
+        Ids { kind, index, all }
+    }
+}
+
+#[derive(Default)]
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::new(path, message));
+    }
+
+    fn resolve(&mut self, ids: &Ids, id: &str, path: &str) -> usize {
+        match ids.index.get(id) {
+            Some(&i) => i,
+            None => {
+                let hint = did_you_mean(id, ids.all.iter().copied());
+                self.error(path, format!("unknown {} `{id}`{hint}", ids.kind));
+                0
+            }
+        }
+    }
+
+    fn check_ids<'a>(&mut self, list: &str, ids: impl Iterator<Item = &'a str>) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, id) in ids.enumerate() {
+            let path = format!("{list}[{i}].id");
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                self.error(&path, format!("id `{id}` must match [a-z0-9_]+"));
+            }
+            if let Some(first) = seen.insert(id, i) {
+                self.error(
+                    &path,
+                    format!("duplicate id `{id}` (first used at {list}[{first}])"),
+                );
+            }
+        }
+    }
+
+    fn round_in(&mut self, round: u32, horizon: u32, path: &str) {
+        if round < 1 || round > horizon {
+            self.error(
+                path,
+                format!("round {round} is outside 1..{horizon} (the horizon)"),
+            );
+        }
+    }
+
+    fn model(&mut self, raw: &RawModel) -> Model {
+        if raw.seqplan != 1 {
+            self.error(
+                "seqplan",
+                format!(
+                    "format version {} is not supported; expected 1",
+                    raw.seqplan
+                ),
+            );
+        }
+        if raw.horizon < 1 {
+            self.error("horizon", "the horizon must be at least 1 round");
+        }
+        let horizon = raw.horizon.max(1);
+        if raw.parties.is_empty() {
+            self.error("parties", "at least one party is required");
+        }
+        if raw.actions.is_empty() {
+            self.error("actions", "at least one action is required");
+        }
+        self.check_ids("parties", raw.parties.iter().map(|p| p.id.as_str()));
+        self.check_ids("meters", raw.meters.iter().map(|m| m.id.as_str()));
+        self.check_ids("actions", raw.actions.iter().map(|a| a.id.as_str()));
+        self.check_ids(
+            "expectations",
+            raw.expectations.iter().map(|e| e.id.as_str()),
+        );
+        self.check_ids("red_lines", raw.red_lines.iter().map(|r| r.id.as_str()));
+        self.check_ids("scenarios", raw.scenarios.iter().map(|s| s.id.as_str()));
+
+        let parties = Ids::new("party", raw.parties.iter().map(|p| p.id.as_str()));
+        let meters = Ids::new("meter", raw.meters.iter().map(|m| m.id.as_str()));
+        let actions = Ids::new("action", raw.actions.iter().map(|a| a.id.as_str()));
+        let expectation_ids = Ids::new(
+            "expectation",
+            raw.expectations.iter().map(|e| e.id.as_str()),
+        );
+        let refs = Refs {
+            parties: &parties,
+            meters: &meters,
+            actions: &actions,
+        };
+
+        let meter_list = raw
+            .meters
+            .iter()
+            .enumerate()
+            .map(|(i, m)| self.meter(m, i))
+            .collect();
+        let action_list: Vec<Action> = raw
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.action(a, i, horizon, &refs))
+            .collect();
+        self.requires_cycles(&action_list);
+        let together = raw
+            .together
+            .iter()
+            .enumerate()
+            .map(|(i, g)| self.together_group(g, i, &actions))
+            .collect();
+        let events = raw
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.event(e, &format!("events[{i}]"), horizon, &meters))
+            .collect();
+        let expectations = raw
+            .expectations
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.expectation(e, i, horizon, &refs))
+            .collect();
+        let red_lines = raw
+            .red_lines
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.red_line(r, i, &refs))
+            .collect();
+        let limits = raw
+            .limits
+            .as_ref()
+            .map(|l| self.limits(l, &parties))
+            .unwrap_or_default();
+        let objective = match &raw.objective {
+            Some(levels) => levels
+                .iter()
+                .enumerate()
+                .map(|(i, o)| self.objective(o, i, &meters))
+                .collect(),
+            None => vec![Objective::Earliest, Objective::Cheapest],
+        };
+        let scenarios = raw
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.scenario(s, i, horizon, &meters, &actions, &expectation_ids))
+            .collect();
+        let model = Model {
+            name: raw.name.clone(),
+            summary: raw.summary.clone(),
+            source: raw.source.clone(),
+            horizon,
+            round_unit: raw.round.clone().unwrap_or_else(|| "round".to_owned()),
+            parties: raw
+                .parties
+                .iter()
+                .map(|p| Party {
+                    id: p.id.clone(),
+                    name: p.name.clone().unwrap_or_else(|| p.id.clone()),
+                })
+                .collect(),
+            meters: meter_list,
+            actions: action_list,
+            together,
+            events,
+            expectations,
+            red_lines,
+            limits,
+            objective,
+            scenarios,
+        };
+        if self.problems.is_empty() {
+            self.initial_values_within_red_lines(&model);
+        }
+        model
+    }
+
+    fn meter(&mut self, raw: &RawMeter, i: usize) -> Meter {
+        let decay = raw.decay.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&decay) {
+            self.error(
+                format!("meters[{i}].decay"),
+                format!("decay {decay} is outside 0..1"),
+            );
+        }
+        Meter {
+            id: raw.id.clone(),
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            initial: raw.initial.unwrap_or(0.0),
+            decay,
+        }
+    }
+
+    fn action(&mut self, raw: &RawAction, i: usize, horizon: u32, refs: &Refs) -> Action {
+        let path = format!("actions[{i}]");
+        let by = self.resolve(refs.parties, &raw.by, &format!("{path}.by"));
+        let cost = raw.cost.unwrap_or(0.0);
+        if cost < 0.0 {
+            self.error(
+                format!("{path}.cost"),
+                format!("cost {cost} must be at least 0"),
+            );
+        }
+        let duration = raw.duration.unwrap_or(1);
+        if duration < 1 {
+            self.error(
+                format!("{path}.duration"),
+                "duration must be at least 1 round",
+            );
+        }
+        let uses = raw.uses.unwrap_or(1);
+        if uses < 1 {
+            self.error(format!("{path}.uses"), "uses must be at least 1");
+        }
+        let earliest = raw.earliest.unwrap_or(1);
+        self.round_in(earliest, horizon, &format!("{path}.earliest"));
+        if let Some(latest) = raw.latest {
+            self.round_in(latest, horizon, &format!("{path}.latest"));
+            if earliest > latest {
+                self.error(
+                    format!("{path}.latest"),
+                    format!("earliest {earliest} is after latest {latest}"),
+                );
+            }
+        }
+        let requires = raw
+            .requires
+            .iter()
+            .enumerate()
+            .map(|(j, r)| {
+                let rpath = format!("{path}.requires[{j}]");
+                let action = self.resolve(refs.actions, &r.action, &rpath);
+                if r.action == raw.id {
+                    self.error(&rpath, format!("action `{}` requires itself", raw.id));
+                }
+                Requirement {
+                    action,
+                    lag: r.lag.unwrap_or(1),
+                }
+            })
+            .collect();
+        let when = raw
+            .when
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                let cpath = format!("{path}.when[{j}]");
+                let meter = self.resolve(refs.meters, &c.meter, &format!("{cpath}.meter"));
+                match (c.at_least, c.at_most) {
+                    (None, None) => {
+                        self.error(&cpath, "a condition needs `at_least`, `at_most` or both")
+                    }
+                    (Some(lo), Some(hi)) if lo > hi => self.error(
+                        &cpath,
+                        format!("empty band: at_least {lo} is above at_most {hi}"),
+                    ),
+                    _ => {}
+                }
+                Condition {
+                    meter,
+                    at_least: c.at_least,
+                    at_most: c.at_most,
+                }
+            })
+            .collect();
+        let effects = raw
+            .effects
+            .iter()
+            .enumerate()
+            .map(|(j, e)| Effect {
+                meter: self.resolve(refs.meters, &e.meter, &format!("{path}.effects[{j}].meter")),
+                add: e.add,
+                delay: e.delay.unwrap_or(0),
+            })
+            .collect();
+        Action {
+            id: raw.id.clone(),
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            by,
+            cost,
+            duration: duration.max(1),
+            uses: uses.max(1),
+            earliest,
+            latest: raw.latest,
+            requires,
+            when,
+            effects,
+        }
+    }
+
+    /// Reports each `requires` cycle once, naming its actions in order.
+    fn requires_cycles(&mut self, actions: &[Action]) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        fn visit(
+            a: usize,
+            actions: &[Action],
+            marks: &mut [Mark],
+            stack: &mut Vec<usize>,
+            cycles: &mut Vec<Vec<usize>>,
+        ) {
+            marks[a] = Mark::Open;
+            stack.push(a);
+            for r in &actions[a].requires {
+                let b = r.action;
+                if b == a {
+                    continue; // reported as "requires itself"
+                }
+                match marks[b] {
+                    Mark::New => visit(b, actions, marks, stack, cycles),
+                    Mark::Open => {
+                        let from = stack.iter().position(|&x| x == b).unwrap_or(0);
+                        cycles.push(stack[from..].to_vec());
+                    }
+                    Mark::Done => {}
+                }
+            }
+            stack.pop();
+            marks[a] = Mark::Done;
+        }
+        let mut marks = vec![Mark::New; actions.len()];
+        let mut cycles = Vec::new();
+        for a in 0..actions.len() {
+            if marks[a] == Mark::New {
+                visit(a, actions, &mut marks, &mut Vec::new(), &mut cycles);
+            }
+        }
+        for cycle in cycles {
+            let names: Vec<String> = cycle
+                .iter()
+                .chain(cycle.first())
+                .map(|&a| format!("`{}`", actions[a].id))
+                .collect();
+            self.error(
+                format!("actions[{}].requires", cycle[0]),
+                format!(
+                    "`requires` cycle: {} (each needs the next completed first)",
+                    names.join(" requires ")
+                ),
+            );
+        }
+    }
+
+    fn together_group(&mut self, group: &[String], i: usize, actions: &Ids) -> Vec<ActionIdx> {
+        let path = format!("together[{i}]");
+        let mut members: Vec<ActionIdx> = group
+            .iter()
+            .enumerate()
+            .map(|(j, id)| self.resolve(actions, id, &format!("{path}[{j}]")))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        if members.len() < 2 {
+            self.error(
+                &path,
+                "a `together` group needs at least two distinct actions",
+            );
+        }
+        members
+    }
+
+    fn event(&mut self, raw: &RawEvent, path: &str, horizon: u32, meters: &Ids) -> Event {
+        self.round_in(raw.round, horizon, &format!("{path}.round"));
+        Event {
+            round: raw.round,
+            meter: self.resolve(meters, &raw.meter, &format!("{path}.meter")),
+            add: raw.add,
+            name: raw.name.clone(),
+        }
+    }
+
+    fn expectation(
+        &mut self,
+        raw: &RawExpectation,
+        i: usize,
+        horizon: u32,
+        refs: &Refs,
+    ) -> Expectation {
+        let path = format!("expectations[{i}]");
+        let kind = match (&raw.action, &raw.meter, raw.at_least) {
+            (Some(action), None, None) => ExpectationKind::Action(self.resolve(
+                refs.actions,
+                action,
+                &format!("{path}.action"),
+            )),
+            (None, Some(meter), Some(at_least)) => ExpectationKind::Meter {
+                meter: self.resolve(refs.meters, meter, &format!("{path}.meter")),
+                at_least,
+            },
+            (None, Some(_), None) => {
+                self.error(&path, "an expectation on a meter needs `at_least`");
+                ExpectationKind::Action(0)
+            }
+            (Some(_), _, _) => {
+                self.error(
+                    &path,
+                    "an expectation names either `action` or `meter` + `at_least`, not both",
+                );
+                ExpectationKind::Action(0)
+            }
+            (None, None, _) => {
+                self.error(
+                    &path,
+                    "an expectation needs `action`, or `meter` and `at_least`",
+                );
+                ExpectationKind::Action(0)
+            }
+        };
+        if let Some(by) = raw.by {
+            self.round_in(by, horizon, &format!("{path}.by"));
+        }
+        Expectation {
+            id: raw.id.clone(),
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            kind,
+            by: raw.by,
+        }
+    }
+
+    fn red_line(&mut self, raw: &RawRedLine, i: usize, refs: &Refs) -> RedLine {
+        let path = format!("red_lines[{i}]");
+        let owner = raw
+            .owner
+            .as_ref()
+            .map(|o| self.resolve(refs.parties, o, &format!("{path}.owner")));
+        let kinds: Vec<&str> = [
+            ("never_below", raw.never_below.is_some()),
+            ("never_above", raw.never_above.is_some()),
+            ("not_before", raw.not_before.is_some()),
+            ("never", raw.never.is_some()),
+            ("cost_at_most", raw.cost_at_most.is_some()),
+        ]
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(k, _)| *k)
+        .collect();
+        let placeholder = RedLineKind::Never { action: 0 };
+        let kind = match kinds.as_slice() {
+            [] => {
+                self.error(&path, "a red line needs one kind: `never_below`, `never_above`, `not_before`, `never` or `cost_at_most`");
+                placeholder
+            }
+            [_, _, ..] => {
+                self.error(
+                    &path,
+                    format!(
+                        "a red line has exactly one kind, found {}",
+                        kinds
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                );
+                placeholder
+            }
+            [kind] => self.red_line_kind(raw, kind, &path, refs),
+        };
+        RedLine {
+            id: raw.id.clone(),
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            owner,
+            kind,
+        }
+    }
+
+    fn red_line_kind(
+        &mut self,
+        raw: &RawRedLine,
+        kind: &str,
+        path: &str,
+        refs: &Refs,
+    ) -> RedLineKind {
+        // The fields each kind takes besides its own keyword.
+        let allowed: &[&str] = match kind {
+            "never_below" | "never_above" => &["meter"],
+            "not_before" => &["action", "lag"],
+            "cost_at_most" => &["party"],
+            _ => &[],
+        };
+        for (field, present) in [
+            ("meter", raw.meter.is_some()),
+            ("action", raw.action.is_some()),
+            ("lag", raw.lag.is_some()),
+            ("party", raw.party.is_some()),
+        ] {
+            if present && !allowed.contains(&field) {
+                self.error(
+                    format!("{path}.{field}"),
+                    format!("a `{kind}` red line does not take `{field}`"),
+                );
+            }
+        }
+        let meter = |c: &mut Self| match &raw.meter {
+            Some(m) => c.resolve(refs.meters, m, &format!("{path}.meter")),
+            None => {
+                c.error(path, format!("a `{kind}` red line needs `meter`"));
+                0
+            }
+        };
+        match kind {
+            "never_below" => RedLineKind::NeverBelow {
+                meter: meter(self),
+                level: raw.never_below.unwrap_or(0.0),
+            },
+            "never_above" => RedLineKind::NeverAbove {
+                meter: meter(self),
+                level: raw.never_above.unwrap_or(0.0),
+            },
+            "not_before" => {
+                let before_id = raw.not_before.as_deref().unwrap_or_default();
+                let before = self.resolve(refs.actions, before_id, &format!("{path}.not_before"));
+                let action = match &raw.action {
+                    Some(a) => {
+                        if a == before_id {
+                            self.error(path, format!("action `{a}` cannot be `not_before` itself"));
+                        }
+                        self.resolve(refs.actions, a, &format!("{path}.action"))
+                    }
+                    None => {
+                        self.error(path, "a `not_before` red line needs `action`");
+                        0
+                    }
+                };
+                RedLineKind::NotBefore {
+                    action,
+                    before,
+                    lag: raw.lag.unwrap_or(1),
+                }
+            }
+            "never" => RedLineKind::Never {
+                action: self.resolve(
+                    refs.actions,
+                    raw.never.as_deref().unwrap_or_default(),
+                    &format!("{path}.never"),
+                ),
+            },
+            _ => {
+                let cap = raw.cost_at_most.unwrap_or(0.0);
+                if cap < 0.0 {
+                    self.error(
+                        format!("{path}.cost_at_most"),
+                        format!("cost cap {cap} must be at least 0"),
+                    );
+                }
+                let party = match &raw.party {
+                    Some(p) => self.resolve(refs.parties, p, &format!("{path}.party")),
+                    None => {
+                        self.error(path, "a `cost_at_most` red line needs `party`");
+                        0
+                    }
+                };
+                RedLineKind::CostAtMost { party, cap }
+            }
+        }
+    }
+
+    fn limits(&mut self, raw: &RawLimits, parties: &Ids) -> Limits {
+        let mut per_party: Vec<(PartyIdx, u32)> = raw
+            .per_party
+            .iter()
+            .map(|(id, &cap)| {
+                (
+                    self.resolve(parties, id, &format!("limits.per_party.{id}")),
+                    cap,
+                )
+            })
+            .collect();
+        per_party.sort_unstable();
+        Limits {
+            moves_per_round: raw.moves_per_round,
+            per_party,
+        }
+    }
+
+    fn objective(&mut self, raw: &RawObjective, i: usize, meters: &Ids) -> Objective {
+        let path = format!("objective[{i}]");
+        match raw {
+            RawObjective::Named(name) => match name.as_str() {
+                "earliest" => Objective::Earliest,
+                "cheapest" => Objective::Cheapest,
+                "fewest" => Objective::Fewest,
+                other => {
+                    let hint = did_you_mean(other, ["earliest", "cheapest", "fewest", "maximize"]);
+                    self.error(&path, format!("unknown objective `{other}`{hint} (expected `earliest`, `cheapest`, `fewest` or {{\"maximize\": {{meter: weight}}}})"));
+                    Objective::Earliest
+                }
+            },
+            RawObjective::Maximize(weights) => {
+                if weights.is_empty() {
+                    self.error(
+                        format!("{path}.maximize"),
+                        "`maximize` needs at least one meter with a weight",
+                    );
+                }
+                let mut terms: Vec<(MeterIdx, f64)> = weights
+                    .iter()
+                    .map(|(id, &w)| {
+                        (
+                            self.resolve(meters, id, &format!("{path}.maximize.{id}")),
+                            w,
+                        )
+                    })
+                    .collect();
+                terms.sort_by_key(|t| t.0);
+                Objective::Maximize(terms)
+            }
+        }
+    }
+
+    fn scenario(
+        &mut self,
+        raw: &RawScenario,
+        i: usize,
+        base_horizon: u32,
+        meters: &Ids,
+        actions: &Ids,
+        expectations: &Ids,
+    ) -> Scenario {
+        let path = format!("scenarios[{i}]");
+        if raw.horizon == Some(0) {
+            self.error(
+                format!("{path}.horizon"),
+                "the horizon must be at least 1 round",
+            );
+        }
+        let horizon = raw.horizon.unwrap_or(base_horizon).max(1);
+        let events = raw
+            .events
+            .iter()
+            .enumerate()
+            .map(|(j, e)| self.event(e, &format!("{path}.events[{j}]"), horizon, meters))
+            .collect();
+        let initial = raw
+            .initial
+            .iter()
+            .map(|(id, &v)| (self.resolve(meters, id, &format!("{path}.initial.{id}")), v))
+            .collect();
+        let forbid = raw
+            .forbid
+            .iter()
+            .enumerate()
+            .map(|(j, id)| self.resolve(actions, id, &format!("{path}.forbid[{j}]")))
+            .collect();
+        let deadlines = raw
+            .deadlines
+            .iter()
+            .map(|(id, &by)| {
+                let dpath = format!("{path}.deadlines.{id}");
+                self.round_in(by, horizon, &dpath);
+                (self.resolve(expectations, id, &dpath), by)
+            })
+            .collect();
+        Scenario {
+            id: raw.id.clone(),
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            events,
+            initial,
+            forbid,
+            horizon: raw.horizon,
+            deadlines,
+        }
+    }
+
+    /// Initial values that already cross a meter red line make the model
+    /// invalid (in the base and in every scenario).
+    fn initial_values_within_red_lines(&mut self, model: &Model) {
+        let mut check = |initial: &[f64], scenario: Option<&Scenario>, path_prefix: &str| {
+            for line in &model.red_lines {
+                let (meter, crossed) = match line.kind {
+                    RedLineKind::NeverBelow { meter, level } => {
+                        (meter, initial[meter] < level - crate::TOLERANCE)
+                    }
+                    RedLineKind::NeverAbove { meter, level } => {
+                        (meter, initial[meter] > level + crate::TOLERANCE)
+                    }
+                    _ => continue,
+                };
+                if crossed {
+                    let (path, context) = match scenario {
+                        Some(s) => (
+                            format!("{path_prefix}.initial.{}", model.meters[meter].id),
+                            format!(" in scenario `{}`", s.id),
+                        ),
+                        None => (format!("meters[{meter}].initial"), String::new()),
+                    };
+                    let value = initial[meter];
+                    let level = match line.kind {
+                        RedLineKind::NeverBelow { level, .. }
+                        | RedLineKind::NeverAbove { level, .. } => level,
+                        _ => 0.0,
+                    };
+                    self.problems.push(Problem::new(
+                        path,
+                        format!(
+                            "initial value {}{context} already crosses red line `{}` ({} {})",
+                            crate::fmt_num(value),
+                            line.id,
+                            line.kind.keyword(),
+                            crate::fmt_num(level)
+                        ),
+                    ));
+                }
+            }
+        };
+        let base: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
+        check(&base, None, "");
+        for (i, scenario) in model.scenarios.iter().enumerate() {
+            if scenario.initial.is_empty() {
+                continue;
+            }
+            let mut values = base.clone();
+            for &(m, v) in &scenario.initial {
+                values[m] = v;
+            }
+            check(&values, Some(scenario), &format!("scenarios[{i}]"));
+        }
+    }
+}
+
+struct Refs<'a, 'b> {
+    parties: &'a Ids<'b>,
+    meters: &'a Ids<'b>,
+    actions: &'a Ids<'b>,
+}
+
+/// The warnings of DESIGN.md, computed on the base model.
+fn warnings(model: &Model) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let Ok(instance) = Instance::new(model, &Overrides::default()) else {
+        return out;
+    };
+    let windows = instance.start_windows();
+    for (a, action) in model.actions.iter().enumerate() {
+        if windows[a].is_none() && !instance.is_never(a) {
+            out.push(Warning::new(
+                format!("actions[{a}]"),
+                format!(
+                    "action `{}` can never start and complete within the horizon (its window, duration or requirements leave no round)",
+                    action.id
+                ),
+            ));
+        }
+    }
+    for (g, group) in model.together.iter().enumerate() {
+        for &a in group {
+            for r in &model.actions[a].requires {
+                if r.lag >= 1 && group.contains(&r.action) {
+                    out.push(Warning::new(
+                        format!("together[{g}]"),
+                        format!(
+                            "`{}` requires `{}` with lag {} but they must start together: neither can ever be taken",
+                            model.actions[a].id, model.actions[r.action].id, r.lag
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let mut changed = vec![false; model.meters.len()];
+    for action in &model.actions {
+        for e in &action.effects {
+            changed[e.meter] |= e.add != 0.0;
+        }
+    }
+    let scenario_events = model.scenarios.iter().flat_map(|s| s.events.iter());
+    for e in model.events.iter().chain(scenario_events) {
+        changed[e.meter] |= e.add != 0.0;
+    }
+    for (m, meter) in model.meters.iter().enumerate() {
+        let decays = meter.decay > 0.0
+            && (meter.initial != 0.0
+                || model
+                    .scenarios
+                    .iter()
+                    .any(|s| s.initial.iter().any(|&(i, v)| i == m && v != 0.0)));
+        if !changed[m] && !decays {
+            out.push(Warning::new(
+                format!("meters[{m}]"),
+                format!(
+                    "nothing changes meter `{}`: no effect or event touches it",
+                    meter.id
+                ),
+            ));
+        }
+    }
+    let idle = crate::simulate::simulate(&instance, &crate::plan::Moves::default());
+    for (e, expectation) in model.expectations.iter().enumerate() {
+        if let ExpectationKind::Meter { .. } = expectation.kind {
+            if idle.expectations[e].met_round == Some(1) {
+                out.push(Warning::new(
+                    format!("expectations[{e}]"),
+                    format!(
+                        "expectation `{}` is already met at round 1 with no move",
+                        expectation.id
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}

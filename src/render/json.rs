@@ -1,0 +1,163 @@
+//! "Plans as data" (DESIGN.md): the JSON that `--format json` prints and
+//! `seqplan check` reads. Field order follows the design; numbers are
+//! rounded to six decimals so the output is byte-stable.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::Instance;
+use crate::plan::{PlanReport, Status};
+use crate::round6;
+
+/// A number for JSON: rounded to six decimals, whole numbers without `.0`.
+fn num(value: f64) -> Value {
+    let rounded = round6(value);
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        Value::from(rounded as i64)
+    } else {
+        Value::from(rounded)
+    }
+}
+
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    seqplan: u32,
+    model: &'a str,
+    scenario: Option<&'a str>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gap: Option<Value>,
+    objectives: Vec<ObjectiveJson>,
+    met_round: Option<u32>,
+    cost: Value,
+    horizon: u32,
+    round: &'a str,
+    moves: Vec<MoveJson<'a>>,
+    meters: Map<String, Value>,
+    expectations: Vec<ExpectationJson<'a>>,
+    red_lines: Vec<RedLineJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ObjectiveJson {
+    name: &'static str,
+    value: Value,
+}
+
+#[derive(Serialize)]
+struct MoveJson<'a> {
+    action: &'a str,
+    round: u32,
+    party: &'a str,
+}
+
+#[derive(Serialize)]
+struct ExpectationJson<'a> {
+    id: &'a str,
+    met_round: Option<u32>,
+    by: u32,
+}
+
+#[derive(Serialize)]
+struct RedLineJson<'a> {
+    id: &'a str,
+    kind: &'static str,
+    closest: Option<Value>,
+    round: Option<u32>,
+    value: Option<Value>,
+}
+
+/// A plan as JSON, ending with a newline.
+pub fn plan(instance: &Instance, report: &PlanReport) -> String {
+    let model = instance.model;
+    let evaluation = &report.evaluation;
+    let meters = model
+        .meters
+        .iter()
+        .zip(&evaluation.meters)
+        .map(|(m, values)| {
+            (
+                m.id.clone(),
+                Value::from(values.iter().map(|&v| num(v)).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    let out = PlanJson {
+        seqplan: 1,
+        model: &model.name,
+        scenario: instance.scenario_id(),
+        status: report.status.as_str(),
+        gap: report.gap.map(num),
+        objectives: report
+            .objectives
+            .iter()
+            .map(|o| ObjectiveJson {
+                name: o.name,
+                value: num(o.value),
+            })
+            .collect(),
+        met_round: evaluation.met_round,
+        cost: num(evaluation.cost),
+        horizon: instance.horizon,
+        round: &model.round_unit,
+        moves: report
+            .moves
+            .as_slice()
+            .iter()
+            .map(|m| {
+                let action = &model.actions[m.action];
+                MoveJson {
+                    action: &action.id,
+                    round: m.round,
+                    party: &model.parties[action.by].id,
+                }
+            })
+            .collect(),
+        meters,
+        expectations: model
+            .expectations
+            .iter()
+            .zip(&evaluation.expectations)
+            .map(|(e, o)| ExpectationJson {
+                id: &e.id,
+                met_round: o.met_round,
+                by: o.by,
+            })
+            .collect(),
+        red_lines: model
+            .red_lines
+            .iter()
+            .zip(&evaluation.red_lines)
+            .map(|(r, a)| RedLineJson {
+                id: &r.id,
+                kind: r.kind.keyword(),
+                closest: a.closest.map(num),
+                round: a.round,
+                value: a.value.map(num),
+            })
+            .collect(),
+    };
+    to_string(&out)
+}
+
+/// The JSON printed when no plan is found (status `infeasible` or `unknown`).
+pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
+    let mut out = Map::new();
+    out.insert("seqplan".into(), 1.into());
+    out.insert("model".into(), instance.model.name.clone().into());
+    out.insert(
+        "scenario".into(),
+        instance.scenario_id().map(str::to_owned).into(),
+    );
+    out.insert("status".into(), status.as_str().into());
+    out.insert("message".into(), message.into());
+    out.insert("moves".into(), Value::Array(Vec::new()));
+    to_string(&out)
+}
+
+fn to_string(value: &impl Serialize) -> String {
+    let mut text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,26 @@
+//! Every output format. Renderers turn plain data into a `String`; they
+//! compute nothing and never call the solver.
+
+pub mod json;
+pub mod text;
+pub mod words;
+
+use crate::model::Instance;
+use crate::plan::PlanReport;
+
+/// An output format for plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Text,
+    /// "Plans as data" (DESIGN.md), for tools.
+    Json,
+}
+
+/// Renders a plan in the given format.
+pub fn plan(instance: &Instance, report: &PlanReport, format: Format) -> String {
+    match format {
+        Format::Text => text::plan(instance, report),
+        Format::Json => json::plan(instance, report),
+    }
+}

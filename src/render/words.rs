@@ -1,0 +1,173 @@
+//! The wording of simulator findings, shared by every text-like renderer.
+
+use crate::fmt_num;
+use crate::model::Instance;
+use crate::simulate::{Violation, ViolationKind};
+
+/// "month 3", "round 3": a round in the model's unit.
+pub fn round(instance: &Instance, round: u32) -> String {
+    format!("{} {round}", instance.model.round_unit)
+}
+
+/// One sentence describing a broken rule, naming the model's ids.
+pub fn violation(instance: &Instance, v: &Violation) -> String {
+    let model = instance.model;
+    let action = |a: usize| format!("`{}`", model.actions[a].id);
+    let line = |r: usize| format!("`{}`", model.red_lines[r].id);
+    let when = round(instance, v.round);
+    let text = match &v.kind {
+        ViolationKind::OutsideHorizon { action: a } => {
+            format!(
+                "{} starts outside rounds 1..{} and has no effect",
+                action(*a),
+                instance.horizon
+            )
+        }
+        ViolationKind::BeforeEarliest {
+            action: a,
+            earliest,
+        } => {
+            format!("{} starts before its earliest round {earliest}", action(*a))
+        }
+        ViolationKind::AfterLatest { action: a, latest } => {
+            format!("{} starts after its latest round {latest}", action(*a))
+        }
+        ViolationKind::CompletesAfterHorizon {
+            action: a,
+            completion,
+        } => format!(
+            "{} would complete in round {completion}, after the horizon {}",
+            action(*a),
+            instance.horizon
+        ),
+        ViolationKind::TooManyUses { action: a, uses } => {
+            format!("{} is started more than its {uses} use(s)", action(*a))
+        }
+        ViolationKind::Overlap {
+            action: a,
+            previous,
+        } => format!(
+            "{} starts again while its use started in round {previous} is still in progress",
+            action(*a)
+        ),
+        ViolationKind::Forbidden { action: a } => {
+            format!("{} is forbidden in this scenario", action(*a))
+        }
+        ViolationKind::Never {
+            action: a,
+            red_line,
+        } => {
+            format!(
+                "{} crosses red line {} (never)",
+                action(*a),
+                line(*red_line)
+            )
+        }
+        ViolationKind::MissingRequirement {
+            action: a,
+            required,
+            lag,
+        } => format!(
+            "{} requires {} completed by round {} (lag {lag})",
+            action(*a),
+            action(*required),
+            i64::from(v.round) - i64::from(*lag)
+        ),
+        ViolationKind::NotBefore {
+            action: a,
+            before,
+            lag,
+            red_line,
+        } => format!(
+            "{} crosses red line {}: not before {} has completed (by round {})",
+            action(*a),
+            line(*red_line),
+            action(*before),
+            i64::from(v.round) - i64::from(*lag)
+        ),
+        ViolationKind::ConditionUnmet {
+            action: a,
+            meter,
+            value,
+            at_least,
+            at_most,
+        } => {
+            let band = match (at_least, at_most) {
+                (Some(lo), Some(hi)) => format!("between {} and {}", fmt_num(*lo), fmt_num(*hi)),
+                (Some(lo), None) => format!("≥ {}", fmt_num(*lo)),
+                (None, Some(hi)) => format!("≤ {}", fmt_num(*hi)),
+                (None, None) => String::new(),
+            };
+            format!(
+                "{} needs {} {band}, but it is {} after round {}",
+                action(*a),
+                model.meters[*meter].id,
+                fmt_num(*value),
+                v.round - 1
+            )
+        }
+        ViolationKind::TogetherBroken {
+            action: a, missing, ..
+        } => format!(
+            "{} must start together with {}, which does not start this round",
+            action(*a),
+            action(*missing)
+        ),
+        ViolationKind::MovesPerRound { count, cap } => {
+            format!("{count} actions in progress, above limits.moves_per_round {cap}")
+        }
+        ViolationKind::PerParty { party, count, cap } => format!(
+            "{count} actions of `{}` in progress, above its limit {cap}",
+            model.parties[*party].id
+        ),
+        ViolationKind::CostCap {
+            red_line,
+            party,
+            cost,
+            cap,
+        } => format!(
+            "`{}` spends {} in all, crossing red line {} (cost_at_most {})",
+            model.parties[*party].id,
+            fmt_num(*cost),
+            line(*red_line),
+            fmt_num(*cap)
+        ),
+        ViolationKind::MeterCrossed {
+            red_line,
+            meter,
+            until,
+            worst,
+            worst_round,
+            level,
+        } => {
+            let kind = model.red_lines[*red_line].kind.keyword();
+            let span = if *until == v.round {
+                String::new()
+            } else {
+                format!(" through round {until}")
+            };
+            format!(
+                "{} = {} crosses red line {} ({kind} {}){span}; worst {} in round {worst_round}",
+                model.meters[*meter].id,
+                fmt_num(*worst),
+                line(*red_line),
+                fmt_num(*level),
+                fmt_num(*worst),
+            )
+        }
+        ViolationKind::ExpectationUnmet {
+            expectation,
+            met_round,
+        } => {
+            let e = &model.expectations[*expectation];
+            match met_round {
+                Some(r) => format!(
+                    "expectation `{}` is met only from round {r}, after its deadline",
+                    e.id
+                ),
+                None => format!("expectation `{}` is not met", e.id),
+            }
+        }
+    };
+    format!("{when}: {text}")
+}

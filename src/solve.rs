@@ -1,0 +1,276 @@
+//! Solving the program: each objective level in turn with good_lp's
+//! backend, its optimum fixed before the next, then the plan re-checked by
+//! the simulator. The only module that knows good_lp.
+
+use std::time::{Duration, Instant};
+
+use good_lp::solvers::{
+    ResolutionError, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit,
+};
+use good_lp::{Expression, ProblemVariables, Variable};
+
+use crate::error::Error;
+use crate::formulate::{Level, LinExpr, Milp, Sense, VarKind};
+use crate::model::{Instance, Objective};
+use crate::plan::{Move, Moves, ObjectiveValue, PlanReport, Status};
+use crate::simulate::simulate;
+
+/// How to solve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SolveOptions {
+    /// Bounds the whole solve (all levels together).
+    pub time_limit: Option<Duration>,
+}
+
+/// The outcome of planning an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A plan, checked by the simulator (status optimal or feasible).
+    Plan(PlanReport),
+    /// No plan exists.
+    Infeasible,
+    /// The time limit ran out before any plan was found.
+    Unknown,
+}
+
+/// Plans an instance: builds the program, solves it level by level, and
+/// returns the plan only if the simulator accepts it.
+pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
+    let milp = Milp::build(instance);
+    tracing::debug!(
+        variables = milp.vars.len(),
+        constraints = milp.rows.len(),
+        "built the program"
+    );
+    if !milp.impossible.is_empty() {
+        tracing::debug!(reason = %milp.impossible[0].name(), "infeasible before solving");
+        return Ok(Outcome::Infeasible);
+    }
+    let deadline = options.time_limit.map(|limit| Instant::now() + limit);
+    let mut fixed: Vec<(LinExpr, Sense, f64)> = Vec::new();
+    let mut incumbent: Option<Vec<f64>> = None;
+    let mut status = Status::Optimal;
+    for (index, level) in milp.levels.iter().enumerate() {
+        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let started = Instant::now();
+        let result = solve_level(&milp, level, &fixed, incumbent.as_deref(), remaining);
+        tracing::debug!(
+            level = index,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "solved a level"
+        );
+        match result {
+            LevelResult::Solved { values, proven } => {
+                let optimum = level.expr.eval(&values);
+                fixed.push(fixing(level, optimum));
+                incumbent = Some(values);
+                if !proven {
+                    status = Status::Feasible;
+                    break;
+                }
+            }
+            LevelResult::Infeasible if incumbent.is_some() => {
+                return Err(Error::Internal(format!(
+                    "objective level {index} became infeasible after fixing the previous levels"
+                )));
+            }
+            LevelResult::Infeasible => return Ok(Outcome::Infeasible),
+            LevelResult::TimedOut => match incumbent {
+                Some(_) => {
+                    status = Status::Feasible;
+                    break;
+                }
+                None => return Ok(Outcome::Unknown),
+            },
+            LevelResult::Failed(message) => {
+                return Err(Error::Internal(format!("the solver failed: {message}")))
+            }
+        }
+    }
+    let Some(values) = incumbent else {
+        return Ok(Outcome::Unknown);
+    };
+    let moves = extract_moves(&milp, &values);
+    let evaluation = simulate(instance, &moves);
+    if !evaluation.is_valid() {
+        return Err(Error::Internal(format!(
+            "the solver's plan breaks {} rule(s) of the model, first in round {}: {:?}",
+            evaluation.violations.len(),
+            evaluation.violations[0].round,
+            evaluation.violations[0].kind
+        )));
+    }
+    let objectives = instance
+        .model
+        .objective
+        .iter()
+        .map(|o| ObjectiveValue {
+            name: o.name(),
+            value: objective_value(o, &evaluation),
+        })
+        .collect();
+    Ok(Outcome::Plan(PlanReport {
+        status,
+        objectives,
+        gap: None,
+        moves,
+        evaluation,
+    }))
+}
+
+/// A level's value, computed from the simulator's evaluation of the plan.
+pub fn objective_value(objective: &Objective, evaluation: &crate::simulate::Evaluation) -> f64 {
+    match objective {
+        Objective::Earliest => f64::from(evaluation.met_round.unwrap_or(0)),
+        Objective::Cheapest => evaluation.cost,
+        Objective::Fewest => evaluation.move_count as f64,
+        Objective::Maximize(weights) => weights
+            .iter()
+            .map(|&(k, w)| w * evaluation.meters[k].last().copied().unwrap_or(0.0))
+            .sum(),
+    }
+}
+
+/// The constraint that keeps a solved level at its optimum.
+fn fixing(level: &Level, optimum: f64) -> (LinExpr, Sense, f64) {
+    let slack = if level.integral {
+        1e-6
+    } else {
+        1e-6 * optimum.abs().max(1.0)
+    };
+    let target = if level.integral {
+        optimum.round()
+    } else {
+        optimum
+    };
+    let mut expr = level.expr.clone();
+    let rhs = if level.maximize {
+        target - slack
+    } else {
+        target + slack
+    } - expr.constant;
+    expr.constant = 0.0;
+    (
+        expr,
+        if level.maximize {
+            Sense::AtLeast
+        } else {
+            Sense::AtMost
+        },
+        rhs,
+    )
+}
+
+fn extract_moves(milp: &Milp, values: &[f64]) -> Moves {
+    let moves = milp
+        .starts
+        .iter()
+        .enumerate()
+        .flat_map(|(a, list)| {
+            list.iter()
+                .filter(|&&(_, v)| values[v] > 0.5)
+                .map(move |&(round, _)| Move { round, action: a })
+        })
+        .collect();
+    Moves::new(moves)
+}
+
+enum LevelResult {
+    Solved { values: Vec<f64>, proven: bool },
+    Infeasible,
+    TimedOut,
+    Failed(String),
+}
+
+fn expression(vars: &[Variable], expr: &LinExpr) -> Expression {
+    let mut out = Expression::from(expr.constant);
+    for &(v, c) in &expr.terms {
+        out.add_mul(c, vars[v]);
+    }
+    out
+}
+
+fn solve_level(
+    milp: &Milp,
+    level: &Level,
+    fixed: &[(LinExpr, Sense, f64)],
+    warm_start: Option<&[f64]>,
+    time_limit: Option<Duration>,
+) -> LevelResult {
+    if time_limit.is_some_and(|t| t.is_zero()) {
+        return LevelResult::TimedOut;
+    }
+    let mut problem = ProblemVariables::new();
+    let vars: Vec<Variable> = milp
+        .vars
+        .iter()
+        .map(|def| {
+            let v = good_lp::variable()
+                .name(def.name.clone())
+                .min(def.lower)
+                .max(def.upper);
+            problem.add(if def.kind == VarKind::Binary {
+                v.integer()
+            } else {
+                v
+            })
+        })
+        .collect();
+    let objective = expression(&vars, &level.expr);
+    let unsolved = if level.maximize {
+        problem.maximise(objective)
+    } else {
+        problem.minimise(objective)
+    };
+    let mut model = backend(unsolved);
+    if let Some(limit) = time_limit {
+        model = model.with_time_limit(limit.as_secs_f64());
+    }
+    if let Some(values) = warm_start {
+        model = model.with_initial_solution(vars.iter().zip(values).map(|(&v, &x)| (v, x)));
+    }
+    let rows = milp
+        .rows
+        .iter()
+        .map(|r| (&r.expr, r.sense, r.rhs))
+        .chain(fixed.iter().map(|(e, s, r)| (e, *s, *r)));
+    for (expr, sense, rhs) in rows {
+        let lhs = expression(&vars, expr);
+        let constraint = match sense {
+            Sense::AtMost => lhs.leq(rhs),
+            Sense::AtLeast => lhs.geq(rhs),
+            Sense::Equal => lhs.eq(rhs),
+        };
+        model.add_constraint(constraint);
+    }
+    match model.solve() {
+        Ok(solution) => {
+            let values = vars.iter().map(|&v| solution.value(v)).collect();
+            LevelResult::Solved {
+                values,
+                proven: matches!(solution.status(), SolutionStatus::Optimal),
+            }
+        }
+        Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
+        Err(ResolutionError::Other(message)) if message.contains("Time limit") => {
+            LevelResult::TimedOut
+        }
+        Err(other) => LevelResult::Failed(other.to_string()),
+    }
+}
+
+#[cfg(not(feature = "cbc"))]
+fn backend(
+    problem: good_lp::variable::UnsolvedProblem,
+) -> good_lp::solvers::microlp::MicroLpProblem {
+    problem.using(good_lp::solvers::microlp::microlp)
+}
+
+#[cfg(feature = "cbc")]
+fn backend(
+    problem: good_lp::variable::UnsolvedProblem,
+) -> good_lp::solvers::coin_cbc::CoinCbcProblem {
+    let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
+    model.set_parameter("log", "0");
+    model
+}

@@ -1,0 +1,130 @@
+//! The solver against an independent oracle: on random small models, every
+//! plan it returns passes the simulator and its objective values equal an
+//! exhaustive search over all plans; where no plan exists, both agree.
+//! Plus metamorphic properties that must hold whatever the model.
+
+mod common;
+
+use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};
+use proptest::prelude::*;
+use seqplan::model::{Instance, Overrides};
+use seqplan::{plan, simulate, Outcome, SolveOptions};
+
+fn solve(instance: &Instance) -> Outcome {
+    plan(instance, &SolveOptions::default()).expect("the solver must not fail on a valid model")
+}
+
+fn assert_levels_equal(found: &[f64], expected: &[f64], context: &str) {
+    assert_eq!(found.len(), expected.len(), "{context}");
+    for (level, (f, e)) in found.iter().zip(expected).enumerate() {
+        assert!(
+            (f - e).abs() <= 1e-5 * e.abs().max(1.0),
+            "level {level}: solver {f} vs brute force {e} ({found:?} vs {expected:?})\n{context}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// The heart of the test suite: solver == exhaustive search.
+    #[test]
+    fn solver_matches_exhaustive_search(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let plans = all_plans(&instance, 150_000);
+        prop_assume!(plans.is_some());
+        let expected = brute_force_optimum(&instance, &plans.unwrap());
+        let context = format!("seed {seed}, model:\n{json:#}");
+        match (solve(&instance), expected) {
+            (Outcome::Plan(report), Some(expected)) => {
+                let evaluation = simulate(&instance, &report.moves);
+                prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
+                prop_assert_eq!(&evaluation, &report.evaluation);
+                let found = level_values(&model, &report.moves, &evaluation);
+                assert_levels_equal(&found, &expected, &context);
+            }
+            (Outcome::Infeasible, None) => {}
+            (Outcome::Plan(report), None) => {
+                prop_assert!(false, "solver found {:?} but brute force found no valid plan\n{}", report.moves, context);
+            }
+            (outcome, expected) => {
+                prop_assert!(false, "solver said {:?} but brute force found {:?}\n{}", outcome, expected, context);
+            }
+        }
+    }
+
+    /// Removing a red line never makes a feasible model infeasible.
+    #[test]
+    fn removing_a_red_line_keeps_a_plan(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.as_ref().is_some_and(|m| !m.red_lines.is_empty()));
+        let model = model.unwrap();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        prop_assume!(matches!(solve(&instance), Outcome::Plan(_)));
+        for r in 0..model.red_lines.len() {
+            let mut relaxed = model.clone();
+            relaxed.red_lines.remove(r);
+            let instance = Instance::new(&relaxed, &Overrides::default()).unwrap();
+            prop_assert!(matches!(solve(&instance), Outcome::Plan(_)), "dropping red line {} lost the plan (seed {})", r, seed);
+        }
+    }
+
+    /// A longer horizon never worsens `earliest` when the old optimum is
+    /// still a valid plan over the longer horizon; without decay and delays
+    /// it always is. (With decay or delayed effects it need not be: meters
+    /// must hold through the new horizon; see `longer_horizon_can_worsen_
+    /// earliest_with_decay` in tests/semantics.rs.)
+    #[test]
+    fn longer_horizon_never_worsens_earliest(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let mut model = model.unwrap();
+        model.objective = vec![seqplan::model::Objective::Earliest];
+        let short = Instance::new(&model, &Overrides::default()).unwrap();
+        let Outcome::Plan(report) = solve(&short) else { return Ok(()) };
+        let longer = Overrides { horizon: Some(model.horizon + 1), ..Overrides::default() };
+        let long = Instance::new(&model, &longer).unwrap();
+        let replay = simulate(&long, &report.moves);
+        let monotone = model.meters.iter().all(|m| m.decay == 0.0)
+            && model.actions.iter().all(|a| a.effects.iter().all(|e| e.delay == 0));
+        if monotone {
+            prop_assert!(replay.is_valid(), "the old optimum must stay valid (seed {})", seed);
+        }
+        if replay.is_valid() {
+            let Outcome::Plan(better) = solve(&long) else {
+                return Err(TestCaseError::fail(format!("longer horizon lost the plan (seed {seed})")));
+            };
+            prop_assert!(better.evaluation.met_round <= replay.met_round, "seed {}", seed);
+            prop_assert!(better.evaluation.met_round <= report.evaluation.met_round, "seed {}", seed);
+        }
+    }
+
+    /// Adding an action never worsens the first objective level.
+    #[test]
+    fn adding_an_action_never_worsens_the_optimum(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        prop_assume!(!model.objective.is_empty());
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let Outcome::Plan(before) = solve(&instance) else { return Ok(()) };
+        let mut bigger = model.clone();
+        let mut extra = bigger.actions[0].clone();
+        extra.id = "extra".into();
+        extra.cost = 0.0;
+        bigger.actions.push(extra);
+        let instance = Instance::new(&bigger, &Overrides::default()).unwrap();
+        let Outcome::Plan(after) = solve(&instance) else {
+            return Err(TestCaseError::fail(format!("an extra action lost the plan (seed {seed})")));
+        };
+        let first = |r: &seqplan::PlanReport| level_values(&model, &r.moves, &r.evaluation)[0];
+        prop_assert!(first(&after) <= first(&before) + 1e-6, "seed {}", seed);
+    }
+}
