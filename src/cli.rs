@@ -1,6 +1,6 @@
 //! The command line: clap parsing and wiring of the library stages only.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -59,7 +59,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "ACTION")]
     pub forbid: Vec<String>,
     /// Stop the solve after this many seconds and return the best plan found.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -117,6 +117,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .try_init();

@@ -175,6 +175,8 @@ pub struct Milp {
     pub levels: Vec<Level>,
     /// Per action, `(round, variable)` for each round it may start in.
     pub starts: Vec<Vec<(u32, VarId)>>,
+    /// Per action, how many of its start variables can be 1 at once (`uses`).
+    pub uses: Vec<u32>,
     /// Requirements no variable can meet (e.g. a forced move outside its
     /// window): the program is infeasible before any solve.
     pub impossible: Vec<Origin>,
@@ -187,40 +189,57 @@ impl Milp {
     }
 }
 
-/// Interval bounds of each meter after each round, over all plans.
+/// Interval bounds of each meter after each round, over all plans: the
+/// tighter of a round-by-round propagation (every possible landing in the
+/// round) and a cumulative one (each action lands at most `uses` times, and
+/// decay only shrinks what has landed). They size the big-M terms.
 fn meter_bounds(instance: &Instance, starts: &[Vec<(u32, VarId)>]) -> Vec<Vec<(f64, f64)>> {
     let model = instance.model;
     let h = instance.horizon as usize;
-    let mut low = vec![vec![0.0; h + 1]; model.meters.len()];
+    let meters = model.meters.len();
+    // Possible landings per round, and from the earliest landing on, the
+    // most an action can add or remove in total.
+    let mut low = vec![vec![0.0; h + 1]; meters];
     let mut high = low.clone();
+    let mut total_low = low.clone();
+    let mut total_high = low.clone();
     for (a, action) in model.actions.iter().enumerate() {
-        for &(s, _) in &starts[a] {
-            for e in &action.effects {
-                let t = (s + action.duration - 1 + e.delay) as usize;
-                if t <= h {
-                    low[e.meter][t] += e.add.min(0.0);
-                    high[e.meter][t] += e.add.max(0.0);
+        for e in &action.effects {
+            let landing = |s: u32| (s + action.duration - 1 + e.delay) as usize;
+            for &(s, _) in &starts[a] {
+                if landing(s) <= h {
+                    low[e.meter][landing(s)] += e.add.min(0.0);
+                    high[e.meter][landing(s)] += e.add.max(0.0);
+                }
+            }
+            if let Some(&(first, _)) = starts[a].first() {
+                let uses = f64::from(action.uses);
+                for t in landing(first)..=h {
+                    total_low[e.meter][t] += uses * e.add.min(0.0);
+                    total_high[e.meter][t] += uses * e.add.max(0.0);
                 }
             }
         }
     }
-    model
-        .meters
-        .iter()
-        .enumerate()
-        .map(|(k, meter)| {
+    (0..meters)
+        .map(|k| {
+            let keep = 1.0 - model.meters[k].decay;
             let mut events = vec![0.0; h + 1];
             for ev in instance.events.iter().filter(|ev| ev.meter == k) {
                 events[ev.round as usize] += ev.add;
             }
-            let mut out = vec![(instance.initial[k], instance.initial[k])];
+            // The meter with no move at all: initial value, decay and events.
+            let mut idle = instance.initial[k];
+            let mut out = vec![(idle, idle)];
             for t in 1..=h {
+                idle = keep * idle + events[t];
                 let (lo, hi) = out[t - 1];
-                let keep = 1.0 - meter.decay;
-                out.push((
+                let step = (
                     keep * lo + low[k][t] + events[t],
                     keep * hi + high[k][t] + events[t],
-                ));
+                );
+                let total = (idle + total_low[k][t], idle + total_high[k][t]);
+                out.push((step.0.max(total.0), step.1.min(total.1)));
             }
             out
         })
@@ -273,6 +292,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             vars: self.vars,
             rows: self.rows,
             levels,
+            uses: self.instance.model.actions.iter().map(|a| a.uses).collect(),
             starts: self.starts,
             impossible: self.impossible,
         }

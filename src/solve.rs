@@ -47,12 +47,14 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         return Ok(Outcome::Infeasible);
     }
     let deadline = options.time_limit.map(|limit| Instant::now() + limit);
+    let stages = merge_levels(&milp.levels, &milp);
     let mut fixed: Vec<(LinExpr, Sense, f64)> = Vec::new();
     let mut incumbent: Option<Vec<f64>> = None;
     let mut status = Status::Optimal;
-    for (index, level) in milp.levels.iter().enumerate() {
+    for (index, stage) in stages.iter().enumerate() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
+        let level = &combine(stage, &milp);
         let result = solve_level(&milp, level, &fixed, incumbent.as_deref(), remaining);
         tracing::debug!(
             level = index,
@@ -61,8 +63,9 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         );
         match result {
             LevelResult::Solved { values, proven } => {
-                let optimum = level.expr.eval(&values);
-                fixed.push(fixing(level, optimum));
+                for part in stage {
+                    fixed.push(fixing(part, part.expr.eval(&values)));
+                }
                 incumbent = Some(values);
                 if !proven {
                     status = Status::Feasible;
@@ -128,6 +131,88 @@ pub fn objective_value(objective: &Objective, evaluation: &crate::simulate::Eval
             .iter()
             .map(|&(k, w)| w * evaluation.meters[k].last().copied().unwrap_or(0.0))
             .sum(),
+    }
+}
+
+/// Largest weight used when merging levels; keeps every value exact in f64
+/// and well within the solver's tolerances.
+const MAX_MERGED_MAGNITUDE: f64 = 1e7;
+
+/// An upper bound on the spread (max − min) of a level: at most `uses`
+/// start variables of an action are 1 at once. `None` if the level is not a
+/// whole-number expression of binaries.
+fn spread(level: &Level, milp: &Milp) -> Option<f64> {
+    if !level.integral || level.maximize {
+        return None;
+    }
+    let mut owner = vec![None; milp.vars.len()];
+    for (a, list) in milp.starts.iter().enumerate() {
+        for &(_, v) in list {
+            owner[v] = Some(a);
+        }
+    }
+    let mut per_action: Vec<Vec<f64>> = vec![Vec::new(); milp.starts.len()];
+    let mut total = 0.0;
+    for &(v, c) in &level.expr.terms {
+        if milp.vars[v].kind != VarKind::Binary || c.fract() != 0.0 {
+            return None;
+        }
+        match owner[v] {
+            Some(a) => per_action[a].push(c.abs()),
+            None => total += c.abs(),
+        }
+    }
+    for (a, mut coefs) in per_action.into_iter().enumerate() {
+        coefs.sort_by(|x, y| y.total_cmp(x));
+        total += coefs.iter().take(milp.uses[a] as usize).sum::<f64>();
+    }
+    Some(total)
+}
+
+/// Groups consecutive whole-number levels into stages solved as one
+/// weighted objective (exactly lexicographic: each level's weight exceeds
+/// the spread of everything after it); other levels stay alone.
+fn merge_levels(levels: &[Level], milp: &Milp) -> Vec<Vec<Level>> {
+    let mut stages: Vec<Vec<Level>> = Vec::new();
+    let mut run_weight = 1.0; // Π (spread + 1) over the current run
+    for level in levels {
+        let mergeable = spread(level, milp);
+        match (mergeable, stages.last_mut()) {
+            (Some(s), Some(last))
+                if spread(&last[0], milp).is_some()
+                    && run_weight * (s + 1.0) <= MAX_MERGED_MAGNITUDE =>
+            {
+                run_weight *= s + 1.0;
+                last.push(level.clone());
+            }
+            _ => {
+                run_weight = mergeable.map_or(1.0, |s| s + 1.0);
+                stages.push(vec![level.clone()]);
+            }
+        }
+    }
+    stages
+}
+
+/// One objective for a stage: Σ wᵢ·levelᵢ with wᵢ > spread of the rest.
+fn combine(stage: &[Level], milp: &Milp) -> Level {
+    if stage.len() == 1 {
+        return stage[0].clone();
+    }
+    let mut expr = LinExpr::default();
+    let mut weight = 1.0;
+    for level in stage.iter().rev() {
+        for &(v, c) in &level.expr.terms {
+            expr.terms.push((v, weight * c));
+        }
+        expr.constant += weight * level.expr.constant;
+        weight *= spread(level, milp).unwrap_or(0.0) + 1.0;
+    }
+    Level {
+        objective: None,
+        expr,
+        maximize: false,
+        integral: true,
     }
 }
 
@@ -243,7 +328,13 @@ fn solve_level(
         };
         model.add_constraint(constraint);
     }
-    match model.solve() {
+    // microlp panics on numerical states it cannot handle; that is our
+    // failure, reported as an internal error rather than a crash.
+    let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()));
+    let Ok(solved) = solved else {
+        return LevelResult::Failed("the MILP backend panicked".into());
+    };
+    match solved {
         Ok(solution) => {
             let values = vars.iter().map(|&v| solution.value(v)).collect();
             LevelResult::Solved {

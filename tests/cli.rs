@@ -1,0 +1,478 @@
+//! The command line as a user meets it: the real binary, its exit codes,
+//! its output (snapshot-tested), and one test per kind of bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use serde_json::{json, Value};
+
+fn seqplan() -> Command {
+    Command::cargo_bin("seqplan").unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn tiny() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("tiny.json")).unwrap()).unwrap()
+}
+
+/// Writes `text` to a fresh file named `model.json`; keeps the directory alive.
+fn model_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = seqplan().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+// ---------------------------------------------------------------- plans
+
+#[test]
+fn plan_text_for_tiny_model() {
+    let text = stdout_of(&["plan", fixture("tiny.json").to_str().unwrap()]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn plan_json_for_tiny_model() {
+    let text = stdout_of(&[
+        "plan",
+        fixture("tiny.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    insta::assert_snapshot!(text);
+    let plan: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(plan["status"], "optimal");
+    assert_eq!(
+        plan["meters"]["trust"].as_array().unwrap().len(),
+        7,
+        "m[0..=H]"
+    );
+}
+
+#[test]
+fn bare_model_argument_is_the_plan_command() {
+    let path = fixture("tiny.json");
+    let path = path.to_str().unwrap();
+    assert_eq!(stdout_of(&[path]), stdout_of(&["plan", path]));
+    assert_eq!(
+        stdout_of(&["-q", path, "--format", "json"]),
+        stdout_of(&["plan", path, "--format", "json"])
+    );
+}
+
+#[test]
+fn education_plans_in_every_scenario_and_is_byte_stable() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let model = model.to_str().unwrap();
+    let first = stdout_of(&[model]);
+    assert_eq!(first, stdout_of(&[model]), "same input, same output");
+    insta::assert_snapshot!(first);
+    let plan: Value = serde_json::from_str(&stdout_of(&[model, "--format", "json"])).unwrap();
+    for scenario in plan_scenarios(model) {
+        let out = stdout_of(&[model, "--scenario", &scenario, "--format", "json"]);
+        let plan: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(plan["status"], "optimal", "scenario {scenario}");
+        assert_eq!(plan["scenario"], scenario.as_str());
+    }
+    assert_eq!(plan["status"], "optimal");
+}
+
+fn plan_scenarios(model: &str) -> Vec<String> {
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(model).unwrap()).unwrap();
+    value["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn infeasible_model_exits_1_with_a_message() {
+    let mut model = tiny();
+    model["expectations"][0]["by"] = json!(1); // talks take two rounds after the exchange
+    let (_dir, path) = model_file(&model.to_string());
+    seqplan()
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("no plan exists in the base scenario"));
+    let out = seqplan()
+        .arg(&path)
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let plan: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(plan["status"], "infeasible");
+    assert_eq!(plan["moves"], json!([]));
+}
+
+#[test]
+fn force_forbid_horizon_and_objective_change_the_plan() {
+    let path = fixture("tiny.json");
+    let path = path.to_str().unwrap();
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec![path, "--format", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&stdout_of(&args)).unwrap()
+    };
+    let forced = json(&["--force", "exchange@2"]);
+    assert_eq!(
+        forced["moves"][0],
+        json!({"action": "exchange", "round": 2, "party": "us"})
+    );
+    assert_eq!(forced["met_round"], 5);
+
+    seqplan()
+        .args([path, "--forbid", "delisting"])
+        .assert()
+        .code(1);
+
+    let longer = json(&["--horizon", "8"]);
+    assert_eq!(longer["horizon"], 8);
+    assert_eq!(longer["meters"]["trust"].as_array().unwrap().len(), 9);
+
+    let cheapest_first = json(&["--objective", "cheapest,earliest"]);
+    let names: Vec<&str> = cheapest_first["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cheapest", "earliest"]);
+
+    let maximize = json(&["--objective", "maximize:trust"]);
+    assert_eq!(maximize["objectives"][0]["name"], "maximize");
+}
+
+#[test]
+fn output_file_receives_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.json");
+    seqplan()
+        .arg(fixture("tiny.json"))
+        .args(["--format", "json", "--output"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        written,
+        stdout_of(&[fixture("tiny.json").to_str().unwrap(), "--format", "json"])
+    );
+}
+
+#[test]
+fn time_limit_still_returns_a_valid_plan() {
+    let path = fixture("tiny.json");
+    let out = stdout_of(&[
+        path.to_str().unwrap(),
+        "--time-limit",
+        "30",
+        "--format",
+        "json",
+    ]);
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["status"], "optimal");
+    seqplan()
+        .arg(&path)
+        .args(["--time-limit", "-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("--time-limit"));
+}
+
+// ------------------------------------------------------------- validate
+
+#[test]
+fn validate_reports_a_valid_model() {
+    seqplan()
+        .arg("validate")
+        .arg(fixture("tiny.json"))
+        .assert()
+        .success()
+        .stdout(contains("valid (2 parties, 2 meters, 3 actions"))
+        .stdout(contains("0 warnings"));
+}
+
+#[test]
+fn validate_lists_warnings_and_still_exits_0() {
+    let mut model = tiny();
+    model["meters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "idle"}));
+    model["actions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "late", "by": "us", "duration": 3, "earliest": 5}));
+    model["actions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "pair_a", "by": "us"}));
+    model["actions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "pair_b", "by": "them", "requires": ["pair_a"]}));
+    model["together"] = json!([["pair_a", "pair_b"]]);
+    model["expectations"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "free", "meter": "backlash", "at_least": -1}));
+    let (_dir, path) = model_file(&serde_json::to_string_pretty(&model).unwrap());
+    let assert = seqplan().arg("validate").arg(&path).assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("action `late` can never start"), "{out}");
+    assert!(
+        out.contains("`pair_b` requires `pair_a` with lag 1 but they must start together"),
+        "{out}"
+    );
+    assert!(out.contains("nothing changes meter `idle`"), "{out}");
+    assert!(
+        out.contains("expectation `free` is already met at round 1 with no move"),
+        "{out}"
+    );
+    assert!(out.contains("4 warnings"), "{out}");
+    // `plan` shows the same warnings on stderr, and -q silences them.
+    seqplan().arg(&path).assert().stderr(contains("warning:"));
+    seqplan().arg("-q").arg(&path).assert().stderr("");
+}
+
+// ------------------------------------------------------------ bad input
+
+/// Runs `validate` and `plan` on a model and expects exit 2 with every
+/// fragment in the message.
+fn expect_bad_model(text: &str, fragments: &[&str]) {
+    let (_dir, path) = model_file(text);
+    for command in ["validate", "plan"] {
+        let assert = seqplan()
+            .arg(command)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout("");
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("model.json"),
+            "the message names the file: {stderr}"
+        );
+        for fragment in fragments {
+            assert!(
+                stderr.contains(fragment),
+                "missing {fragment:?} in:\n{stderr}"
+            );
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+fn mutated(change: impl FnOnce(&mut Value)) -> String {
+    let mut model = tiny();
+    change(&mut model);
+    serde_json::to_string_pretty(&model).unwrap()
+}
+
+macro_rules! bad_model {
+    ($($name:ident: $change:expr => [$($fragment:expr),+ $(,)?];)+) => {
+        $(
+            #[test]
+            fn $name() {
+                expect_bad_model(&mutated($change), &[$($fragment),+]);
+            }
+        )+
+    };
+}
+
+#[test]
+fn invalid_json_names_line_column_and_shows_the_text() {
+    expect_bad_model(
+        "{\n  \"seqplan\": 1,\n  \"name\": \"x\",,\n  \"horizon\": 3\n}\n",
+        &["model.json:3:15: invalid JSON", "\"name\": \"x\",,", "^"],
+    );
+}
+
+#[test]
+fn empty_file_is_invalid_json() {
+    expect_bad_model("", &["model.json:1:0: invalid JSON: EOF"]);
+}
+
+#[test]
+fn file_that_is_not_utf8_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(&path, b"{\"name\": \"\xff\"}").unwrap();
+    seqplan()
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("not UTF-8"));
+}
+
+#[test]
+fn missing_file_is_reported() {
+    seqplan()
+        .arg("no/such/model.json")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read `no/such/model.json`"));
+}
+
+bad_model! {
+    wrong_type_names_the_field_path: |m| m["actions"][2]["effects"][0]["add"] = json!("one")
+        => ["at `actions[2].effects[0].add`", "expected f64"];
+    unknown_field_suggests_the_nearest: |m| m["actions"][0]["durration"] = json!(2)
+        => ["at `actions[0].durration`", "unknown field `durration`; did you mean `duration`?"];
+    missing_required_field: |m| { m["actions"][0].as_object_mut().unwrap().remove("by"); }
+        => ["at `actions[0]`", "missing field `by`"];
+    round_must_be_an_integer: |m| m["horizon"] = json!(6.0)
+        => ["at `horizon`", "floating point `6.0`"];
+    negative_round_is_rejected: |m| m["actions"][0]["duration"] = json!(-1)
+        => ["at `actions[0].duration`", "integer `-1`"];
+    unknown_id_suggests_the_nearest: |m| m["actions"][1]["requires"][0] = json!("exchnage")
+        => ["actions[1].requires[0]: unknown action `exchnage`; did you mean `exchange`?"];
+    unknown_meter_in_effect: |m| m["actions"][0]["effects"][0]["meter"] = json!("trsut")
+        => ["actions[0].effects[0].meter: unknown meter `trsut`; did you mean `trust`?"];
+    unknown_party: |m| m["actions"][0]["by"] = json!("uss")
+        => ["actions[0].by: unknown party `uss`; did you mean `us`?"];
+    duplicate_id: |m| m["actions"][1]["id"] = json!("exchange")
+        => ["actions[1].id: duplicate id `exchange` (first used at actions[0])"];
+    id_with_bad_characters: |m| m["meters"][0]["id"] = json!("Trust level")
+        => ["meters[0].id: id `Trust level` must match [a-z0-9_]+"];
+    requires_cycle_is_named: |m| m["actions"][0]["requires"] = json!(["talks"])
+        => ["`requires` cycle: `exchange` requires `talks` requires `delisting` requires `exchange`"];
+    action_requiring_itself: |m| m["actions"][0]["requires"] = json!([{"action": "exchange", "lag": 0}])
+        => ["actions[0].requires[0]: action `exchange` requires itself"];
+    action_not_before_itself: |m| m["red_lines"].as_array_mut().unwrap().push(json!({"id": "x", "action": "talks", "not_before": "talks"}))
+        => ["red_lines[2]: action `talks` cannot be `not_before` itself"];
+    together_group_too_small: |m| m["together"] = json!([["exchange", "exchange"]])
+        => ["together[0]: a `together` group needs at least two distinct actions"];
+    earliest_after_latest: |m| { m["actions"][0]["earliest"] = json!(5); m["actions"][0]["latest"] = json!(3); }
+        => ["actions[0].latest: earliest 5 is after latest 3"];
+    round_outside_the_horizon: |m| m["events"] = json!([{"round": 9, "meter": "trust", "add": 1}])
+        => ["events[0].round: round 9 is outside 1..6"];
+    deadline_outside_the_horizon: |m| m["expectations"][0]["by"] = json!(0)
+        => ["expectations[0].by: round 0 is outside 1..6"];
+    zero_horizon: |m| m["horizon"] = json!(0)
+        => ["horizon: the horizon must be at least 1 round"];
+    red_line_without_kind: |m| m["red_lines"].as_array_mut().unwrap().push(json!({"id": "x"}))
+        => ["red_lines[2]: a red line needs one kind"];
+    red_line_with_two_kinds: |m| m["red_lines"].as_array_mut().unwrap().push(json!({"id": "x", "meter": "trust", "never_below": -1, "never_above": 9}))
+        => ["red_lines[2]: a red line has exactly one kind, found `never_below` and `never_above`"];
+    red_line_with_a_foreign_field: |m| m["red_lines"][0]["lag"] = json!(1)
+        => ["red_lines[0].lag: a `never_above` red line does not take `lag`"];
+    decay_out_of_range: |m| m["meters"][0]["decay"] = json!(1.5)
+        => ["meters[0].decay: decay 1.5 is outside 0..1"];
+    negative_cost: |m| m["actions"][0]["cost"] = json!(-2)
+        => ["actions[0].cost: cost -2 must be at least 0"];
+    zero_duration: |m| m["actions"][0]["duration"] = json!(0)
+        => ["actions[0].duration: duration must be at least 1 round"];
+    zero_uses: |m| m["actions"][0]["uses"] = json!(0)
+        => ["actions[0].uses: uses must be at least 1"];
+    empty_when_band: |m| m["actions"][1]["when"][0]["at_most"] = json!(0)
+        => ["actions[1].when[0]: empty band: at_least 0.9 is above at_most 0"];
+    condition_without_bound: |m| { m["actions"][1]["when"][0].as_object_mut().unwrap().remove("at_least"); }
+        => ["actions[1].when[0]: a condition needs `at_least`, `at_most` or both"];
+    initial_value_crossing_a_red_line: |m| m["meters"][1]["initial"] = json!(2)
+        => ["meters[1].initial: initial value 2 already crosses red line `backlash_cap` (never_above 1)"];
+    scenario_initial_crossing_a_red_line: |m| m["scenarios"] = json!([{"id": "hot", "initial": {"backlash": 3}}])
+        => ["scenarios[0].initial.backlash: initial value 3 in scenario `hot` already crosses red line `backlash_cap`"];
+    unsupported_version: |m| m["seqplan"] = json!(2)
+        => ["seqplan: format version 2 is not supported; expected 1"];
+    meter_expectation_without_level: |m| { m["expectations"][1].as_object_mut().unwrap().remove("at_least"); }
+        => ["expectations[1]: an expectation on a meter needs `at_least`"];
+    expectation_with_both_kinds: |m| m["expectations"][0]["meter"] = json!("trust")
+        => ["expectations[0]: an expectation names either `action` or `meter` + `at_least`, not both"];
+    unknown_objective: |m| m["objective"] = json!(["earlist"])
+        => ["objective[0]: unknown objective `earlist`; did you mean `earliest`?"];
+    unknown_party_in_limits: |m| m["limits"] = json!({"per_party": {"thme": 1}})
+        => ["limits.per_party.thme: unknown party `thme`; did you mean `them`?"];
+    unknown_action_in_scenario: |m| m["scenarios"] = json!([{"id": "s", "forbid": ["delistng"]}])
+        => ["scenarios[0].forbid[0]: unknown action `delistng`; did you mean `delisting`?"];
+    no_parties_or_actions: |m| { m["parties"] = json!([]); m["actions"] = json!([]); m["expectations"] = json!([]); m["red_lines"] = json!([]); }
+        => ["parties: at least one party is required", "actions: at least one action is required"];
+}
+
+#[test]
+fn every_problem_is_listed_not_just_the_first() {
+    let text = mutated(|m| {
+        m["actions"][0]["cost"] = json!(-1);
+        m["actions"][1]["by"] = json!("nobody");
+    });
+    expect_bad_model(
+        &text,
+        &["actions[0].cost", "actions[1].by: unknown party `nobody`"],
+    );
+}
+
+#[test]
+fn unknown_scenario_on_the_command_line() {
+    seqplan()
+        .arg(fixture("tiny.json"))
+        .args(["--scenario", "storm"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "unknown scenario `storm` (the model has no scenarios)",
+        ));
+}
+
+#[test]
+fn malformed_force_and_unknown_actions_on_the_command_line() {
+    let path = fixture("tiny.json");
+    seqplan()
+        .arg(&path)
+        .args(["--force", "exchange"])
+        .assert()
+        .code(2)
+        .stderr(contains("expected ACTION@ROUND"));
+    seqplan()
+        .arg(&path)
+        .args(["--force", "exchnge@1"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `exchange`?"));
+    seqplan()
+        .arg(&path)
+        .args(["--force", "exchange@9"])
+        .assert()
+        .code(2)
+        .stderr(contains("outside 1..6"));
+    seqplan()
+        .arg(&path)
+        .args(["--forbid", "talk"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `talks`?"));
+    seqplan()
+        .arg(&path)
+        .args(["--objective", "fastest"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown level `fastest`"));
+    seqplan()
+        .arg(&path)
+        .args(["--format", "pdf"])
+        .assert()
+        .code(2);
+}
