@@ -202,19 +202,23 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
     }
     let model = &validated.model;
     out.push_str(&format!(
-        "{}: valid ({} parties, {} meters, {} actions, {} expectations, {} red lines, {} scenarios; {} warning{})\n",
+        "{}: valid ({}, {}, {}, {}, {}, {}; {})\n",
         args.model.display(),
-        model.parties.len(),
-        model.meters.len(),
-        model.actions.len(),
-        model.expectations.len(),
-        model.red_lines.len(),
-        model.scenarios.len(),
-        validated.warnings.len(),
-        if validated.warnings.len() == 1 { "" } else { "s" }
+        count(model.parties.len(), "party", "parties"),
+        count(model.meters.len(), "meter", "meters"),
+        count(model.actions.len(), "action", "actions"),
+        count(model.expectations.len(), "expectation", "expectations"),
+        count(model.red_lines.len(), "red line", "red lines"),
+        count(model.scenarios.len(), "scenario", "scenarios"),
+        count(validated.warnings.len(), "warning", "warnings"),
     ));
     emit(&out, None)?;
     Ok(0)
+}
+
+/// "1 party", "3 parties".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_warnings(path: &Path, validated: &Validated) {
@@ -309,5 +313,33 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), Error> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_takes_action_at_round() {
+        assert_eq!(
+            parse_force("offer_plan@3").unwrap(),
+            ("offer_plan".to_owned(), 3)
+        );
+        for bad in [
+            "offer_plan",
+            "@3",
+            "offer_plan@",
+            "offer_plan@x",
+            "offer_plan@-1",
+        ] {
+            assert!(parse_force(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

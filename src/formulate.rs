@@ -193,7 +193,7 @@ impl Milp {
 /// tighter of a round-by-round propagation (every possible landing in the
 /// round) and a cumulative one (each action lands at most `uses` times, and
 /// decay only shrinks what has landed). They size the big-M terms.
-fn meter_bounds(instance: &Instance, starts: &[Vec<(u32, VarId)>]) -> Vec<Vec<(f64, f64)>> {
+fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> Vec<Vec<(f64, f64)>> {
     let model = instance.model;
     let h = instance.horizon as usize;
     let meters = model.meters.len();
@@ -206,13 +206,13 @@ fn meter_bounds(instance: &Instance, starts: &[Vec<(u32, VarId)>]) -> Vec<Vec<(f
     for (a, action) in model.actions.iter().enumerate() {
         for e in &action.effects {
             let landing = |s: u32| (s + action.duration - 1 + e.delay) as usize;
-            for &(s, _) in &starts[a] {
+            for &s in &starts[a] {
                 if landing(s) <= h {
                     low[e.meter][landing(s)] += e.add.min(0.0);
                     high[e.meter][landing(s)] += e.add.max(0.0);
                 }
             }
-            if let Some(&(first, _)) = starts[a].first() {
+            if let Some(&first) = starts[a].first() {
                 let uses = f64::from(action.uses);
                 for t in landing(first)..=h {
                     total_low[e.meter][t] += uses * e.add.min(0.0);
@@ -246,6 +246,58 @@ fn meter_bounds(instance: &Instance, starts: &[Vec<(u32, VarId)>]) -> Vec<Vec<(f
         .collect()
 }
 
+/// The rounds each action could start in within some valid plan, and the
+/// meter bounds over those plans. Starts from the windows of
+/// [`Instance::start_windows`], then removes, until nothing changes, starts
+/// whose `when` band the meter bounds rule out, starts whose requirement
+/// cannot have completed in time, and `together` starts a partner lacks.
+/// Every removed start is one no valid plan uses, so the program keeps the
+/// same optimum with fewer variables and tighter big-M values.
+fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, Vec<Vec<(f64, f64)>>) {
+    let model = instance.model;
+    let mut starts: Vec<Vec<u32>> = instance
+        .start_windows()
+        .iter()
+        .map(|w| w.map_or_else(Vec::new, |(first, last)| (first..=last).collect()))
+        .collect();
+    let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..model.actions.len())
+        .map(|a| instance.precedences(a))
+        .collect();
+    loop {
+        let bounds = meter_bounds(instance, &starts);
+        let before: usize = starts.iter().map(Vec::len).sum();
+        for (a, action) in model.actions.iter().enumerate() {
+            let earliest_completion = |b: ActionIdx, starts: &[Vec<u32>]| {
+                starts[b]
+                    .first()
+                    .map(|&s| s + model.actions[b].duration - 1)
+            };
+            let needs: Vec<Option<u32>> = precedences[a]
+                .iter()
+                .map(|&(b, lag)| earliest_completion(b, &starts).map(|c| c + lag))
+                .collect();
+            let partners: Vec<&Vec<ActionIdx>> =
+                model.together.iter().filter(|g| g.contains(&a)).collect();
+            let snapshot = starts.clone();
+            starts[a].retain(|&s| {
+                let band_possible = action.when.iter().all(|c| {
+                    let (lo, hi) = bounds[c.meter][(s - 1) as usize];
+                    c.at_least.is_none_or(|l| hi >= l - crate::TOLERANCE)
+                        && c.at_most.is_none_or(|u| lo <= u + crate::TOLERANCE)
+                });
+                let required_done = needs.iter().all(|n| n.is_some_and(|n| n <= s));
+                let partners_can = partners
+                    .iter()
+                    .all(|g| g.iter().all(|&b| snapshot[b].contains(&s)));
+                band_possible && required_done && partners_can
+            });
+        }
+        if starts.iter().map(Vec::len).sum::<usize>() == before {
+            return (starts, bounds);
+        }
+    }
+}
+
 struct Builder<'a, 'm> {
     instance: &'a Instance<'m>,
     horizon: u32,
@@ -271,8 +323,9 @@ impl<'a, 'm> Builder<'a, 'm> {
             meters: Vec::new(),
             bounds: Vec::new(),
         };
-        builder.start_variables();
-        builder.bounds = meter_bounds(instance, &builder.starts);
+        let (candidates, bounds) = candidate_starts(instance);
+        builder.start_variables(&candidates);
+        builder.bounds = bounds;
         builder.meter_variables();
         builder
     }
@@ -332,21 +385,13 @@ impl<'a, 'm> Builder<'a, 'm> {
         format!("actions[{a}]")
     }
 
-    /// x[a][s] for every round a could start in (presolved windows).
-    fn start_variables(&mut self) {
-        let windows = self.instance.start_windows();
+    /// x[a][s] for every round a could start in (see [`candidate_starts`]).
+    fn start_variables(&mut self, candidates: &[Vec<u32>]) {
         for (a, action) in self.instance.model.actions.iter().enumerate() {
             let mut list = Vec::new();
-            if let Some((first, last)) = windows[a] {
-                for s in first..=last {
-                    let v = self.new_var(
-                        format!("start[{}@{s}]", action.id),
-                        VarKind::Binary,
-                        0.0,
-                        1.0,
-                    );
-                    list.push((s, v));
-                }
+            for &s in &candidates[a] {
+                let name = format!("start[{}@{s}]", action.id);
+                list.push((s, self.new_var(name, VarKind::Binary, 0.0, 1.0)));
             }
             self.starts.push(list);
         }
@@ -507,6 +552,26 @@ impl<'a, 'm> Builder<'a, 'm> {
             }
         }
         for (a, b, lag, rule, element, path) in items {
+            // Aggregated form for a single-use action: its one start needs
+            // `b` completed in time, so Σ_s x[a][s] ≤ completions of b by its
+            // last start − lag. Implied by the per-round rows for integers,
+            // but it keeps the LP relaxation from taking `b` only fractionally.
+            let single = self.instance.model.actions[a].uses == 1;
+            if let (true, Some(&(last, _))) =
+                (single && self.starts[a].len() > 1, self.starts[a].last())
+            {
+                let mut expr = self.completed_by(b, i64::from(last) - i64::from(lag));
+                for &(_, v) in &self.starts[a] {
+                    expr.add(v, -1.0);
+                }
+                let origin = Origin {
+                    rule,
+                    element,
+                    path: path.clone(),
+                    round: None,
+                };
+                self.row(expr, Sense::AtLeast, 0.0, origin);
+            }
             for (s, v) in self.starts[a].clone() {
                 let mut expr = self.completed_by(b, i64::from(s) - i64::from(lag));
                 expr.add(v, -1.0);
@@ -888,5 +953,94 @@ impl<'a, 'm> Builder<'a, 'm> {
             integral: true,
         });
         levels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate, Overrides};
+    use crate::plan::{Move, Moves};
+
+    fn model() -> crate::model::Model {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 5, "parties": [{"id": "p"}],
+            "meters": [{"id": "m", "initial": 1, "decay": 0.5}],
+            "events": [{"round": 2, "meter": "m", "add": -1}],
+            "actions": [{"id": "a", "by": "p", "uses": 2, "effects": [{"meter": "m", "add": 2}]},
+                        {"id": "b", "by": "p", "requires": ["a"], "when": [{"meter": "m", "at_least": 1.5}],
+                         "effects": [{"meter": "m", "add": -1, "delay": 1}]}],
+            "red_lines": [{"id": "floor", "meter": "m", "never_below": -3}]}"#;
+        validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model
+    }
+
+    /// The big-M bounds must contain the meter of every plan the program can
+    /// express (moves within the presolved windows, distinct starts).
+    #[test]
+    fn meter_bounds_contain_every_plan() {
+        let m = model();
+        let instance = Instance::new(&m, &Overrides::default()).unwrap();
+        let milp = Milp::build(&instance);
+        let rounds: Vec<Vec<u32>> = milp
+            .starts
+            .iter()
+            .map(|l| l.iter().map(|&(s, _)| s).collect())
+            .collect();
+        let bounds = meter_bounds(&instance, &rounds);
+        let rounds = 0..=5u32;
+        for a1 in rounds.clone() {
+            for a2 in rounds.clone() {
+                for b in rounds.clone() {
+                    let in_window = |action: usize, r: u32| {
+                        r == 0 || milp.starts[action].iter().any(|&(s, _)| s == r)
+                    };
+                    if (a2 != 0 && a1 >= a2)
+                        || !in_window(0, a1)
+                        || !in_window(0, a2)
+                        || !in_window(1, b)
+                    {
+                        continue;
+                    }
+                    let moves: Vec<Move> = [(a1, 0), (a2, 0), (b, 1)]
+                        .iter()
+                        .filter(|(r, _)| *r > 0)
+                        .map(|&(round, action)| Move { round, action })
+                        .collect();
+                    let evaluation = crate::simulate::simulate(&instance, &Moves::new(moves));
+                    for (t, &value) in evaluation.meters[0].iter().enumerate() {
+                        let (lo, hi) = bounds[0][t];
+                        assert!(
+                            lo - 1e-9 <= value && value <= hi + 1e-9,
+                            "round {t}: {value} outside {lo}..{hi}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constraints_are_named_after_the_model_element() {
+        let m = model();
+        let instance = Instance::new(&m, &Overrides::default()).unwrap();
+        let milp = Milp::build(&instance);
+        let names: Vec<String> = milp.rows.iter().map(|r| r.origin.name()).collect();
+        assert!(
+            names.contains(&"requires:actions[1].requires[0]@3".to_owned()),
+            "{names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("when:actions[1].when[0]@")),
+            "{names:?}"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("meter:meters[0]@")),
+            "{names:?}"
+        );
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "names are unique");
     }
 }

@@ -43,6 +43,17 @@ pub fn fmt_num(value: f64) -> String {
     }
 }
 
+/// Formats a meter value for tables: at most two decimals, trimmed.
+pub fn fmt_meter(value: f64) -> String {
+    let text = format!("{:.2}", round6(value));
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Rounds to six decimals (and turns −0 into 0), so tiny floating-point
 /// noise never changes the output.
 pub fn round6(value: f64) -> f64 {

@@ -51,6 +51,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
     let mut fixed: Vec<(LinExpr, Sense, f64)> = Vec::new();
     let mut incumbent: Option<Vec<f64>> = None;
     let mut status = Status::Optimal;
+    let mut gap = None;
     for (index, stage) in stages.iter().enumerate() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
@@ -62,13 +63,18 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
             "solved a level"
         );
         match result {
-            LevelResult::Solved { values, proven } => {
+            LevelResult::Solved {
+                values,
+                proven,
+                gap: stage_gap,
+            } => {
                 for part in stage {
                     fixed.push(fixing(part, part.expr.eval(&values)));
                 }
                 incumbent = Some(values);
                 if !proven {
                     status = Status::Feasible;
+                    gap = stage_gap;
                     break;
                 }
             }
@@ -115,7 +121,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
     Ok(Outcome::Plan(PlanReport {
         status,
         objectives,
-        gap: None,
+        gap,
         moves,
         evaluation,
     }))
@@ -261,7 +267,12 @@ fn extract_moves(milp: &Milp, values: &[f64]) -> Moves {
 }
 
 enum LevelResult {
-    Solved { values: Vec<f64>, proven: bool },
+    /// `gap`: relative gap of the stage's objective when not proven optimal.
+    Solved {
+        values: Vec<f64>,
+        proven: bool,
+        gap: Option<f64>,
+    },
     Infeasible,
     TimedOut,
     Failed(String),
@@ -337,9 +348,11 @@ fn solve_level(
     match solved {
         Ok(solution) => {
             let values = vars.iter().map(|&v| solution.value(v)).collect();
+            let proven = matches!(solution.status(), SolutionStatus::Optimal);
             LevelResult::Solved {
                 values,
-                proven: matches!(solution.status(), SolutionStatus::Optimal),
+                proven,
+                gap: backend_gap(solution),
             }
         }
         Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
@@ -355,6 +368,16 @@ fn backend(
     problem: good_lp::variable::UnsolvedProblem,
 ) -> good_lp::solvers::microlp::MicroLpProblem {
     problem.using(good_lp::solvers::microlp::microlp)
+}
+
+#[cfg(not(feature = "cbc"))]
+fn backend_gap(solution: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
+    solution.into_inner().gap()
+}
+
+#[cfg(feature = "cbc")]
+fn backend_gap(_solution: good_lp::solvers::coin_cbc::CoinCbcSolution) -> Option<f64> {
+    None
 }
 
 #[cfg(feature = "cbc")]

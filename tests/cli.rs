@@ -240,6 +240,7 @@ fn validate_lists_warnings_and_still_exits_0() {
         .as_array_mut()
         .unwrap()
         .push(json!({"id": "free", "meter": "backlash", "at_least": -1}));
+    model["scenarios"] = json!([{"id": "short", "horizon": 2}]);
     let (_dir, path) = model_file(&serde_json::to_string_pretty(&model).unwrap());
     let assert = seqplan().arg("validate").arg(&path).assert().success();
     let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
@@ -253,7 +254,11 @@ fn validate_lists_warnings_and_still_exits_0() {
         out.contains("expectation `free` is already met at round 1 with no move"),
         "{out}"
     );
-    assert!(out.contains("4 warnings"), "{out}");
+    assert!(
+        out.contains("in scenario `short`, action `talks` can never start"),
+        "{out}"
+    );
+    assert!(out.contains("5 warnings"), "{out}");
     // `plan` shows the same warnings on stderr, and -q silences them.
     seqplan().arg(&path).assert().stderr(contains("warning:"));
     seqplan().arg("-q").arg(&path).assert().stderr("");
@@ -310,6 +315,11 @@ fn invalid_json_names_line_column_and_shows_the_text() {
         "{\n  \"seqplan\": 1,\n  \"name\": \"x\",,\n  \"horizon\": 3\n}\n",
         &["model.json:3:15: invalid JSON", "\"name\": \"x\",,", "^"],
     );
+}
+
+#[test]
+fn a_model_must_be_an_object() {
+    expect_bad_model("[1, 2]\n", &["model.json:1:1: a model is a JSON object"]);
 }
 
 #[test]
@@ -409,6 +419,12 @@ bad_model! {
         => ["limits.per_party.thme: unknown party `thme`; did you mean `them`?"];
     unknown_action_in_scenario: |m| m["scenarios"] = json!([{"id": "s", "forbid": ["delistng"]}])
         => ["scenarios[0].forbid[0]: unknown action `delistng`; did you mean `delisting`?"];
+    scenario_named_base: |m| m["scenarios"] = json!([{"id": "base"}])
+        => ["scenarios[0].id: `base` names the model without a scenario"];
+    maximize_without_weights: |m| m["objective"] = json!(["maximize"])
+        => ["objective[0]: `maximize` names meters with weights"];
+    level_on_an_action_expectation: |m| m["expectations"][0]["at_least"] = json!(1)
+        => ["expectations[0].at_least: `at_least` goes with `meter`"];
     no_parties_or_actions: |m| { m["parties"] = json!([]); m["actions"] = json!([]); m["expectations"] = json!([]); m["red_lines"] = json!([]); }
         => ["parties: at least one party is required", "actions: at least one action is required"];
 }

@@ -62,10 +62,12 @@ proptest! {
     fn removing_a_red_line_keeps_a_plan(seed in any::<u64>()) {
         let json = random_model(seed);
         let model = model_from_json(&json);
-        prop_assume!(model.as_ref().is_some_and(|m| !m.red_lines.is_empty()));
-        let model = model.unwrap();
+        // Only models with a red line and a plan say anything here.
+        let Some(model) = model.filter(|m| !m.red_lines.is_empty()) else { return Ok(()) };
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
-        prop_assume!(matches!(solve(&instance), Outcome::Plan(_)));
+        if !matches!(solve(&instance), Outcome::Plan(_)) {
+            return Ok(());
+        }
         for r in 0..model.red_lines.len() {
             let mut relaxed = model.clone();
             relaxed.red_lines.remove(r);
@@ -110,9 +112,7 @@ proptest! {
     fn adding_an_action_never_worsens_the_optimum(seed in any::<u64>()) {
         let json = random_model(seed);
         let model = model_from_json(&json);
-        prop_assume!(model.is_some());
-        let model = model.unwrap();
-        prop_assume!(!model.objective.is_empty());
+        let Some(model) = model.filter(|m| !m.objective.is_empty()) else { return Ok(()) };
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let Outcome::Plan(before) = solve(&instance) else { return Ok(()) };
         let mut bigger = model.clone();

@@ -226,3 +226,73 @@ fn action_by_id(model: &Model, id: &str, flag: &str) -> Result<ActionIdx, Error>
         Error::Usage(format!("{flag}: unknown action `{id}`{hint}"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate};
+
+    fn model(actions: &str, extra: &str) -> Model {
+        let text = format!(
+            r#"{{"seqplan": 1, "name": "t", "horizon": 6, "parties": [{{"id": "p"}}],
+                "actions": {actions} {extra}}}"#
+        );
+        validate(&parse_model(&text, "t").unwrap(), "t")
+            .unwrap()
+            .model
+    }
+
+    #[test]
+    fn windows_follow_requirements_durations_and_latest() {
+        let m = model(
+            r#"[{"id": "a", "by": "p", "duration": 2},
+                {"id": "b", "by": "p", "requires": [{"action": "a", "lag": 1}], "latest": 5},
+                {"id": "c", "by": "p", "duration": 3, "requires": ["b"]}]"#,
+            "",
+        );
+        let instance = Instance::new(&m, &Overrides::default()).unwrap();
+        // a: 1..5 (completes by 6); b: a completes in 2 at the earliest, +1;
+        // c: after b completes in 3, and must complete by 6.
+        assert_eq!(
+            instance.start_windows(),
+            vec![Some((1, 5)), Some((3, 5)), Some((4, 4))]
+        );
+    }
+
+    #[test]
+    fn unavailable_actions_block_what_needs_them() {
+        let m = model(
+            r#"[{"id": "a", "by": "p"}, {"id": "b", "by": "p", "requires": ["a"]}]"#,
+            r#", "red_lines": [{"id": "no", "never": "a"}]"#,
+        );
+        let instance = Instance::new(&m, &Overrides::default()).unwrap();
+        assert_eq!(instance.start_windows(), vec![None, None]);
+    }
+
+    #[test]
+    fn overrides_resolve_ids_with_hints() {
+        let m = model(r#"[{"id": "exchange", "by": "p"}]"#, "");
+        let force = Overrides {
+            force: vec![("exchange".into(), 7)],
+            ..Overrides::default()
+        };
+        let err = Instance::new(&m, &force).unwrap_err().to_string();
+        assert!(err.contains("outside 1..6"), "{err}");
+        let forbid = Overrides {
+            forbid: vec!["exchang".into()],
+            ..Overrides::default()
+        };
+        let err = Instance::new(&m, &forbid).unwrap_err().to_string();
+        assert!(err.contains("did you mean `exchange`"), "{err}");
+        let longer = Overrides {
+            horizon: Some(9),
+            ..Overrides::default()
+        };
+        let instance = Instance::new(&m, &longer).unwrap();
+        assert_eq!(
+            (instance.horizon, instance.latest[0]),
+            (9, 9),
+            "a default latest follows the horizon"
+        );
+    }
+}

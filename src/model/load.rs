@@ -32,6 +32,23 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
 
 /// Parses model JSON; `file` names the source in error messages.
 pub fn parse_model(text: &str, file: &str) -> Result<RawModel, Error> {
+    // serde would read a struct from an array too; a model is an object.
+    let body = text.trim_start();
+    if !body.is_empty()
+        && !body.starts_with('{')
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+    {
+        let offset = text.len() - body.len();
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1) + 1;
+        return Err(Error::Parse {
+            file: file.to_owned(),
+            line,
+            column,
+            message: "a model is a JSON object ({\"seqplan\": 1, ...})".to_owned(),
+            snippet: snippet(text, line, column),
+        });
+    }
     parse_json(text, file)
 }
 
@@ -51,7 +68,7 @@ fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -
     let raw_message = strip_position(&error.to_string());
     let message = match error.classify() {
         serde_json::error::Category::Data => {
-            let detail = explain_data_error(&raw_message);
+            let detail = explain_data_error(&plain_type_names(&raw_message));
             if path.is_empty() || path == "." {
                 detail
             } else {
@@ -68,6 +85,27 @@ fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -
         message,
         snippet: snippet(text, line, column),
     }
+}
+
+/// serde names our types ("struct RawModel with 17 elements"); a person
+/// wants to hear "a JSON object".
+fn plain_type_names(message: &str) -> String {
+    let Some(at) = message.find("struct Raw") else {
+        return message.to_owned();
+    };
+    let rest = &message[at + "struct Raw".len()..];
+    let name_end = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    let rest = &rest[name_end..];
+    let rest = match rest.strip_prefix(" with ") {
+        Some(tail) => tail
+            .split_once(" element")
+            .map_or(rest, |(_, t)| t.trim_start_matches('s')),
+        None => rest,
+    };
+    let message = message[..at].replace("invalid length 0, ", "invalid type: array, ");
+    format!("{message}a JSON object{rest}")
 }
 
 /// serde_json appends " at line L column C"; the position is reported apart.
@@ -157,6 +195,26 @@ mod tests {
         let msg = parse_err(text);
         assert!(
             msg.contains("unknown field `durration`; did you mean `duration`?"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn internal_type_names_are_not_shown() {
+        for text in ["[]", "[1, 2]", "3"] {
+            let msg = parse_err(text);
+            assert!(msg.contains("a model is a JSON object"), "{msg}");
+            assert!(!msg.contains("Raw"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn nested_type_errors_say_object() {
+        let msg = parse_err(
+            r#"{"seqplan": 1, "name": "x", "horizon": 3, "parties": [3], "actions": []}"#,
+        );
+        assert!(
+            msg.contains("at `parties[0]`: invalid type: integer `3`, expected a JSON object"),
             "{msg}"
         );
     }

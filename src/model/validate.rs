@@ -130,6 +130,14 @@ impl Checker {
         );
         self.check_ids("red_lines", raw.red_lines.iter().map(|r| r.id.as_str()));
         self.check_ids("scenarios", raw.scenarios.iter().map(|s| s.id.as_str()));
+        for (i, scenario) in raw.scenarios.iter().enumerate() {
+            if scenario.id == "base" {
+                self.error(
+                    format!("scenarios[{i}].id"),
+                    "`base` names the model without a scenario; choose another id",
+                );
+            }
+        }
 
         let parties = Ids::new("party", raw.parties.iter().map(|p| p.id.as_str()));
         let meters = Ids::new("meter", raw.meters.iter().map(|m| m.id.as_str()));
@@ -450,6 +458,13 @@ impl Checker {
                 self.error(&path, "an expectation on a meter needs `at_least`");
                 ExpectationKind::Action(0)
             }
+            (Some(_), None, Some(_)) => {
+                self.error(
+                    format!("{path}.at_least"),
+                    "`at_least` goes with `meter`; an expectation on an action takes no level",
+                );
+                ExpectationKind::Action(0)
+            }
             (Some(_), _, _) => {
                 self.error(
                     &path,
@@ -639,6 +654,13 @@ impl Checker {
                 "earliest" => Objective::Earliest,
                 "cheapest" => Objective::Cheapest,
                 "fewest" => Objective::Fewest,
+                "maximize" => {
+                    self.error(
+                        &path,
+                        "`maximize` names meters with weights: {\"maximize\": {\"meter\": 1}}",
+                    );
+                    Objective::Earliest
+                }
                 other => {
                     let hint = did_you_mean(other, ["earliest", "cheapest", "fewest", "maximize"]);
                     self.error(&path, format!("unknown objective `{other}`{hint} (expected `earliest`, `cheapest`, `fewest` or {{\"maximize\": {{meter: weight}}}})"));
@@ -799,6 +821,23 @@ fn warnings(model: &Model) -> Vec<Warning> {
                     action.id
                 ),
             ));
+        }
+    }
+    for (i, scenario) in model.scenarios.iter().enumerate() {
+        let overrides = Overrides {
+            scenario: Some(scenario.id.clone()),
+            ..Overrides::default()
+        };
+        let Ok(variant) = Instance::new(model, &overrides) else {
+            continue;
+        };
+        for (a, window) in variant.start_windows().iter().enumerate() {
+            if window.is_none() && windows[a].is_some() && !variant.forbidden[a] {
+                out.push(Warning::new(
+                    format!("scenarios[{i}]"),
+                    format!("in scenario `{}`, action `{}` can never start and complete within the horizon", scenario.id, model.actions[a].id),
+                ));
+            }
         }
     }
     for (g, group) in model.together.iter().enumerate() {

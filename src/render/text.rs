@@ -3,9 +3,9 @@
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
-use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::plan::{PlanReport, Status};
+use crate::{fmt_meter, fmt_num};
 
 /// A plan as text, ending with a newline.
 pub fn plan(instance: &Instance, report: &PlanReport) -> String {
@@ -87,7 +87,7 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
     }
     let meters = &report.evaluation.meters;
     let mut start = vec![Cell::new("start"), Cell::new("")];
-    start.extend(meters.iter().map(|m| Cell::new(fmt_num(m[0]))));
+    start.extend(meters.iter().map(|m| Cell::new(fmt_meter(m[0]))));
     table.add_row(start);
     for t in 1..=instance.horizon {
         let moves: Vec<String> = report
@@ -101,7 +101,7 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
             })
             .collect();
         let mut row = vec![Cell::new(t), Cell::new(moves.join("\n"))];
-        row.extend(meters.iter().map(|m| Cell::new(fmt_num(m[t as usize]))));
+        row.extend(meters.iter().map(|m| Cell::new(fmt_meter(m[t as usize]))));
         table.add_row(row);
     }
     table

@@ -1,0 +1,110 @@
+//! The shipped models are part of the product: each validates with no
+//! warning, cites its source for every element, and plans in every
+//! scenario with a plan the simulator accepts.
+
+use std::path::PathBuf;
+
+use seqplan::model::{load_model, Instance, Overrides};
+use seqplan::{plan, simulate, Outcome, SolveOptions};
+use serde_json::Value;
+
+fn shipped_models() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "schema.json")
+        })
+        .collect();
+    models.sort();
+    assert!(!models.is_empty());
+    models
+}
+
+#[test]
+fn every_model_validates_without_warnings() {
+    for path in shipped_models() {
+        let validated = load_model(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            validated.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            validated.warnings
+        );
+    }
+}
+
+/// Every object with an `id` (and every event) carries a non-empty `cite`.
+#[test]
+fn every_element_cites_its_source() {
+    fn visit(value: &Value, path: &str, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                let cited = map
+                    .get("cite")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| !c.trim().is_empty());
+                let is_event = map.contains_key("round") && map.contains_key("add");
+                if (map.contains_key("id") || is_event) && !cited {
+                    missing.push(path.to_owned());
+                }
+                for (k, v) in map {
+                    visit(v, &format!("{path}.{k}"), missing);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    visit(v, &format!("{path}[{i}]"), missing);
+                }
+            }
+            _ => {}
+        }
+    }
+    for path in shipped_models() {
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(
+            json["source"].as_str().is_some_and(|s| !s.is_empty()),
+            "{}: no source",
+            path.display()
+        );
+        assert!(
+            json["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{}: no summary",
+            path.display()
+        );
+        let mut missing = Vec::new();
+        visit(&json, "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "{}: no cite at {missing:?}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn every_model_plans_in_every_scenario() {
+    for path in shipped_models() {
+        let model = load_model(&path).unwrap().model;
+        let scenarios =
+            std::iter::once(None).chain(model.scenarios.iter().map(|s| Some(s.id.clone())));
+        for scenario in scenarios {
+            let overrides = Overrides {
+                scenario: scenario.clone(),
+                ..Overrides::default()
+            };
+            let instance = Instance::new(&model, &overrides).unwrap();
+            let Outcome::Plan(report) = plan(&instance, &SolveOptions::default()).unwrap() else {
+                panic!("{} {scenario:?}: no plan", path.display());
+            };
+            assert!(simulate(&instance, &report.moves).is_valid());
+            assert!(
+                report.evaluation.met_round.is_some_and(|r| r > 1),
+                "{} {scenario:?}: trivial",
+                path.display()
+            );
+        }
+    }
+}
