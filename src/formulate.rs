@@ -189,11 +189,14 @@ impl Milp {
     }
 }
 
+/// Per meter, per round t in 0..=H, `(lowest, highest)` value over all plans.
+type MeterBounds = Vec<Vec<(f64, f64)>>;
+
 /// Interval bounds of each meter after each round, over all plans: the
 /// tighter of a round-by-round propagation (every possible landing in the
 /// round) and a cumulative one (each action lands at most `uses` times, and
 /// decay only shrinks what has landed). They size the big-M terms.
-fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> Vec<Vec<(f64, f64)>> {
+fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> MeterBounds {
     let model = instance.model;
     let h = instance.horizon as usize;
     let meters = model.meters.len();
@@ -253,7 +256,7 @@ fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> Vec<Vec<(f64, f64)>
 /// cannot have completed in time, and `together` starts a partner lacks.
 /// Every removed start is one no valid plan uses, so the program keeps the
 /// same optimum with fewer variables and tighter big-M values.
-fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, Vec<Vec<(f64, f64)>>) {
+fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
     let model = instance.model;
     let mut starts: Vec<Vec<u32>> = instance
         .start_windows()
@@ -308,7 +311,7 @@ struct Builder<'a, 'm> {
     starts: Vec<Vec<(u32, VarId)>>,
     /// m[k][t] for t in 0..=H; m[k][0] is the initial value (no variable).
     meters: Vec<Vec<Option<VarId>>>,
-    bounds: Vec<Vec<(f64, f64)>>,
+    bounds: MeterBounds,
 }
 
 impl<'a, 'm> Builder<'a, 'm> {

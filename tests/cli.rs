@@ -1,6 +1,8 @@
 //! The command line as a user meets it: the real binary, its exit codes,
 //! its output (snapshot-tested), and one test per kind of bad input.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

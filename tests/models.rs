@@ -2,6 +2,8 @@
 //! warning, cites its source for every element, and plans in every
 //! scenario with a plan the simulator accepts.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::path::PathBuf;
 
 use seqplan::model::{load_model, Instance, Overrides};

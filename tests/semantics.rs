@@ -2,6 +2,8 @@
 //! simulator must get each one exactly right, because every solver plan is
 //! judged by it. A few solver checks pin the same rules from the other side.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use seqplan::model::{parse_model, validate, Instance, Model, Overrides};
 use seqplan::simulate::ViolationKind as V;
 use seqplan::{plan, simulate, Evaluation, Move, Moves, Outcome, SolveOptions};

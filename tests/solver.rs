@@ -3,6 +3,8 @@
 //! exhaustive search over all plans; where no plan exists, both agree.
 //! Plus metamorphic properties that must hold whatever the model.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};

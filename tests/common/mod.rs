@@ -1,6 +1,6 @@
 //! Test support: a random generator of small models and a brute-force
 //! oracle that enumerates every plan and judges it with the simulator.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use seqplan::model::{parse_model, validate, Instance, Model, Objective};
 use seqplan::simulate::{simulate, Evaluation};
