@@ -205,6 +205,25 @@ fn time_limit_still_returns_a_valid_plan() {
         .stderr(contains("--time-limit"));
 }
 
+#[test]
+fn time_limit_that_runs_out_before_any_plan_exits_1() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    seqplan()
+        .arg(&model)
+        .args(["--time-limit", "0.000001"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("the time limit ran out before any plan was found"));
+    let out = seqplan()
+        .arg(&model)
+        .args(["--time-limit", "0.000001", "--format", "json"])
+        .assert()
+        .code(1);
+    let plan: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(plan["status"], "unknown");
+}
+
 // ------------------------------------------------------------- validate
 
 #[test]

@@ -130,3 +130,25 @@ proptest! {
         prop_assert!(first(&after) <= first(&before) + 1e-6, "seed {}", seed);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// The same input gives byte-identical output, text and JSON.
+    #[test]
+    fn same_input_same_output(seed in any::<u64>()) {
+        let Some(model) = model_from_json(&random_model(seed)) else { return Ok(()) };
+        let render = || {
+            let instance = Instance::new(&model, &Overrides::default()).unwrap();
+            match solve(&instance) {
+                Outcome::Plan(report) => format!(
+                    "{}{}",
+                    seqplan::render::plan(&instance, &report, seqplan::render::Format::Json),
+                    seqplan::render::plan(&instance, &report, seqplan::render::Format::Text)
+                ),
+                other => format!("{other:?}"),
+            }
+        };
+        prop_assert_eq!(render(), render());
+    }
+}
