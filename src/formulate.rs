@@ -189,6 +189,31 @@ impl Milp {
     }
 }
 
+/// Per meter, its values m[0..=H] when no move is made: initial value,
+/// decay and events only.
+fn idle_meters(instance: &Instance) -> Vec<Vec<f64>> {
+    let h = instance.horizon as usize;
+    instance
+        .model
+        .meters
+        .iter()
+        .enumerate()
+        .map(|(k, meter)| {
+            let mut values = vec![instance.initial[k]];
+            for t in 1..=h {
+                let events: f64 = instance
+                    .events
+                    .iter()
+                    .filter(|e| e.meter == k && e.round as usize == t)
+                    .map(|e| e.add)
+                    .sum();
+                values.push((1.0 - meter.decay) * values[t - 1] + events);
+            }
+            values
+        })
+        .collect()
+}
+
 /// Per meter, per round t in 0..=H, `(lowest, highest)` value over all plans.
 type MeterBounds = Vec<Vec<(f64, f64)>>;
 
@@ -312,6 +337,8 @@ struct Builder<'a, 'm> {
     /// m[k][t] for t in 0..=H; m[k][0] is the initial value (no variable).
     meters: Vec<Vec<Option<VarId>>>,
     bounds: MeterBounds,
+    /// Per meter, its values m[0..=H] with no move at all.
+    idle: Vec<Vec<f64>>,
 }
 
 impl<'a, 'm> Builder<'a, 'm> {
@@ -325,6 +352,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             starts: Vec::new(),
             meters: Vec::new(),
             bounds: Vec::new(),
+            idle: idle_meters(instance),
         };
         let (candidates, bounds) = candidate_starts(instance);
         builder.start_variables(&candidates);
@@ -628,7 +656,66 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
+                if action.uses == 1 {
+                    self.condition_reach(a, j);
+                }
             }
+        }
+    }
+
+    /// An order-free form of a `when` band for a single-use action, which
+    /// keeps the LP relaxation from meeting the band with a fraction of a
+    /// start. Without moves the meter follows its idle path (initial value,
+    /// decay, events); moves can lift it at most by their positive effects
+    /// landed so far (decay only shrinks them) and lower it at most by their
+    /// negative ones. So if `a` starts in s with `m[s−1] ≥ L`, the gap
+    /// `L − idle[s−1]` is covered by positive effects landed by the last
+    /// round before a's last possible start:
+    /// `Σ_s (L − idle[s−1])⁺·x[a][s] ≤ Σ add⁺ · landings by then`
+    /// (and the mirror image for `at_most`). Valid for every plan.
+    fn condition_reach(&mut self, a: ActionIdx, j: usize) {
+        let model = self.instance.model;
+        let c = model.actions[a].when[j];
+        let Some(&(last, _)) = self.starts[a].last() else {
+            return;
+        };
+        let cutoff = i64::from(last) - 1;
+        for (level, lifting) in [(c.at_least, true), (c.at_most, false)] {
+            let Some(level) = level else { continue };
+            let mut expr = LinExpr::default();
+            for &(s, v) in &self.starts[a] {
+                let idle = self.idle[c.meter][(s - 1) as usize];
+                let gap = if lifting { level - idle } else { idle - level };
+                if gap > crate::TOLERANCE {
+                    expr.add(v, gap);
+                }
+            }
+            if expr.terms.is_empty() {
+                continue;
+            }
+            for (b, other) in model.actions.iter().enumerate() {
+                for e in other.effects.iter().filter(|e| e.meter == c.meter) {
+                    let helps = if lifting {
+                        e.add.max(0.0)
+                    } else {
+                        (-e.add).max(0.0)
+                    };
+                    if helps == 0.0 {
+                        continue;
+                    }
+                    let lands_by = cutoff - i64::from(e.delay) - i64::from(other.duration) + 1;
+                    for v in self.starts_in(b, 1..=lands_by) {
+                        expr.add(v, -helps);
+                    }
+                }
+            }
+            let origin = Origin {
+                rule: Rule::When,
+                element: Element::Action(a),
+                path: format!("actions[{a}].when[{j}]"),
+                round: None,
+            };
+            self.row(expr, Sense::AtMost, 0.0, origin);
         }
     }
 
