@@ -404,6 +404,12 @@ bad_model! {
         => ["events[0].round: round 9 is outside 1..6"];
     deadline_outside_the_horizon: |m| m["expectations"][0]["by"] = json!(0)
         => ["expectations[0].by: round 0 is outside 1..6"];
+    huge_horizon: |m| m["horizon"] = json!(4_294_967_295_u32)
+        => ["horizon: the horizon of 4294967295 rounds is above the limit of 10000"];
+    huge_duration: |m| m["actions"][0]["duration"] = json!(4_294_967_295_u32)
+        => ["actions[0].duration: a duration of 4294967295 rounds is above the limit"];
+    huge_delay: |m| m["actions"][2]["effects"][0]["delay"] = json!(4_294_967_295_u32)
+        => ["actions[2].effects[0].delay: a delay of 4294967295 rounds is above the limit"];
     zero_horizon: |m| m["horizon"] = json!(0)
         => ["horizon: the horizon must be at least 1 round"];
     red_line_without_kind: |m| m["red_lines"].as_array_mut().unwrap().push(json!({"id": "x"}))

@@ -110,3 +110,24 @@ fn every_model_plans_in_every_scenario() {
         }
     }
 }
+
+/// The example of docs/format.md is a real model: it validates cleanly and
+/// plans, so the reference cannot rot.
+#[test]
+fn format_reference_example_is_a_valid_model() {
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/format.md"))
+            .unwrap();
+    let start = doc.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let raw = seqplan::model::parse_model(&doc[start..end], "docs/format.md")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let validated =
+        seqplan::model::validate(&raw, "docs/format.md").unwrap_or_else(|e| panic!("{e}"));
+    assert!(validated.warnings.is_empty(), "{:?}", validated.warnings);
+    let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
+    assert!(matches!(
+        plan(&instance, &SolveOptions::default()).unwrap(),
+        Outcome::Plan(_)
+    ));
+}

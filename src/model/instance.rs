@@ -68,8 +68,11 @@ impl<'m> Instance<'m> {
             .horizon
             .or(chosen.and_then(|s| s.horizon))
             .unwrap_or(model.horizon);
-        if horizon < 1 {
-            return Err(Error::Usage("--horizon must be at least 1".into()));
+        if !(1..=super::validate::MAX_ROUNDS).contains(&horizon) {
+            return Err(Error::Usage(format!(
+                "--horizon must be between 1 and {}",
+                super::validate::MAX_ROUNDS
+            )));
         }
         let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
         let mut events: Vec<Event> = model.events.clone();

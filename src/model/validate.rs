@@ -9,6 +9,9 @@ use super::raw::*;
 use super::*;
 use crate::error::{did_you_mean, Error, Problem};
 
+/// The largest horizon, duration, lag or delay a model may use (rounds).
+pub const MAX_ROUNDS: u32 = 10_000;
+
 /// A model that passed validation, with the warnings it deserves.
 #[derive(Debug, Clone)]
 pub struct Validated {
@@ -92,6 +95,17 @@ impl Checker {
         }
     }
 
+    /// Rounds, durations, lags and delays stay below [`MAX_ROUNDS`], so
+    /// round arithmetic never overflows and memory stays bounded.
+    fn at_most_max_rounds(&mut self, value: u32, path: &str, what: &str) {
+        if value > MAX_ROUNDS {
+            self.error(
+                path,
+                format!("{what} of {value} rounds is above the limit of {MAX_ROUNDS}"),
+            );
+        }
+    }
+
     fn round_in(&mut self, round: u32, horizon: u32, path: &str) {
         if round < 1 || round > horizon {
             self.error(
@@ -114,7 +128,8 @@ impl Checker {
         if raw.horizon < 1 {
             self.error("horizon", "the horizon must be at least 1 round");
         }
-        let horizon = raw.horizon.max(1);
+        self.at_most_max_rounds(raw.horizon, "horizon", "the horizon");
+        let horizon = raw.horizon.clamp(1, MAX_ROUNDS);
         if raw.parties.is_empty() {
             self.error("parties", "at least one party is required");
         }
@@ -265,6 +280,7 @@ impl Checker {
             );
         }
         let duration = raw.duration.unwrap_or(1);
+        self.at_most_max_rounds(duration, &format!("{path}.duration"), "a duration");
         if duration < 1 {
             self.error(
                 format!("{path}.duration"),
@@ -298,7 +314,11 @@ impl Checker {
                 }
                 Requirement {
                     action,
-                    lag: r.lag.unwrap_or(1),
+                    lag: {
+                        let lag = r.lag.unwrap_or(1);
+                        self.at_most_max_rounds(lag, &format!("{rpath}.lag"), "a lag");
+                        lag
+                    },
                 }
             })
             .collect();
@@ -333,7 +353,15 @@ impl Checker {
             .map(|(j, e)| Effect {
                 meter: self.resolve(refs.meters, &e.meter, &format!("{path}.effects[{j}].meter")),
                 add: e.add,
-                delay: e.delay.unwrap_or(0),
+                delay: {
+                    let delay = e.delay.unwrap_or(0);
+                    self.at_most_max_rounds(
+                        delay,
+                        &format!("{path}.effects[{j}].delay"),
+                        "a delay",
+                    );
+                    delay
+                },
             })
             .collect();
         Action {
@@ -705,7 +733,10 @@ impl Checker {
                 "the horizon must be at least 1 round",
             );
         }
-        let horizon = raw.horizon.unwrap_or(base_horizon).max(1);
+        if let Some(h) = raw.horizon {
+            self.at_most_max_rounds(h, &format!("{path}.horizon"), "the horizon");
+        }
+        let horizon = raw.horizon.unwrap_or(base_horizon).clamp(1, MAX_ROUNDS);
         let events = raw
             .events
             .iter()
