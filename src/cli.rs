@@ -33,8 +33,38 @@ pub struct Cli {
 pub enum Command {
     /// Find the best sequence of moves and print it.
     Plan(PlanArgs),
+    /// Judge a proposed plan: every broken rule, expectations, gap to the optimum.
+    Check(CheckArgs),
     /// Check a model: errors and warnings only.
     Validate(ValidateArgs),
+}
+
+/// Arguments of `seqplan check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+    /// The proposed plan: JSON ("moves": [{"action", "round"}]) or one
+    /// `ROUND ACTION` per line (`#` starts a comment).
+    pub plan: PathBuf,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Objective levels for the optimum compared against (as for `plan`).
+    #[arg(long, value_delimiter = ',')]
+    pub objective: Vec<String>,
+    /// Bound the solve of the optimum (seconds).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `seqplan plan`.
@@ -76,7 +106,7 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
-const SUBCOMMANDS: [&str; 3] = ["plan", "validate", "help"];
+const SUBCOMMANDS: [&str; 4] = ["plan", "check", "validate", "help"];
 
 /// Entry point of the binary: parses the arguments, runs, maps the result
 /// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
@@ -127,6 +157,7 @@ fn init_logging(verbose: u8, quiet: bool) {
 pub fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Plan(args) => plan(args, cli.quiet),
+        Command::Check(args) => check(args, cli.quiet),
         Command::Validate(args) => validate(args),
     }
 }
@@ -146,6 +177,7 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             .iter()
             .map(|f| parse_force(f))
             .collect::<Result<_, _>>()?,
+        only_forced: false,
     };
     let instance = Instance::new(&model, &overrides)?;
     let options = SolveOptions {
@@ -172,6 +204,32 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             Ok(1)
         }
     }
+}
+
+fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {
+    let validated = load_model(&args.model)?;
+    if !quiet {
+        print_warnings(&args.model, &validated);
+    }
+    let model = with_objective(&validated.model, &args.objective)?;
+    let moves = crate::check::read_plan(&args.plan, &model)?;
+    let overrides = Overrides {
+        scenario: args.scenario.clone(),
+        horizon: args.horizon,
+        ..Overrides::default()
+    };
+    let instance = Instance::new(&model, &overrides)?;
+    let options = SolveOptions {
+        time_limit: time_limit(args.time_limit)?,
+    };
+    let report = crate::check::check(&instance, moves, &options)?;
+    let label = args.plan.display().to_string();
+    let text = match args.format {
+        Format::Text => render::check::text(&instance, &report, &label),
+        Format::Json => render::check::json(&instance, &report, &label),
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(if report.is_valid() { 0 } else { 1 })
 }
 
 fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (crate::Status, String) {

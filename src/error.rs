@@ -23,6 +23,12 @@ pub enum Error {
         file: String,
         problems: Vec<Problem>,
     },
+    /// A proposed plan (for `check`) cannot be read as moves of the model.
+    #[error("{file}: invalid plan:\n{}", list(problems))]
+    InvalidPlan {
+        file: String,
+        problems: Vec<Problem>,
+    },
     /// A command-line argument does not fit the model.
     #[error("{0}")]
     Usage(String),

@@ -288,6 +288,11 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
         .iter()
         .map(|w| w.map_or_else(Vec::new, |(first, last)| (first..=last).collect()))
         .collect();
+    if instance.only_forced {
+        for (a, rounds) in starts.iter_mut().enumerate() {
+            rounds.retain(|&s| instance.forced.contains(&(a, s)));
+        }
+    }
     let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..model.actions.len())
         .map(|a| instance.precedences(a))
         .collect();
@@ -880,6 +885,11 @@ impl<'a, 'm> Builder<'a, 'm> {
                 path: format!("--force {}@{round}", self.instance.model.actions[a].id),
                 round: Some(round),
             };
+            if self.instance.forced[..i].contains(&(a, round)) {
+                // The same move twice: one start variable cannot hold it.
+                self.impossible.push(origin);
+                continue;
+            }
             self.row(
                 LinExpr::sum(self.starts_in(a, i64::from(round)..=i64::from(round))),
                 Sense::Equal,

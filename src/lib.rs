@@ -12,6 +12,7 @@
 //! The simulator shares no code with the MILP builder: every plan the solver
 //! returns is re-checked by it before it is shown.
 
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod formulate;

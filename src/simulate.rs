@@ -141,6 +141,31 @@ pub enum ViolationKind {
     },
 }
 
+impl ViolationKind {
+    /// A short name of the rule broken, for machine-readable output.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            ViolationKind::OutsideHorizon { .. } => "horizon",
+            ViolationKind::BeforeEarliest { .. } => "earliest",
+            ViolationKind::AfterLatest { .. } => "latest",
+            ViolationKind::CompletesAfterHorizon { .. } => "horizon",
+            ViolationKind::TooManyUses { .. } => "uses",
+            ViolationKind::Overlap { .. } => "overlap",
+            ViolationKind::Forbidden { .. } => "forbid",
+            ViolationKind::Never { .. } => "never",
+            ViolationKind::MissingRequirement { .. } => "requires",
+            ViolationKind::NotBefore { .. } => "not_before",
+            ViolationKind::ConditionUnmet { .. } => "when",
+            ViolationKind::TogetherBroken { .. } => "together",
+            ViolationKind::MovesPerRound { .. } => "moves_per_round",
+            ViolationKind::PerParty { .. } => "per_party",
+            ViolationKind::CostCap { .. } => "cost_at_most",
+            ViolationKind::MeterCrossed { .. } => "red_line",
+            ViolationKind::ExpectationUnmet { .. } => "expectation",
+        }
+    }
+}
+
 /// Evaluates `moves` on `instance`: meters, violations, outcomes.
 pub fn simulate(instance: &Instance, moves: &Moves) -> Evaluation {
     Simulation::new(instance, moves).run()

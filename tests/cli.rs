@@ -224,6 +224,99 @@ fn time_limit_that_runs_out_before_any_plan_exits_1() {
     assert_eq!(plan["status"], "unknown");
 }
 
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_lists_broken_rules_and_exits_1() {
+    let out = seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(fixture("tiny_student.txt"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out)
+        .unwrap()
+        .replace(env!("CARGO_MANIFEST_DIR"), "");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn check_accepts_a_valid_plan_and_measures_the_gap() {
+    let assert = seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(fixture("tiny_good.json"))
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["violations"], json!([]));
+    assert_eq!(report["optimum"], json!({"met_round": 4, "cost": 3}));
+    assert_eq!(report["gap"], json!({"rounds_later": 1, "extra_cost": 0}));
+}
+
+#[test]
+fn check_reads_its_own_plan_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    seqplan()
+        .arg(fixture("tiny.json"))
+        .args(["--format", "json", "-o"])
+        .arg(&plan)
+        .assert()
+        .success();
+    seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(&plan)
+        .assert()
+        .success()
+        .stdout(contains("VALID"))
+        .stdout(contains("met as early, same cost"));
+}
+
+#[test]
+fn check_json_lists_violations_with_rules() {
+    let assert = seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(fixture("tiny_student.txt"))
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["violations"][0]["rule"], "requires");
+    assert_eq!(report["violations"][0]["round"], 1);
+}
+
+#[test]
+fn check_rejects_unreadable_plans_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "1 exchange\n2.5 talks\n").unwrap();
+    seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(contains("bad.txt: invalid plan"))
+        .stderr(contains("line 2: the round `2.5` is not a whole number"));
+    std::fs::write(&bad, "1 exchang\n").unwrap();
+    seqplan()
+        .arg("check")
+        .arg(fixture("tiny.json"))
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `exchange`?"));
+}
+
 // ------------------------------------------------------------- validate
 
 #[test]

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use proptest::prelude::*;
-use serde_json::Value;
 use seqplan::model::{parse_model, validate, Instance, Overrides};
 use seqplan::{simulate, Moves};
+use serde_json::Value;
 
 fn tiny() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.json");
@@ -17,8 +17,13 @@ fn tiny() -> Value {
 fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     out.push(at.clone());
     match value {
-        Value::Object(map) => map.iter().for_each(|(k, v)| pointers(v, format!("{at}/{k}"), out)),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| pointers(v, format!("{at}/{k}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
         _ => {}
     }
 }
@@ -28,7 +33,14 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        prop_oneof![Just(0.0), Just(-1.5), Just(1e300), Just(0.5), Just(4294967296.0)].prop_map(Value::from),
+        prop_oneof![
+            Just(0.0),
+            Just(-1.5),
+            Just(1e300),
+            Just(0.5),
+            Just(4294967296.0)
+        ]
+        .prop_map(Value::from),
         "[a-z_]{0,8}".prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {

@@ -152,3 +152,34 @@ proptest! {
         prop_assert_eq!(render(), render());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// The MILP and the simulator agree on any given plan: asked to accept
+    /// exactly a random plan's moves, the solver finds it feasible if and
+    /// only if the simulator finds no broken rule.
+    #[test]
+    fn milp_and_simulator_agree_on_any_plan(seed in any::<u64>(), picks in prop::collection::vec((any::<prop::sample::Index>(), 1u32..=5), 0..6)) {
+        let Some(model) = model_from_json(&random_model(seed)) else { return Ok(()) };
+        let mut moves: Vec<(usize, u32)> = picks
+            .iter()
+            .map(|(a, r)| (a.index(model.actions.len()), (*r).min(model.horizon)))
+            .collect();
+        moves.sort_unstable();
+        moves.dedup();
+        let force = moves.iter().map(|&(a, r)| (model.actions[a].id.clone(), r)).collect();
+        let exact = Overrides { force, only_forced: true, ..Overrides::default() };
+        let instance = Instance::new(&model, &exact).unwrap();
+        let plan_moves = seqplan::Moves::new(moves.iter().map(|&(action, round)| seqplan::Move { round, action }).collect());
+        let verdict = simulate(&instance, &plan_moves);
+        match solve(&instance) {
+            Outcome::Plan(report) => {
+                prop_assert_eq!(&report.moves, &plan_moves);
+                prop_assert!(verdict.is_valid(), "solver accepts a plan the simulator rejects: {:?} (seed {})", verdict.violations, seed);
+            }
+            Outcome::Infeasible => prop_assert!(!verdict.is_valid(), "solver rejects a valid plan {:?} (seed {})", plan_moves, seed),
+            Outcome::Unknown => prop_assert!(false, "no time limit was set"),
+        }
+    }
+}

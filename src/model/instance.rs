@@ -16,6 +16,9 @@ pub struct Overrides {
     pub forbid: Vec<String>,
     /// `(action id, round)`: moves the plan must contain.
     pub force: Vec<(String, u32)>,
+    /// The plan must be exactly the forced moves, nothing else: used to
+    /// ask the solver whether one given plan is valid.
+    pub only_forced: bool,
 }
 
 /// The concrete problem: a model under one scenario and the overrides.
@@ -38,6 +41,8 @@ pub struct Instance<'m> {
     pub by: Vec<u32>,
     /// Moves the plan must contain (`--force`), in the order given.
     pub forced: Vec<(ActionIdx, u32)>,
+    /// Whether the forced moves are the whole plan.
+    pub only_forced: bool,
 }
 
 impl<'m> Instance<'m> {
@@ -122,6 +127,7 @@ impl<'m> Instance<'m> {
                 .map(|b| b.unwrap_or(horizon).min(horizon))
                 .collect(),
             forced,
+            only_forced: overrides.only_forced,
         })
     }
 

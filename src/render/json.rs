@@ -10,7 +10,7 @@ use crate::plan::{PlanReport, Status};
 use crate::round6;
 
 /// A number for JSON: rounded to six decimals, whole numbers without `.0`.
-fn num(value: f64) -> Value {
+pub fn num(value: f64) -> Value {
     let rounded = round6(value);
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         Value::from(rounded as i64)
@@ -137,7 +137,7 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             })
             .collect(),
     };
-    to_string(&out)
+    to_json(&out)
 }
 
 /// The JSON printed when no plan is found (status `infeasible` or `unknown`).
@@ -152,10 +152,11 @@ pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
     out.insert("status".into(), status.as_str().into());
     out.insert("message".into(), message.into());
     out.insert("moves".into(), Value::Array(Vec::new()));
-    to_string(&out)
+    to_json(&out)
 }
 
-fn to_string(value: &impl Serialize) -> String {
+/// Pretty JSON ending with a newline.
+pub fn to_json(value: &impl Serialize) -> String {
     let mut text =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

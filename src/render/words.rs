@@ -9,12 +9,25 @@ pub fn round(instance: &Instance, round: u32) -> String {
     format!("{} {round}", instance.model.round_unit)
 }
 
+/// When a prerequisite of a move in `round` must have completed.
+fn completed_by(unit: &str, round: u32, lag: u32) -> String {
+    match lag {
+        0 => format!("by the same {unit}"),
+        1 => format!("in an earlier {unit}"),
+        k => format!(
+            "at least {k} {unit}s earlier (by {unit} {})",
+            i64::from(round) - i64::from(k)
+        ),
+    }
+}
+
 /// One sentence describing a broken rule, naming the model's ids.
 pub fn violation(instance: &Instance, v: &Violation) -> String {
     let model = instance.model;
     let action = |a: usize| format!("`{}`", model.actions[a].id);
     let line = |r: usize| format!("`{}`", model.red_lines[r].id);
     let when = round(instance, v.round);
+    let unit = &model.round_unit;
     let text = match &v.kind {
         ViolationKind::OutsideHorizon { action: a } => {
             format!(
@@ -27,16 +40,19 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             action: a,
             earliest,
         } => {
-            format!("{} starts before its earliest round {earliest}", action(*a))
+            format!(
+                "{} starts before its earliest {unit} {earliest}",
+                action(*a)
+            )
         }
         ViolationKind::AfterLatest { action: a, latest } => {
-            format!("{} starts after its latest round {latest}", action(*a))
+            format!("{} starts after its latest {unit} {latest}", action(*a))
         }
         ViolationKind::CompletesAfterHorizon {
             action: a,
             completion,
         } => format!(
-            "{} would complete in round {completion}, after the horizon {}",
+            "{} would complete in {unit} {completion}, after the horizon ({unit} {})",
             action(*a),
             instance.horizon
         ),
@@ -47,7 +63,7 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             action: a,
             previous,
         } => format!(
-            "{} starts again while its use started in round {previous} is still in progress",
+            "{} starts again while its use started in {unit} {previous} is still in progress",
             action(*a)
         ),
         ViolationKind::Forbidden { action: a } => {
@@ -68,10 +84,10 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             required,
             lag,
         } => format!(
-            "{} requires {} completed by round {} (lag {lag})",
+            "{} requires {} completed {}",
             action(*a),
             action(*required),
-            i64::from(v.round) - i64::from(*lag)
+            completed_by(unit, v.round, *lag)
         ),
         ViolationKind::NotBefore {
             action: a,
@@ -79,11 +95,11 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             lag,
             red_line,
         } => format!(
-            "{} crosses red line {}: not before {} has completed (by round {})",
+            "{} crosses red line {}: not before {} has completed {}",
             action(*a),
             line(*red_line),
             action(*before),
-            i64::from(v.round) - i64::from(*lag)
+            completed_by(unit, v.round, *lag)
         ),
         ViolationKind::ConditionUnmet {
             action: a,
@@ -98,18 +114,22 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
                 (None, Some(hi)) => format!("≤ {}", fmt_num(*hi)),
                 (None, None) => String::new(),
             };
+            let when_read = if v.round <= 1 {
+                "at the start".to_owned()
+            } else {
+                format!("after {unit} {}", v.round - 1)
+            };
             format!(
-                "{} needs {} {band}, but it is {} after round {}",
+                "{} needs {} {band}, but it is {} {when_read}",
                 action(*a),
                 model.meters[*meter].id,
                 fmt_num(*value),
-                v.round - 1
             )
         }
         ViolationKind::TogetherBroken {
             action: a, missing, ..
         } => format!(
-            "{} must start together with {}, which does not start this round",
+            "{} must start together with {}, which does not start in the same {unit}",
             action(*a),
             action(*missing)
         ),
@@ -144,10 +164,10 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             let span = if *until == v.round {
                 String::new()
             } else {
-                format!(" through round {until}")
+                format!(" through {unit} {until}")
             };
             format!(
-                "{} = {} crosses red line {} ({kind} {}){span}; worst {} in round {worst_round}",
+                "{} = {} crosses red line {} ({kind} {}){span}; worst {} in {unit} {worst_round}",
                 model.meters[*meter].id,
                 fmt_num(*worst),
                 line(*red_line),
@@ -162,7 +182,7 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             let e = &model.expectations[*expectation];
             match met_round {
                 Some(r) => format!(
-                    "expectation `{}` is met only from round {r}, after its deadline",
+                    "expectation `{}` is met only from {unit} {r}, after its deadline",
                     e.id
                 ),
                 None => format!("expectation `{}` is not met", e.id),

@@ -1,0 +1,177 @@
+//! A checked plan: the verdict, every broken rule in round order, the
+//! expectations, and the gap to the optimum.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::{num, to_json};
+use super::words;
+use crate::check::CheckReport;
+use crate::fmt_num;
+use crate::model::Instance;
+
+/// The check as text, ending with a newline.
+pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let evaluation = &report.evaluation;
+    let scenario = instance
+        .scenario_id()
+        .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
+    let mut out = format!(
+        "Check of {plan_file} against {}\n{scenario}; {} {unit}s; {} moves\n\n",
+        model.name,
+        instance.horizon,
+        report.moves.len()
+    );
+    if report.is_valid() {
+        out.push_str("VALID: the plan breaks no rule and meets every expectation.\n");
+    } else {
+        let n = evaluation.violations.len();
+        out.push_str(&format!(
+            "INVALID: {n} broken rule{}, in round order:\n",
+            if n == 1 { "" } else { "s" }
+        ));
+        for v in &evaluation.violations {
+            out.push_str(&format!("  - {}\n", words::violation(instance, v)));
+        }
+    }
+    out.push_str("\nExpectations:\n");
+    for (e, outcome) in model.expectations.iter().zip(&evaluation.expectations) {
+        let state = match outcome.met_round {
+            Some(r) if r <= outcome.by => format!("met in {unit} {r}"),
+            Some(r) => format!("met only from {unit} {r}, after the deadline"),
+            None => "not met".to_owned(),
+        };
+        out.push_str(&format!(
+            "  - {}: {state} (deadline {unit} {})\n",
+            e.id, outcome.by
+        ));
+    }
+    if model.expectations.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    out.push_str(&format!("\nCost {}.\n", fmt_num(evaluation.cost)));
+    match (&report.optimum, report.gap) {
+        (Some(best), Some(gap)) => out.push_str(&format!(
+            "Against the optimum (all met by {unit} {}, cost {}): {}, {}.\n",
+            best.evaluation.met_round.unwrap_or(0),
+            fmt_num(best.evaluation.cost),
+            rounds_phrase(gap.rounds_later, unit),
+            cost_phrase(gap.extra_cost)
+        )),
+        (Some(best), None) => out.push_str(&format!(
+            "The optimum meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
+            best.evaluation.met_round.unwrap_or(0),
+            fmt_num(best.evaluation.cost)
+        )),
+        (None, _) => out.push_str("No valid plan exists for this model, so there is no optimum to compare with.\n"),
+    }
+    out
+}
+
+fn rounds_phrase(later: i64, unit: &str) -> String {
+    match later {
+        0 => "met as early".to_owned(),
+        n if n > 0 => format!("{n} {unit}{} later", if n == 1 { "" } else { "s" }),
+        n => format!("{} {unit}{} earlier", -n, if n == -1 { "" } else { "s" }),
+    }
+}
+
+fn cost_phrase(extra: f64) -> String {
+    if extra.abs() < 1e-9 {
+        "same cost".to_owned()
+    } else if extra > 0.0 {
+        format!("{} more", fmt_num(extra))
+    } else {
+        format!("{} less", fmt_num(-extra))
+    }
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    seqplan: u32,
+    model: &'a str,
+    scenario: Option<&'a str>,
+    plan: &'a str,
+    valid: bool,
+    violations: Vec<ViolationJson>,
+    met_round: Option<u32>,
+    cost: Value,
+    moves: usize,
+    expectations: Vec<ExpectationJson<'a>>,
+    optimum: Option<OptimumJson>,
+    gap: Option<GapJson>,
+}
+
+#[derive(Serialize)]
+struct ViolationJson {
+    round: u32,
+    rule: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ExpectationJson<'a> {
+    id: &'a str,
+    met_round: Option<u32>,
+    by: u32,
+    met: bool,
+}
+
+#[derive(Serialize)]
+struct OptimumJson {
+    met_round: Option<u32>,
+    cost: Value,
+}
+
+#[derive(Serialize)]
+struct GapJson {
+    rounds_later: i64,
+    extra_cost: Value,
+}
+
+/// The check as JSON, ending with a newline.
+pub fn json(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
+    let model = instance.model;
+    let evaluation = &report.evaluation;
+    let out = CheckJson {
+        seqplan: 1,
+        model: &model.name,
+        scenario: instance.scenario_id(),
+        plan: plan_file,
+        valid: report.is_valid(),
+        violations: evaluation
+            .violations
+            .iter()
+            .map(|v| ViolationJson {
+                round: v.round,
+                rule: v.kind.rule(),
+                message: words::violation(instance, v),
+            })
+            .collect(),
+        met_round: evaluation.met_round,
+        cost: num(evaluation.cost),
+        moves: report.moves.len(),
+        expectations: model
+            .expectations
+            .iter()
+            .zip(&evaluation.expectations)
+            .map(|(e, o)| ExpectationJson {
+                id: &e.id,
+                met_round: o.met_round,
+                by: o.by,
+                met: o.met_round.is_some_and(|r| r <= o.by),
+            })
+            .collect(),
+        optimum: report.optimum.as_ref().map(|best| OptimumJson {
+            met_round: best.evaluation.met_round,
+            cost: num(best.evaluation.cost),
+        }),
+        gap: report.gap.map(|g| GapJson {
+            rounds_later: g.rounds_later,
+            extra_cost: num(g.extra_cost),
+        }),
+    };
+    to_json(&out)
+}
