@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{did_you_mean, Error};
 use crate::model::{load_model, Instance, Model, Objective, Overrides, Validated};
-use crate::render::{self, Format};
+use crate::render::{self, Format, ReportFormat};
 use crate::solve::{self, Outcome, SolveOptions};
 
 /// Plans the sequencing of confidence-building moves in a negotiation.
@@ -33,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Find the best sequence of moves and print it.
     Plan(PlanArgs),
+    /// Why each move of the plan is in its round and what it unlocks.
+    Explain(ExplainArgs),
     /// Judge a proposed plan: every broken rule, expectations, gap to the optimum.
     Check(CheckArgs),
     /// Check a model: errors and warnings only.
@@ -67,9 +69,9 @@ pub struct CheckArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Arguments of `seqplan plan`.
+/// What to solve: the model, its scenario, and the command line's changes.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub struct SolveArgs {
     /// The model file (JSON).
     pub model: PathBuf,
     /// Apply a scenario of the model (`base` for none).
@@ -91,9 +93,29 @@ pub struct PlanArgs {
     /// Stop the solve after this many seconds and return the best plan found.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+}
+
+/// Arguments of `seqplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -106,7 +128,7 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
-const SUBCOMMANDS: [&str; 4] = ["plan", "check", "validate", "help"];
+const SUBCOMMANDS: [&str; 5] = ["plan", "explain", "check", "validate", "help"];
 
 /// Entry point of the binary: parses the arguments, runs, maps the result
 /// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
@@ -157,12 +179,15 @@ fn init_logging(verbose: u8, quiet: bool) {
 pub fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Plan(args) => plan(args, cli.quiet),
+        Command::Explain(args) => explain(args, cli.quiet),
         Command::Check(args) => check(args, cli.quiet),
         Command::Validate(args) => validate(args),
     }
 }
 
-fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+/// The model with the command line's objective, and the overrides and
+/// solve options, ready to build an [`Instance`].
+fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOptions), Error> {
     let validated = load_model(&args.model)?;
     if !quiet {
         print_warnings(&args.model, &validated);
@@ -179,10 +204,15 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             .collect::<Result<_, _>>()?,
         only_forced: false,
     };
-    let instance = Instance::new(&model, &overrides)?;
     let options = SolveOptions {
         time_limit: time_limit(args.time_limit)?,
     };
+    Ok((model, overrides, options))
+}
+
+fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, quiet)?;
+    let instance = Instance::new(&model, &overrides)?;
     tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
     match solve::plan(&instance, &options)? {
         Outcome::Plan(report) => {
@@ -192,18 +222,54 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             )?;
             Ok(0)
         }
-        outcome => {
-            let (status, message) = no_plan_message(&instance, &outcome);
-            match args.format {
-                Format::Json => emit(
-                    &render::json::no_plan(&instance, status, &message),
-                    args.output.as_deref(),
-                )?,
-                Format::Text => eprintln!("{message}"),
-            }
-            Ok(1)
-        }
+        outcome => no_plan(
+            &instance,
+            &outcome,
+            args.format == Format::Json,
+            args.output.as_deref(),
+        ),
     }
+}
+
+fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, quiet)?;
+    let instance = Instance::new(&model, &overrides)?;
+    match solve::plan(&instance, &options)? {
+        Outcome::Plan(report) => {
+            let explanation = crate::explain::explain(&instance, &report);
+            let text = match args.format {
+                ReportFormat::Text => render::explain::text(&instance, &report, &explanation),
+                ReportFormat::Json => render::explain::json(&instance, &report, &explanation),
+                ReportFormat::Markdown => {
+                    render::explain::markdown(&instance, &report, &explanation)
+                }
+            };
+            emit(&text, args.output.as_deref())?;
+            Ok(0)
+        }
+        outcome => no_plan(
+            &instance,
+            &outcome,
+            args.format == ReportFormat::Json,
+            args.output.as_deref(),
+        ),
+    }
+}
+
+/// Reports that no plan was found (JSON on stdout or a message on stderr).
+fn no_plan(
+    instance: &Instance,
+    outcome: &Outcome,
+    as_json: bool,
+    output: Option<&Path>,
+) -> Result<u8, Error> {
+    let (status, message) = no_plan_message(instance, outcome);
+    if as_json {
+        emit(&render::json::no_plan(instance, status, &message), output)?;
+    } else {
+        eprintln!("{message}");
+    }
+    Ok(1)
 }
 
 fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {

@@ -224,6 +224,42 @@ fn time_limit_that_runs_out_before_any_plan_exits_1() {
     assert_eq!(plan["status"], "unknown");
 }
 
+// -------------------------------------------------------------- explain
+
+#[test]
+fn explain_in_every_format() {
+    let path = fixture("tiny.json");
+    let path = path.to_str().unwrap();
+    insta::assert_snapshot!("explain_text", stdout_of(&["explain", path]));
+    insta::assert_snapshot!(
+        "explain_markdown",
+        stdout_of(&["explain", path, "--format", "markdown"])
+    );
+    let json = stdout_of(&["explain", path, "--format", "json"]);
+    insta::assert_snapshot!("explain_json", json);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["moves"][1]["earlier"]["kind"], "breaks");
+}
+
+#[test]
+fn explain_education() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    insta::assert_snapshot!(stdout_of(&["explain", model.to_str().unwrap()]));
+}
+
+#[test]
+fn explain_without_a_plan_exits_1() {
+    let mut model = tiny();
+    model["expectations"][0]["by"] = json!(1);
+    let (_dir, path) = model_file(&model.to_string());
+    seqplan()
+        .arg("explain")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(contains("no plan exists"));
+}
+
 // ---------------------------------------------------------------- check
 
 #[test]

@@ -2,6 +2,7 @@
 //! compute nothing and never call the solver.
 
 pub mod check;
+pub mod explain;
 pub mod json;
 pub mod text;
 pub mod words;
@@ -16,6 +17,26 @@ pub enum Format {
     Text,
     /// "Plans as data" (DESIGN.md), for tools.
     Json,
+}
+
+/// An output format for reports that have a Markdown form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    Text,
+    /// Data for tools.
+    Json,
+    /// GitHub-flavoured Markdown, for course notes.
+    Markdown,
+}
+
+/// "month" -> "Month".
+pub fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Renders a plan in the given format.

@@ -75,7 +75,7 @@ fn header(instance: &Instance, report: &PlanReport) -> String {
 
 fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
     let model = instance.model;
-    let unit = capitalise(&model.round_unit);
+    let unit = super::capitalise(&model.round_unit);
     let mut headers = vec![unit.as_str(), "Moves started (party)"];
     headers.extend(model.meters.iter().map(|m| m.id.as_str()));
     let mut table = new_table(headers);
@@ -189,12 +189,4 @@ fn red_lines_table(instance: &Instance, report: &PlanReport) -> Table {
         ]);
     }
     table
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

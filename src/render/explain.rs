@@ -1,0 +1,336 @@
+//! Explanations in words: text, JSON and Markdown renderings of the same
+//! [`Explanation`].
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::{num, to_json};
+use super::words;
+use crate::explain::{Explanation, MoveExplanation, Via, WhyNotEarlier};
+use crate::fmt_num;
+use crate::model::Instance;
+use crate::plan::PlanReport;
+
+/// The sentence saying why a move does not start a round earlier.
+fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -> Vec<String> {
+    let unit = &instance.model.round_unit;
+    match &m.why_not_earlier {
+        WhyNotEarlier::FirstPossible { first } => {
+            vec![format!("it starts in {unit} {first}, the first it may")]
+        }
+        WhyNotEarlier::Breaks(violations) => violations
+            .iter()
+            .map(|v| words::violation(instance, v))
+            .collect(),
+        WhyNotEarlier::Objective { earlier } => {
+            let worse: Vec<String> = earlier
+                .iter()
+                .zip(&report.objectives)
+                .filter(|(e, now)| (e.value - now.value).abs() > 1e-9)
+                .map(|(e, now)| {
+                    format!(
+                        "{} {} instead of {}",
+                        e.name,
+                        fmt_num(e.value),
+                        fmt_num(now.value)
+                    )
+                })
+                .collect();
+            if worse.is_empty() {
+                vec!["nothing breaks: the objective placed it here".to_owned()]
+            } else {
+                vec![format!(
+                    "nothing breaks, but the plan would score {}: the objective placed it here",
+                    worse.join(", ")
+                )]
+            }
+        }
+    }
+}
+
+fn unlock_phrase(instance: &Instance, m: &MoveExplanation) -> Vec<String> {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    m.unlocks
+        .iter()
+        .map(|u| {
+            let how: Vec<String> = u
+                .via
+                .iter()
+                .map(|via| match *via {
+                    Via::Requires { .. } => "requires it".to_owned(),
+                    Via::NotBefore { red_line } => {
+                        format!("red line `{}` waits for it", model.red_lines[red_line].id)
+                    }
+                    Via::Meter { meter } => format!("needs {}", model.meters[meter].id),
+                })
+                .collect();
+            format!(
+                "{} ({unit} {}: {})",
+                model.actions[u.action].id,
+                u.round,
+                how.join(", ")
+            )
+        })
+        .collect()
+}
+
+fn partner_list(instance: &Instance, m: &MoveExplanation) -> String {
+    m.moved_with
+        .iter()
+        .map(|&a| format!("`{}`", instance.model.actions[a].id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn heading(instance: &Instance) -> String {
+    let scenario = instance
+        .scenario_id()
+        .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
+    format!(
+        "Why each move is in its {}: {} ({scenario})",
+        instance.model.round_unit, instance.model.name
+    )
+}
+
+/// The explanation as text, ending with a newline.
+pub fn text(instance: &Instance, report: &PlanReport, explanation: &Explanation) -> String {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let mut out = format!("{}\n", heading(instance));
+    for m in &explanation.moves {
+        let action = &model.actions[m.action];
+        out.push_str(&format!(
+            "\n{unit} {}: {} ({})\n",
+            m.round, action.id, model.parties[action.by].id
+        ));
+        let reasons = reason_lines(instance, m, report);
+        let label = match m.why_not_earlier {
+            WhyNotEarlier::FirstPossible { .. } => "  earlier: ".to_owned(),
+            _ => format!("  not in {unit} {}: ", m.round - 1),
+        };
+        if !m.moved_with.is_empty()
+            && !matches!(m.why_not_earlier, WhyNotEarlier::FirstPossible { .. })
+        {
+            out.push_str(&format!(
+                "  (it starts together with {}, so they move as one)\n",
+                partner_list(instance, m)
+            ));
+        }
+        for (i, reason) in reasons.iter().enumerate() {
+            let lead = if i == 0 {
+                label.clone()
+            } else {
+                " ".repeat(label.chars().count())
+            };
+            out.push_str(&format!("{lead}{reason}\n"));
+        }
+        let unlocks = unlock_phrase(instance, m);
+        if !unlocks.is_empty() {
+            out.push_str(&format!("  unlocks: {}\n", unlocks.join("; ")));
+        }
+    }
+    out
+}
+
+/// The explanation as a Markdown table, ending with a newline.
+pub fn markdown(instance: &Instance, report: &PlanReport, explanation: &Explanation) -> String {
+    let model = instance.model;
+    let unit = super::capitalise(&model.round_unit);
+    let mut out = format!(
+        "### {}\n\n| {unit} | Move | Party | Why not earlier | Unlocks |\n|---:|---|---|---|---|\n",
+        heading(instance)
+    );
+    for m in &explanation.moves {
+        let action = &model.actions[m.action];
+        let cell = |items: Vec<String>| {
+            items
+                .iter()
+                .map(|s| escape_cell(s))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            m.round,
+            action.id,
+            escape_cell(&model.parties[action.by].name),
+            cell(with_partners(
+                instance,
+                m,
+                reason_lines(instance, m, report)
+            )),
+            cell(unlock_phrase(instance, m)),
+        ));
+    }
+    out
+}
+
+fn with_partners(instance: &Instance, m: &MoveExplanation, mut lines: Vec<String>) -> Vec<String> {
+    if !m.moved_with.is_empty() && !matches!(m.why_not_earlier, WhyNotEarlier::FirstPossible { .. })
+    {
+        lines.insert(0, format!("(moves with {})", partner_list(instance, m)));
+    }
+    lines
+}
+
+/// Makes text safe inside a Markdown table cell.
+pub fn escape_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[derive(Serialize)]
+struct ExplanationJson<'a> {
+    seqplan: u32,
+    model: &'a str,
+    scenario: Option<&'a str>,
+    moves: Vec<MoveJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct MoveJson<'a> {
+    action: &'a str,
+    party: &'a str,
+    round: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    moved_with: Vec<&'a str>,
+    earlier: EarlierJson,
+    unlocks: Vec<UnlockJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EarlierJson {
+    /// `first_possible`, `breaks` or `objective`.
+    kind: &'static str,
+    reasons: Vec<ReasonJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objectives: Vec<ObjectiveJson>,
+}
+
+#[derive(Serialize)]
+struct ReasonJson {
+    round: Option<u32>,
+    rule: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ObjectiveJson {
+    name: &'static str,
+    value: Value,
+}
+
+#[derive(Serialize)]
+struct UnlockJson<'a> {
+    action: &'a str,
+    round: u32,
+    via: Vec<ViaJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ViaJson<'a> {
+    /// `requires`, `not_before` or `meter`.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meter: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    red_line: Option<&'a str>,
+}
+
+fn via_json<'a>(instance: &'a Instance, via: &Via) -> ViaJson<'a> {
+    let model = instance.model;
+    match *via {
+        Via::Requires { .. } => ViaJson {
+            kind: "requires",
+            meter: None,
+            red_line: None,
+        },
+        Via::NotBefore { red_line } => ViaJson {
+            kind: "not_before",
+            meter: None,
+            red_line: Some(model.red_lines[red_line].id.as_str()),
+        },
+        Via::Meter { meter } => ViaJson {
+            kind: "meter",
+            meter: Some(model.meters[meter].id.as_str()),
+            red_line: None,
+        },
+    }
+}
+
+/// The explanation as JSON, ending with a newline.
+pub fn json(instance: &Instance, report: &PlanReport, explanation: &Explanation) -> String {
+    let model = instance.model;
+    let moves = explanation
+        .moves
+        .iter()
+        .map(|m| {
+            let action = &model.actions[m.action];
+            let earlier = match &m.why_not_earlier {
+                WhyNotEarlier::FirstPossible { .. } => EarlierJson {
+                    kind: "first_possible",
+                    reasons: vec![ReasonJson {
+                        round: None,
+                        rule: "earliest",
+                        message: reason_lines(instance, m, report).remove(0),
+                    }],
+                    objectives: Vec::new(),
+                },
+                WhyNotEarlier::Breaks(violations) => EarlierJson {
+                    kind: "breaks",
+                    reasons: violations
+                        .iter()
+                        .map(|v| ReasonJson {
+                            round: Some(v.round),
+                            rule: v.kind.rule(),
+                            message: words::violation(instance, v),
+                        })
+                        .collect(),
+                    objectives: Vec::new(),
+                },
+                WhyNotEarlier::Objective { earlier } => EarlierJson {
+                    kind: "objective",
+                    reasons: vec![ReasonJson {
+                        round: None,
+                        rule: "objective",
+                        message: reason_lines(instance, m, report).remove(0),
+                    }],
+                    objectives: earlier
+                        .iter()
+                        .map(|o| ObjectiveJson {
+                            name: o.name,
+                            value: num(o.value),
+                        })
+                        .collect(),
+                },
+            };
+            let unlocks = m
+                .unlocks
+                .iter()
+                .map(|u| UnlockJson {
+                    action: &model.actions[u.action].id,
+                    round: u.round,
+                    via: u.via.iter().map(|via| via_json(instance, via)).collect(),
+                })
+                .collect();
+            MoveJson {
+                action: &action.id,
+                party: &model.parties[action.by].id,
+                round: m.round,
+                moved_with: m
+                    .moved_with
+                    .iter()
+                    .map(|&a| model.actions[a].id.as_str())
+                    .collect(),
+                earlier,
+                unlocks,
+            }
+        })
+        .collect();
+    to_json(&ExplanationJson {
+        seqplan: 1,
+        model: &model.name,
+        scenario: instance.scenario_id(),
+        moves,
+    })
+}
