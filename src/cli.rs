@@ -33,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Find the best sequence of moves and print it.
     Plan(PlanArgs),
+    /// Plans side by side: several models, scenarios or objectives.
+    Compare(CompareArgs),
     /// Why each move of the plan is in its round and what it unlocks.
     Explain(ExplainArgs),
     /// Judge a proposed plan: every broken rule, expectations, gap to the optimum.
@@ -74,9 +76,10 @@ pub struct CheckArgs {
 pub struct SolveArgs {
     /// The model file (JSON).
     pub model: PathBuf,
-    /// Apply a scenario of the model (`base` for none).
+    /// Apply a scenario of the model (`base` for none); with --robust,
+    /// repeat it to list the scenarios the plan must hold in.
     #[arg(long)]
-    pub scenario: Option<String>,
+    pub scenario: Vec<String>,
     /// Objective levels in order, replacing the model's: earliest, cheapest,
     /// fewest, maximize:METER[=WEIGHT].
     #[arg(long, value_delimiter = ',')]
@@ -100,9 +103,47 @@ pub struct SolveArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub solve: SolveArgs,
+    /// One plan that holds in every scenario (or those given with
+    /// --scenario): the same moves, one meter trajectory per scenario.
+    #[arg(long, conflicts_with = "alternatives")]
+    pub robust: bool,
+    /// Show up to K distinct optimal plans side by side.
+    #[arg(long, value_name = "K")]
+    pub alternatives: Option<usize>,
+    /// With --alternatives: plans within P percent of the optimum on the
+    /// first objective level (the other levels break ties).
+    #[arg(long, value_name = "P", requires = "alternatives")]
+    pub within: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// One or more model files (JSON).
+    #[arg(required = true)]
+    pub models: Vec<PathBuf>,
+    /// A scenario to plan (repeatable; `base` is the model as written).
+    /// With one model and no --scenario or --objective: base and every scenario.
+    #[arg(long)]
+    pub scenario: Vec<String>,
+    /// An objective to plan with, e.g. `cheapest,earliest` (repeatable).
+    #[arg(long)]
+    pub objective: Vec<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Bound each solve (seconds).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -128,7 +169,7 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
-const SUBCOMMANDS: [&str; 5] = ["plan", "explain", "check", "validate", "help"];
+const SUBCOMMANDS: [&str; 6] = ["plan", "compare", "explain", "check", "validate", "help"];
 
 /// Entry point of the binary: parses the arguments, runs, maps the result
 /// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
@@ -179,6 +220,7 @@ fn init_logging(verbose: u8, quiet: bool) {
 pub fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Plan(args) => plan(args, cli.quiet),
+        Command::Compare(args) => compare(args, cli.quiet),
         Command::Explain(args) => explain(args, cli.quiet),
         Command::Check(args) => check(args, cli.quiet),
         Command::Validate(args) => validate(args),
@@ -194,7 +236,7 @@ fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOpti
     }
     let model = with_objective(&validated.model, &args.objective)?;
     let overrides = Overrides {
-        scenario: args.scenario.clone(),
+        scenario: args.scenario.first().cloned(),
         horizon: args.horizon,
         forbid: args.forbid.clone(),
         force: args
@@ -211,8 +253,20 @@ fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOpti
 }
 
 fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+    if args.robust {
+        return robust(args, quiet);
+    }
+    if args.solve.scenario.len() > 1 {
+        return Err(Error::Usage(
+            "several --scenario: give one, or add --robust for one plan that holds in all of them"
+                .into(),
+        ));
+    }
     let (model, overrides, options) = prepare(&args.solve, quiet)?;
     let instance = Instance::new(&model, &overrides)?;
+    if let Some(count) = args.alternatives {
+        return alternatives(args, &instance, &options, count);
+    }
     tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
     match solve::plan(&instance, &options)? {
         Outcome::Plan(report) => {
@@ -229,6 +283,134 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             args.output.as_deref(),
         ),
     }
+}
+
+fn robust(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, quiet)?;
+    let scenarios: Vec<Option<String>> = if args.solve.scenario.is_empty() {
+        std::iter::once(None)
+            .chain(model.scenarios.iter().map(|s| Some(s.id.clone())))
+            .collect()
+    } else {
+        args.solve
+            .scenario
+            .iter()
+            .map(|s| Some(s.clone()))
+            .collect()
+    };
+    let instances = scenarios
+        .iter()
+        .map(|scenario| {
+            Instance::new(
+                &model,
+                &Overrides {
+                    scenario: scenario.clone(),
+                    ..overrides.clone()
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&Instance> = instances.iter().collect();
+    let labels: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.clone().unwrap_or_else(|| "base".to_owned()))
+        .collect();
+    let report = match solve::plan_robust(&refs, &options)? {
+        solve::RobustOutcome::Plan(report) => report,
+        outcome => {
+            let message = match outcome {
+                solve::RobustOutcome::Unknown => "no plan found: the time limit ran out before any plan holding in every scenario was found".to_owned(),
+                _ => format!("no single plan meets every expectation without crossing a red line in all of {}", labels.join(", ")),
+            };
+            eprintln!("{message}");
+            return Ok(1);
+        }
+    };
+    let reports: Vec<crate::PlanReport> = report
+        .evaluations
+        .iter()
+        .map(|evaluation| crate::PlanReport {
+            status: report.status,
+            objectives: report.objectives.clone(),
+            gap: report.gap,
+            moves: report.moves.clone(),
+            evaluation: evaluation.clone(),
+        })
+        .collect();
+    let entries: Vec<crate::compare::Entry> = instances
+        .iter()
+        .zip(&reports)
+        .zip(&labels)
+        .map(|((instance, report), label)| crate::compare::Entry {
+            label: label.clone(),
+            instance,
+            outcome: Ok(report),
+        })
+        .collect();
+    let comparison = crate::compare::compare(&entries);
+    let text = match args.format {
+        Format::Text => render::robust::text(&comparison, &report, &labels),
+        Format::Json => render::robust::json(&comparison, &report, &labels),
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
+}
+
+fn alternatives(
+    args: &PlanArgs,
+    instance: &Instance,
+    options: &SolveOptions,
+    count: usize,
+) -> Result<u8, Error> {
+    if count == 0 {
+        return Err(Error::Usage("--alternatives must be at least 1".into()));
+    }
+    if let Some(p) = args.within.filter(|p| !p.is_finite() || *p < 0.0) {
+        return Err(Error::Usage(format!(
+            "--within {p}: expected a percentage of 0 or more"
+        )));
+    }
+    let plans = solve::alternatives(instance, options, count, args.within)?;
+    if plans.is_empty() {
+        return no_plan(
+            instance,
+            &solve::plan(instance, options)?,
+            args.format == Format::Json,
+            args.output.as_deref(),
+        );
+    }
+    let entries: Vec<crate::compare::Entry> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, report)| crate::compare::Entry {
+            label: if i == 0 {
+                "optimum".to_owned()
+            } else {
+                format!("alternative {}", i + 1)
+            },
+            instance,
+            outcome: Ok(report),
+        })
+        .collect();
+    let comparison = crate::compare::compare(&entries);
+    let mut text = match args.format {
+        Format::Text => render::compare::text(&comparison),
+        Format::Json => render::compare::json(&comparison),
+    };
+    if plans.len() < count && args.format == Format::Text {
+        let what = if args.within.is_some() {
+            "within the given margin"
+        } else {
+            "with the same optimum"
+        };
+        text.push_str(&format!(
+            "Only {} distinct plan{} {what}.\n",
+            plans.len(),
+            if plans.len() == 1 { "" } else { "s" }
+        ));
+    }
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
 }
 
 fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
@@ -252,6 +434,118 @@ fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
             &outcome,
             args.format == ReportFormat::Json,
             args.output.as_deref(),
+        ),
+    }
+}
+
+fn compare(args: &CompareArgs, quiet: bool) -> Result<u8, Error> {
+    // Every (model, objective) variant first, so instances can borrow them.
+    let mut variants: Vec<(PathBuf, Option<String>, Model)> = Vec::new();
+    for path in &args.models {
+        let validated = load_model(path)?;
+        if !quiet {
+            print_warnings(path, &validated);
+        }
+        if args.objective.is_empty() {
+            variants.push((path.clone(), None, validated.model.clone()));
+        }
+        for objective in &args.objective {
+            let levels: Vec<String> = objective.split(',').map(str::to_owned).collect();
+            variants.push((
+                path.clone(),
+                Some(objective.clone()),
+                with_objective(&validated.model, &levels)?,
+            ));
+        }
+    }
+    let single = args.models.len() == 1 && args.scenario.is_empty() && args.objective.is_empty();
+    let scenarios: Vec<Option<String>> = if single {
+        std::iter::once(None)
+            .chain(variants[0].2.scenarios.iter().map(|s| Some(s.id.clone())))
+            .collect()
+    } else if args.scenario.is_empty() {
+        vec![None]
+    } else {
+        args.scenario.iter().map(|s| Some(s.clone())).collect()
+    };
+    let options = SolveOptions {
+        time_limit: time_limit(args.time_limit)?,
+    };
+    let mut instances = Vec::new();
+    for (path, objective, model) in &variants {
+        for scenario in &scenarios {
+            let overrides = Overrides {
+                scenario: scenario.clone(),
+                horizon: args.horizon,
+                ..Overrides::default()
+            };
+            let instance = Instance::new(model, &overrides)
+                .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+            let mut parts = Vec::new();
+            if args.models.len() > 1 {
+                parts.push(path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                ));
+            }
+            if scenarios.len() > 1 {
+                parts.push(scenario.clone().unwrap_or_else(|| "base".to_owned()));
+            }
+            if let Some(objective) = objective.as_ref().filter(|_| args.objective.len() > 1) {
+                parts.push(objective.clone());
+            }
+            instances.push((parts.join(" · "), instance));
+        }
+    }
+    if instances.len() < 2 {
+        return Err(Error::Usage(
+            "compare needs two or more plans: give several models, or --scenario or --objective more than once".into(),
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for (_, instance) in &instances {
+        outcomes.push(solve::plan(instance, &options)?);
+    }
+    let entries: Vec<crate::compare::Entry> = instances
+        .iter()
+        .zip(&outcomes)
+        .enumerate()
+        .map(|(i, ((label, instance), outcome))| crate::compare::Entry {
+            label: if label.is_empty() {
+                format!("plan {}", i + 1)
+            } else {
+                label.clone()
+            },
+            instance,
+            outcome: match outcome {
+                Outcome::Plan(report) => Ok(report),
+                other => Err(short_reason(instance, other)),
+            },
+        })
+        .collect();
+    let comparison = crate::compare::compare(&entries);
+    let text = match args.format {
+        ReportFormat::Text => render::compare::text(&comparison),
+        ReportFormat::Json => render::compare::json(&comparison),
+        ReportFormat::Markdown => render::compare::markdown(&comparison),
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
+}
+
+/// The short reason a column has no plan.
+fn short_reason(instance: &Instance, outcome: &Outcome) -> (crate::Status, String) {
+    match outcome {
+        Outcome::Unknown => (
+            crate::Status::Unknown,
+            "the time limit ran out first".to_owned(),
+        ),
+        _ => (
+            crate::Status::Infeasible,
+            format!(
+                "no plan meets every expectation within {} {}s",
+                instance.horizon, instance.model.round_unit
+            ),
         ),
     }
 }

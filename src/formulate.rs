@@ -185,7 +185,15 @@ pub struct Milp {
 impl Milp {
     /// Builds the program for an instance.
     pub fn build(instance: &Instance) -> Milp {
-        Builder::new(instance).build()
+        Builder::new(&[instance]).build()
+    }
+
+    /// Builds one program for several scenarios of the same model: one set
+    /// of moves that must be valid in each (meters, red lines and
+    /// expectations per scenario). `earliest` is the latest met round over
+    /// the scenarios; `maximize` sums over them.
+    pub fn build_robust(instances: &[&Instance]) -> Milp {
+        Builder::new(instances).build()
     }
 }
 
@@ -331,50 +339,111 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
     }
 }
 
+/// What the program knows of one scenario: its meter variables and bounds.
+struct View<'a, 'm> {
+    instance: &'a Instance<'m>,
+    meters: Vec<Vec<Option<VarId>>>,
+    bounds: MeterBounds,
+    idle: Vec<Vec<f64>>,
+    /// Put before the JSON path of its constraints ("" for one scenario).
+    prefix: String,
+}
+
 struct Builder<'a, 'm> {
+    /// The scenario whose rows are being built (see [`Builder::select`]).
     instance: &'a Instance<'m>,
     horizon: u32,
     vars: Vec<VarDef>,
     rows: Vec<Row>,
     impossible: Vec<Origin>,
-    /// x[a]: (round, var) for each possible start.
+    /// x[a]: (round, var) for each possible start, shared by all scenarios.
     starts: Vec<Vec<(u32, VarId)>>,
     /// m[k][t] for t in 0..=H; m[k][0] is the initial value (no variable).
     meters: Vec<Vec<Option<VarId>>>,
     bounds: MeterBounds,
     /// Per meter, its values m[0..=H] with no move at all.
     idle: Vec<Vec<f64>>,
+    prefix: String,
+    views: Vec<View<'a, 'm>>,
 }
 
 impl<'a, 'm> Builder<'a, 'm> {
-    fn new(instance: &'a Instance<'m>) -> Self {
+    fn new(instances: &[&'a Instance<'m>]) -> Self {
+        let first = instances[0];
+        // A start must be possible in every scenario.
+        let mut candidates = candidate_starts(first).0;
+        for other in &instances[1..] {
+            let theirs = candidate_starts(other).0;
+            for (mine, theirs) in candidates.iter_mut().zip(&theirs) {
+                mine.retain(|s| theirs.contains(s));
+            }
+        }
         let mut builder = Builder {
-            instance,
-            horizon: instance.horizon,
+            instance: first,
+            horizon: first.horizon,
             vars: Vec::new(),
             rows: Vec::new(),
             impossible: Vec::new(),
             starts: Vec::new(),
             meters: Vec::new(),
             bounds: Vec::new(),
-            idle: idle_meters(instance),
+            idle: Vec::new(),
+            prefix: String::new(),
+            views: Vec::new(),
         };
-        let (candidates, bounds) = candidate_starts(instance);
         builder.start_variables(&candidates);
-        builder.bounds = bounds;
-        builder.meter_variables();
+        for &instance in instances {
+            let prefix = match (instances.len(), instance.scenario_id()) {
+                (1, _) => String::new(),
+                (_, Some(id)) => format!("[{id}] "),
+                (_, None) => "[base] ".to_owned(),
+            };
+            let bounds = meter_bounds(instance, &candidates);
+            let meters = builder.meter_variables(instance, &bounds, &prefix);
+            builder.views.push(View {
+                instance,
+                meters,
+                bounds,
+                idle: idle_meters(instance),
+                prefix,
+            });
+        }
+        builder.select(0);
         builder
     }
 
+    /// Makes scenario `i` the one whose rows are built.
+    fn select(&mut self, i: usize) {
+        let view = &self.views[i];
+        self.instance = view.instance;
+        self.horizon = view.instance.horizon;
+        self.meters = view.meters.clone();
+        self.bounds = view.bounds.clone();
+        self.idle = view.idle.clone();
+        self.prefix = view.prefix.clone();
+    }
+
     fn build(mut self) -> Milp {
-        self.meter_dynamics();
+        for i in 0..self.views.len() {
+            self.select(i);
+            self.meter_dynamics();
+            self.conditions();
+            self.meter_red_lines();
+            self.expectations();
+        }
+        self.select(0);
+        self.prefix.clear();
+        self.horizon = self
+            .views
+            .iter()
+            .map(|v| v.instance.horizon)
+            .max()
+            .unwrap_or(self.horizon);
         self.uses_and_overlap();
         self.precedences();
-        self.conditions();
         self.together();
         self.limits();
-        self.red_lines();
-        self.expectations();
+        self.cost_caps();
         self.forced_moves();
         let levels = self.levels();
         Milp {
@@ -397,7 +466,10 @@ impl<'a, 'm> Builder<'a, 'm> {
         self.vars.len() - 1
     }
 
-    fn row(&mut self, expr: LinExpr, sense: Sense, rhs: f64, origin: Origin) {
+    fn row(&mut self, expr: LinExpr, sense: Sense, rhs: f64, mut origin: Origin) {
+        if !self.prefix.is_empty() {
+            origin.path = format!("{}{}", self.prefix, origin.path);
+        }
         if expr.terms.is_empty() {
             let ok = match sense {
                 Sense::AtMost => expr.constant <= rhs + 1e-9,
@@ -433,21 +505,28 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
-    fn meter_variables(&mut self) {
-        for (k, meter) in self.instance.model.meters.iter().enumerate() {
+    fn meter_variables(
+        &mut self,
+        instance: &Instance,
+        bounds: &MeterBounds,
+        prefix: &str,
+    ) -> Vec<Vec<Option<VarId>>> {
+        let mut out = Vec::new();
+        for (k, meter) in instance.model.meters.iter().enumerate() {
             let mut list = vec![None];
-            for t in 1..=self.horizon {
-                let (lo, hi) = self.bounds[k][t as usize];
-                let v = self.new_var(
-                    format!("meter[{}@{t}]", meter.id),
+            for t in 1..=instance.horizon {
+                let (lo, hi) = bounds[k][t as usize];
+                let name = format!("{prefix}meter[{}@{t}]", meter.id);
+                list.push(Some(self.new_var(
+                    name,
                     VarKind::Continuous,
                     lo - 1e-6,
                     hi + 1e-6,
-                );
-                list.push(Some(v));
+                )));
             }
-            self.meters.push(list);
+            out.push(list);
         }
+        out
     }
 
     /// m[k][t] as an expression (the initial value at t = 0).
@@ -788,57 +867,62 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
-    /// Meter floors and ceilings over rounds 1..=H, and cost caps
-    /// (`not_before` is with the precedences, `never` removes variables).
-    fn red_lines(&mut self) {
+    /// Meter floors and ceilings over rounds 1..=H (`not_before` is with
+    /// the precedences, `never` removes variables, cost caps are apart).
+    fn meter_red_lines(&mut self) {
         let model = self.instance.model;
         for (i, line) in model.red_lines.iter().enumerate() {
-            let path = format!("red_lines[{i}]");
-            match line.kind {
-                RedLineKind::NeverBelow { meter, level }
-                | RedLineKind::NeverAbove { meter, level } => {
-                    let below = matches!(line.kind, RedLineKind::NeverBelow { .. });
-                    let (rule, sense) = if below {
-                        (Rule::NeverBelow, Sense::AtLeast)
-                    } else {
-                        (Rule::NeverAbove, Sense::AtMost)
-                    };
-                    for t in 1..=self.horizon {
-                        let (lo, hi) = self.bounds[meter][t as usize];
-                        if (below && lo >= level) || (!below && hi <= level) {
-                            continue; // holds in every plan
-                        }
-                        let origin = Origin {
-                            rule,
-                            element: Element::RedLine(i),
-                            path: path.clone(),
-                            round: Some(t),
-                        };
-                        self.row(self.meter_at(meter, t), sense, level, origin);
-                    }
+            let (meter, level, below) = match line.kind {
+                RedLineKind::NeverBelow { meter, level } => (meter, level, true),
+                RedLineKind::NeverAbove { meter, level } => (meter, level, false),
+                _ => continue,
+            };
+            let (rule, sense) = if below {
+                (Rule::NeverBelow, Sense::AtLeast)
+            } else {
+                (Rule::NeverAbove, Sense::AtMost)
+            };
+            for t in 1..=self.horizon {
+                let (lo, hi) = self.bounds[meter][t as usize];
+                if (below && lo >= level) || (!below && hi <= level) {
+                    continue; // holds in every plan
                 }
-                RedLineKind::CostAtMost { party, cap } => {
-                    let mut expr = LinExpr::default();
-                    for (a, action) in model
-                        .actions
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, x)| x.by == party && x.cost > 0.0)
-                    {
-                        for &(_, v) in &self.starts[a] {
-                            expr.add(v, action.cost);
-                        }
-                    }
-                    let origin = Origin {
-                        rule: Rule::CostAtMost,
-                        element: Element::RedLine(i),
-                        path,
-                        round: None,
-                    };
-                    self.row(expr, Sense::AtMost, cap, origin);
-                }
-                RedLineKind::NotBefore { .. } | RedLineKind::Never { .. } => {}
+                let origin = Origin {
+                    rule,
+                    element: Element::RedLine(i),
+                    path: format!("red_lines[{i}]"),
+                    round: Some(t),
+                };
+                self.row(self.meter_at(meter, t), sense, level, origin);
             }
+        }
+    }
+
+    /// `cost_at_most`: the summed cost of a party's moves.
+    fn cost_caps(&mut self) {
+        let model = self.instance.model;
+        for (i, line) in model.red_lines.iter().enumerate() {
+            let RedLineKind::CostAtMost { party, cap } = line.kind else {
+                continue;
+            };
+            let mut expr = LinExpr::default();
+            for (a, action) in model
+                .actions
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.by == party && x.cost > 0.0)
+            {
+                for &(_, v) in &self.starts[a] {
+                    expr.add(v, action.cost);
+                }
+            }
+            let origin = Origin {
+                rule: Rule::CostAtMost,
+                element: Element::RedLine(i),
+                path: format!("red_lines[{i}]"),
+                round: None,
+            };
+            self.row(expr, Sense::AtMost, cap, origin);
         }
     }
 
@@ -906,15 +990,15 @@ impl<'a, 'm> Builder<'a, 'm> {
         if model.expectations.is_empty() {
             return LinExpr::default();
         }
+        let horizon = self.horizon;
         let last_deadline = self
-            .instance
-            .by
+            .views
             .iter()
-            .copied()
+            .flat_map(|v| v.instance.by.iter().copied())
             .max()
-            .unwrap_or(self.horizon);
+            .unwrap_or(horizon);
         let mut ys = Vec::new();
-        for t in 1..=self.horizon {
+        for t in 1..=horizon {
             let fixed = if t >= last_deadline { 1.0 } else { 0.0 };
             ys.push(self.new_var(format!("met_by[{t}]"), VarKind::Binary, fixed, 1.0));
         }
@@ -924,7 +1008,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             path,
             round: Some(t),
         };
-        for t in 1..self.horizon {
+        for t in 1..horizon {
             let mut expr = LinExpr::var(ys[t as usize]);
             expr.add(ys[t as usize - 1], -1.0);
             self.row(
@@ -934,41 +1018,48 @@ impl<'a, 'm> Builder<'a, 'm> {
                 origin(t, Element::MetRound, "objective.earliest".into()),
             );
         }
-        for (e, expectation) in model.expectations.iter().enumerate() {
-            let by = self.instance.by[e];
-            for t in 1..by {
-                let y = ys[t as usize - 1];
-                let path = format!("expectations[{e}]");
-                match expectation.kind {
-                    ExpectationKind::Action(a) => {
-                        let mut expr = self.completed_by(a, i64::from(t));
-                        expr.add(y, -1.0);
-                        self.row(
-                            expr,
-                            Sense::AtLeast,
-                            0.0,
-                            origin(t, Element::Expectation(e), path),
-                        );
-                    }
-                    ExpectationKind::Meter { meter, at_least } => {
-                        let lo = self.bounds[meter][t as usize].0;
-                        if lo < at_least {
-                            let mut expr = self.meter_at(meter, t);
-                            expr.add(y, -(at_least - lo));
+        // y[t] = 1 only if every expectation holds from t in every scenario.
+        for view in 0..self.views.len() {
+            self.select(view);
+            for (e, expectation) in model.expectations.iter().enumerate() {
+                let by = self.instance.by[e];
+                for t in 1..by {
+                    let y = ys[t as usize - 1];
+                    let path = format!("expectations[{e}]");
+                    match expectation.kind {
+                        ExpectationKind::Action(a) => {
+                            let mut expr = self.completed_by(a, i64::from(t));
+                            expr.add(y, -1.0);
                             self.row(
                                 expr,
                                 Sense::AtLeast,
-                                lo,
+                                0.0,
                                 origin(t, Element::Expectation(e), path),
                             );
+                        }
+                        ExpectationKind::Meter { meter, at_least } => {
+                            let lo = self.bounds[meter][t as usize].0;
+                            if lo < at_least {
+                                let mut expr = self.meter_at(meter, t);
+                                expr.add(y, -(at_least - lo));
+                                self.row(
+                                    expr,
+                                    Sense::AtLeast,
+                                    lo,
+                                    origin(t, Element::Expectation(e), path),
+                                );
+                            }
                         }
                     }
                 }
             }
         }
+        self.select(0);
+        self.prefix.clear();
+        self.horizon = horizon;
         let mut r = LinExpr {
             terms: Vec::new(),
-            constant: 1.0 + f64::from(self.horizon),
+            constant: 1.0 + f64::from(horizon),
         };
         for y in ys {
             r.add(y, -1.0);
@@ -1021,12 +1112,24 @@ impl<'a, 'm> Builder<'a, 'm> {
                     }
                 }
                 Objective::Maximize(weights) => {
+                    // Summed over the scenarios (one in a plain plan).
                     let mut expr = LinExpr::default();
-                    for &(k, w) in weights {
-                        let at_h = self.meter_at(k, self.horizon);
-                        expr.constant += w * at_h.constant;
-                        for (v, c) in at_h.terms {
-                            expr.add(v, w * c);
+                    for view in &self.views {
+                        let at_h = view
+                            .meters
+                            .iter()
+                            .map(|m| m[view.instance.horizon as usize]);
+                        for (k, var) in at_h.enumerate() {
+                            let Some(&(_, w)) = weights.iter().find(|(meter, _)| *meter == k)
+                            else {
+                                continue;
+                            };
+                            match var {
+                                Some(v) => {
+                                    expr.add(v, w);
+                                }
+                                None => expr.constant += w * view.instance.initial[k],
+                            }
                         }
                     }
                     Level {

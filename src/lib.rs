@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod error;
 pub mod explain;
 pub mod formulate;

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarKind};
 use crate::model::{Instance, Objective};
 use crate::plan::{Move, Moves, ObjectiveValue, PlanReport, Status};
-use crate::simulate::simulate;
+use crate::simulate::{simulate, Evaluation};
 
 /// How to solve.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +37,154 @@ pub enum Outcome {
 /// returns the plan only if the simulator accepts it.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
     let milp = Milp::build(instance);
+    solve_milp(instance, &milp, &[], options)
+}
+
+/// Up to `count` distinct plans: the optimum first, then the best plans
+/// that differ from every earlier one in at least one move. Without
+/// `within`, all are optimal on every objective level; with `within = P`,
+/// they are within P percent of the optimum on the first level only.
+pub fn alternatives(
+    instance: &Instance,
+    options: &SolveOptions,
+    count: usize,
+    within: Option<f64>,
+) -> Result<Vec<PlanReport>, Error> {
+    let deadline = options.time_limit.map(|limit| Instant::now() + limit);
+    let remaining = || SolveOptions {
+        time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
+    };
+    let milp = Milp::build(instance);
+    let Outcome::Plan(first) = solve_milp(instance, &milp, &[], options)? else {
+        return Ok(Vec::new());
+    };
+    let mut rows = Vec::new();
+    let user_levels = milp
+        .levels
+        .iter()
+        .filter_map(|l| l.objective.as_ref().map(|o| (l, o)));
+    for (index, (level, objective)) in user_levels.enumerate() {
+        let value = objective_value(objective, &first.evaluation);
+        match within {
+            None => rows.push(fixing(level, value)),
+            Some(percent) if index == 0 => rows.push(within_percent(level, value, percent)),
+            Some(_) => {}
+        }
+    }
+    let mut found = vec![first];
+    while found.len() < count {
+        if let Some(last) = found.last() {
+            rows.push(excluding(&milp, &last.moves));
+        }
+        match solve_milp(instance, &milp, &rows, &remaining())? {
+            Outcome::Plan(report) if report.status == Status::Optimal => found.push(report),
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+/// A level kept within `percent` of its optimum `value`.
+fn within_percent(level: &Level, value: f64, percent: f64) -> (LinExpr, Sense, f64) {
+    let room = value.abs() * percent / 100.0;
+    let bound = if level.maximize {
+        value - room
+    } else {
+        value + room
+    };
+    let bound = match (level.integral, level.maximize) {
+        (true, false) => (bound + 1e-9).floor(),
+        (true, true) => (bound - 1e-9).ceil(),
+        _ => bound,
+    };
+    fixing(level, bound)
+}
+
+/// A "no-good" row that excludes exactly this set of moves:
+/// Σ_{x ∈ plan} x − Σ_{x ∉ plan} x ≤ |plan| − 1.
+fn excluding(milp: &Milp, moves: &Moves) -> (LinExpr, Sense, f64) {
+    let mut expr = LinExpr::default();
+    let mut taken = 0.0;
+    for (a, list) in milp.starts.iter().enumerate() {
+        for &(round, v) in list {
+            if moves.as_slice().contains(&Move { round, action: a }) {
+                expr.terms.push((v, 1.0));
+                taken += 1.0;
+            } else {
+                expr.terms.push((v, -1.0));
+            }
+        }
+    }
+    (expr, Sense::AtMost, taken - 1.0)
+}
+
+/// Solves a built program level by level, with `extra` rows added, and
+/// re-checks the plan with the simulator.
+fn solve_milp(
+    instance: &Instance,
+    milp: &Milp,
+    extra: &[(LinExpr, Sense, f64)],
+    options: &SolveOptions,
+) -> Result<Outcome, Error> {
+    let (moves, status, gap) = match solve_program(milp, extra, options)? {
+        Program::Solved { moves, status, gap } => (moves, status, gap),
+        Program::Infeasible => return Ok(Outcome::Infeasible),
+        Program::Unknown => return Ok(Outcome::Unknown),
+    };
+    let evaluation = checked(instance, &moves)?;
+    let objectives = instance
+        .model
+        .objective
+        .iter()
+        .map(|o| ObjectiveValue {
+            name: o.name(),
+            value: objective_value(o, &evaluation),
+        })
+        .collect();
+    Ok(Outcome::Plan(PlanReport {
+        status,
+        objectives,
+        gap,
+        moves,
+        evaluation,
+    }))
+}
+
+/// The simulator's evaluation of a solver plan, which must be valid.
+fn checked(instance: &Instance, moves: &Moves) -> Result<Evaluation, Error> {
+    let evaluation = simulate(instance, moves);
+    match evaluation.violations.first() {
+        None => Ok(evaluation),
+        Some(first) => Err(Error::Internal(format!(
+            "the solver's plan breaks {} rule(s) of the model{}, first in round {}: {:?}",
+            evaluation.violations.len(),
+            instance
+                .scenario_id()
+                .map(|s| format!(" in scenario `{s}`"))
+                .unwrap_or_default(),
+            first.round,
+            first.kind
+        ))),
+    }
+}
+
+/// A solved program: its moves, before the simulator's check.
+enum Program {
+    Solved {
+        moves: Moves,
+        status: Status,
+        gap: Option<f64>,
+    },
+    Infeasible,
+    Unknown,
+}
+
+/// Solves a built program level by level, with `extra` rows added.
+fn solve_program(
+    milp: &Milp,
+    extra: &[(LinExpr, Sense, f64)],
+    options: &SolveOptions,
+) -> Result<Program, Error> {
     tracing::debug!(
         variables = milp.vars.len(),
         constraints = milp.rows.len(),
@@ -44,19 +192,19 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
     );
     if !milp.impossible.is_empty() {
         tracing::debug!(reason = %milp.impossible[0].name(), "infeasible before solving");
-        return Ok(Outcome::Infeasible);
+        return Ok(Program::Infeasible);
     }
     let deadline = options.time_limit.map(|limit| Instant::now() + limit);
-    let stages = merge_levels(&milp.levels, &milp);
-    let mut fixed: Vec<(LinExpr, Sense, f64)> = Vec::new();
+    let stages = merge_levels(&milp.levels, milp);
+    let mut fixed: Vec<(LinExpr, Sense, f64)> = extra.to_vec();
     let mut incumbent: Option<Vec<f64>> = None;
     let mut status = Status::Optimal;
     let mut gap = None;
     for (index, stage) in stages.iter().enumerate() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
-        let level = &combine(stage, &milp);
-        let result = solve_level(&milp, level, &fixed, incumbent.as_deref(), remaining);
+        let level = &combine(stage, milp);
+        let result = solve_level(milp, level, &fixed, incumbent.as_deref(), remaining);
         tracing::debug!(
             level = index,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -83,13 +231,13 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
                     "objective level {index} became infeasible after fixing the previous levels"
                 )));
             }
-            LevelResult::Infeasible => return Ok(Outcome::Infeasible),
+            LevelResult::Infeasible => return Ok(Program::Infeasible),
             LevelResult::TimedOut => match incumbent {
                 Some(_) => {
                     status = Status::Feasible;
                     break;
                 }
-                None => return Ok(Outcome::Unknown),
+                None => return Ok(Program::Unknown),
             },
             LevelResult::Failed(message) => {
                 return Err(Error::Internal(format!("the solver failed: {message}")))
@@ -97,34 +245,138 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         }
     }
     let Some(values) = incumbent else {
-        return Ok(Outcome::Unknown);
+        return Ok(Program::Unknown);
     };
-    let moves = extract_moves(&milp, &values);
-    let evaluation = simulate(instance, &moves);
-    if !evaluation.is_valid() {
-        return Err(Error::Internal(format!(
-            "the solver's plan breaks {} rule(s) of the model, first in round {}: {:?}",
-            evaluation.violations.len(),
-            evaluation.violations[0].round,
-            evaluation.violations[0].kind
-        )));
+    Ok(Program::Solved {
+        moves: extract_moves(milp, &values),
+        status,
+        gap,
+    })
+}
+
+/// One plan for several scenarios, with its evaluation in each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobustReport {
+    pub status: Status,
+    /// Levels over all scenarios: `earliest` is the latest met round,
+    /// `maximize` the sum over the scenarios.
+    pub objectives: Vec<ObjectiveValue>,
+    pub gap: Option<f64>,
+    pub moves: Moves,
+    /// Per scenario (in the order given), the simulator's evaluation.
+    pub evaluations: Vec<Evaluation>,
+    /// The scenarios that bind: without each, the others allow a better plan.
+    pub binding: Vec<Binding>,
+}
+
+/// A scenario that binds, and what the plan could reach without it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// Index in the scenarios given.
+    pub scenario: usize,
+    /// The objective levels the other scenarios allow.
+    pub without: Vec<ObjectiveValue>,
+}
+
+/// The outcome of planning for several scenarios at once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RobustOutcome {
+    Plan(RobustReport),
+    Infeasible,
+    Unknown,
+}
+
+/// Finds one sequence of moves valid in every given scenario (all of the
+/// same model), checks it with the simulator in each, and names the
+/// scenarios that bind.
+pub fn plan_robust(
+    instances: &[&Instance],
+    options: &SolveOptions,
+) -> Result<RobustOutcome, Error> {
+    let report = match robust_once(instances, options)? {
+        RobustOutcome::Plan(report) => report,
+        other => return Ok(other),
+    };
+    let mut binding = Vec::new();
+    if instances.len() > 1 && report.status == Status::Optimal {
+        for skip in 0..instances.len() {
+            let others: Vec<&Instance> = instances
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != skip)
+                .map(|(_, x)| *x)
+                .collect();
+            if let RobustOutcome::Plan(without) = robust_once(&others, options)? {
+                if better(&without.objectives, &report.objectives, instances[0].model) {
+                    binding.push(Binding {
+                        scenario: skip,
+                        without: without.objectives,
+                    });
+                }
+            }
+        }
     }
-    let objectives = instance
+    Ok(RobustOutcome::Plan(RobustReport { binding, ..report }))
+}
+
+/// One robust solve, without looking for the binding scenarios.
+fn robust_once(instances: &[&Instance], options: &SolveOptions) -> Result<RobustOutcome, Error> {
+    let milp = Milp::build_robust(instances);
+    let (moves, status, gap) = match solve_program(&milp, &[], options)? {
+        Program::Solved { moves, status, gap } => (moves, status, gap),
+        Program::Infeasible => return Ok(RobustOutcome::Infeasible),
+        Program::Unknown => return Ok(RobustOutcome::Unknown),
+    };
+    let evaluations = instances
+        .iter()
+        .map(|i| checked(i, &moves))
+        .collect::<Result<Vec<_>, _>>()?;
+    let objectives = instances[0]
         .model
         .objective
         .iter()
         .map(|o| ObjectiveValue {
             name: o.name(),
-            value: objective_value(o, &evaluation),
+            value: robust_value(o, &evaluations),
         })
         .collect();
-    Ok(Outcome::Plan(PlanReport {
+    Ok(RobustOutcome::Plan(RobustReport {
         status,
         objectives,
         gap,
         moves,
-        evaluation,
+        evaluations,
+        binding: Vec::new(),
     }))
+}
+
+/// A level's value over several scenarios.
+fn robust_value(objective: &Objective, evaluations: &[Evaluation]) -> f64 {
+    let values = evaluations.iter().map(|e| objective_value(objective, e));
+    match objective {
+        Objective::Earliest => values.fold(0.0, f64::max),
+        Objective::Maximize(_) => values.sum(),
+        Objective::Cheapest | Objective::Fewest => values.fold(0.0, f64::max),
+    }
+}
+
+/// Whether `a` is lexicographically better than `b` under the model's
+/// objective (with the solver's tolerance).
+fn better(a: &[ObjectiveValue], b: &[ObjectiveValue], model: &crate::model::Model) -> bool {
+    for ((x, y), objective) in a.iter().zip(b).zip(&model.objective) {
+        let tolerance = 1e-6 * y.value.abs().max(1.0);
+        let (x, y) = match objective {
+            Objective::Maximize(_) => (-x.value, -y.value),
+            _ => (x.value, y.value),
+        };
+        if x < y - tolerance {
+            return true;
+        }
+        if x > y + tolerance {
+            return false;
+        }
+    }
+    false
 }
 
 /// A level's value, computed from the simulator's evaluation of the plan.

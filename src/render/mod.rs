@@ -2,8 +2,10 @@
 //! compute nothing and never call the solver.
 
 pub mod check;
+pub mod compare;
 pub mod explain;
 pub mod json;
+pub mod robust;
 pub mod text;
 pub mod words;
 

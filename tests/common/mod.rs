@@ -263,3 +263,32 @@ pub fn brute_force_optimum(instance: &Instance, plans: &[Moves]) -> Option<Vec<f
     }
     Some(candidates.swap_remove(0))
 }
+
+/// Adds one or two random scenarios (initial values, events, forbids,
+/// deadlines) to a random model.
+pub fn with_random_scenarios(mut model: Value, seed: u64) -> Value {
+    let mut rng = Rng::new(seed ^ 0x5CE7_A210);
+    let horizon = model["horizon"].as_i64().unwrap_or(3);
+    let n_actions = model["actions"].as_array().map_or(1, Vec::len) as i64;
+    let n_expectations = model["expectations"].as_array().map_or(0, Vec::len) as i64;
+    let scenarios: Vec<Value> = (0..rng.range(1, 2))
+        .map(|i| {
+            let mut s = json!({"id": format!("s{i}")});
+            if rng.chance(50) {
+                s["events"] = json!([{"round": rng.range(1, horizon), "meter": "m0", "add": *rng.pick(&[-1.0, -0.5, 0.5, 1.0])}]);
+            }
+            if rng.chance(30) {
+                s["initial"] = json!({"m0": rng.range(0, 2) as f64 / 2.0});
+            }
+            if rng.chance(25) {
+                s["forbid"] = json!([format!("a{}", rng.range(0, n_actions - 1))]);
+            }
+            if n_expectations > 0 && rng.chance(30) {
+                s["deadlines"] = json!({"e0": rng.range(1, horizon)});
+            }
+            s
+        })
+        .collect();
+    model["scenarios"] = json!(scenarios);
+    model
+}

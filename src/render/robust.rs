@@ -1,0 +1,110 @@
+//! A robust plan: one sequence for several scenarios, shown as a
+//! comparison of its scenarios, with the scenarios that bind.
+
+use serde_json::Value;
+
+use super::json::num;
+use crate::compare::Comparison;
+use crate::fmt_num;
+use crate::solve::RobustReport;
+
+/// What binds, in words: one line per binding scenario.
+fn binding_lines(report: &RobustReport, scenarios: &[String]) -> Vec<String> {
+    report
+        .binding
+        .iter()
+        .map(|b| {
+            let changes: Vec<String> = b
+                .without
+                .iter()
+                .zip(&report.objectives)
+                .filter(|(w, now)| (w.value - now.value).abs() > 1e-9)
+                .map(|(w, now)| {
+                    format!(
+                        "{} {} instead of {}",
+                        w.name,
+                        fmt_num(w.value),
+                        fmt_num(now.value)
+                    )
+                })
+                .collect();
+            format!(
+                "`{}` binds: without it, {}",
+                scenarios[b.scenario],
+                changes.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// The robust plan as text, ending with a newline.
+pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
+    let objectives: Vec<String> = report
+        .objectives
+        .iter()
+        .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
+        .collect();
+    let mut out = format!(
+        "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}\n",
+        scenarios.len(),
+        scenarios.join(", "),
+        objectives.join(", ")
+    );
+    let lines = binding_lines(report, scenarios);
+    if lines.is_empty() {
+        out.push_str(
+            "No single scenario binds: dropping any one of them would not improve the plan.\n",
+        );
+    }
+    for line in lines {
+        out.push_str(&format!("{line}\n"));
+    }
+    out.push('\n');
+    out.push_str(&super::compare::text(comparison));
+    out
+}
+
+/// The robust plan as JSON, ending with a newline.
+pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
+    let mut value: Value =
+        serde_json::from_str(&super::compare::json(comparison)).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("robust".into(), true.into());
+        map.insert("status".into(), report.status.as_str().into());
+        let objectives: Vec<Value> = report
+            .objectives
+            .iter()
+            .map(|o| serde_json::json!({"name": o.name, "value": num(o.value)}))
+            .collect();
+        map.insert("objectives".into(), objectives.into());
+        let moves: Vec<Value> = comparison
+            .columns
+            .first()
+            .and_then(|c| match &c.result {
+                crate::compare::ColumnResult::Plan(p) => Some(
+                    p.rounds
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, cell)| cell.iter().map(move |m| serde_json::json!({"action": m.action, "round": i + 1, "party": m.party})))
+                        .collect(),
+                ),
+                crate::compare::ColumnResult::NoPlan { .. } => None,
+            })
+            .unwrap_or_default();
+        map.insert("moves".into(), moves.into());
+        let binding: Vec<Value> = report
+            .binding
+            .iter()
+            .map(|b| {
+                let without: Vec<Value> = b
+                    .without
+                    .iter()
+                    .map(|o| serde_json::json!({"name": o.name, "value": num(o.value)}))
+                    .collect();
+                serde_json::json!({"scenario": scenarios[b.scenario], "without": without})
+            })
+            .collect();
+        map.insert("binding".into(), binding.into());
+    }
+    super::json::to_json(&value)
+}
