@@ -224,6 +224,158 @@ fn time_limit_that_runs_out_before_any_plan_exits_1() {
     assert_eq!(plan["status"], "unknown");
 }
 
+// -------------------------------------------------------------- compare
+
+#[test]
+fn compare_scenarios_in_every_format() {
+    let path = fixture("tiny_scenarios.json");
+    let path = path.to_str().unwrap();
+    insta::assert_snapshot!("compare_text", stdout_of(&["compare", path]));
+    insta::assert_snapshot!(
+        "compare_markdown",
+        stdout_of(&["compare", path, "--format", "markdown"])
+    );
+    let json = stdout_of(&["compare", path, "--format", "json"]);
+    insta::assert_snapshot!("compare_json", json);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let labels: Vec<&str> = value["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["base", "spoiler", "hardline"]);
+}
+
+#[test]
+fn compare_models_marks_differences_and_infeasible_columns() {
+    let text = stdout_of(&[
+        "compare",
+        fixture("tiny.json").to_str().unwrap(),
+        fixture("tiny_infeasible.json").to_str().unwrap(),
+        fixture("tiny_scenarios.json").to_str().unwrap(),
+    ]);
+    insta::assert_snapshot!(text);
+    assert!(
+        text.contains("infeasible: no plan meets every expectation within 6 months"),
+        "{text}"
+    );
+    let path = fixture("tiny_scenarios.json");
+    let marked = stdout_of(&[
+        "compare",
+        path.to_str().unwrap(),
+        "--scenario",
+        "base",
+        "--scenario",
+        "spoiler",
+    ]);
+    assert!(
+        marked.contains("exchange (us) *month 1 in first"),
+        "{marked}"
+    );
+}
+
+#[test]
+fn compare_objectives() {
+    let path = fixture("tiny.json");
+    let json = stdout_of(&[
+        "compare",
+        path.to_str().unwrap(),
+        "--objective",
+        "earliest",
+        "--objective",
+        "maximize:trust",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["columns"][0]["label"], "earliest");
+    assert_eq!(value["columns"][1]["objective"], json!(["maximize"]));
+}
+
+#[test]
+fn compare_needs_two_plans() {
+    seqplan()
+        .arg("compare")
+        .arg(fixture("tiny.json"))
+        .assert()
+        .code(2)
+        .stderr(contains("compare needs two or more plans"));
+    seqplan()
+        .args(["compare"])
+        .arg(fixture("tiny.json"))
+        .args(["--scenario", "nope", "--scenario", "base"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown scenario `nope`"));
+}
+
+#[test]
+fn alternatives_side_by_side() {
+    let path = fixture("tiny_scenarios.json");
+    let text = stdout_of(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--alternatives",
+        "3",
+        "--within",
+        "50",
+    ]);
+    insta::assert_snapshot!(text);
+    let json = stdout_of(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--alternatives",
+        "3",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["columns"][0]["label"], "optimum");
+    seqplan()
+        .arg(&path)
+        .args(["--within", "5"])
+        .assert()
+        .code(2);
+    seqplan()
+        .arg(&path)
+        .args(["--alternatives", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("at least 1"));
+}
+
+#[test]
+fn robust_plan_names_the_binding_scenario() {
+    let path = fixture("tiny_scenarios.json");
+    let text = stdout_of(&["plan", path.to_str().unwrap(), "--robust"]);
+    insta::assert_snapshot!(text);
+    assert!(
+        text.contains("`spoiler` binds: without it, earliest 4 instead of 6"),
+        "{text}"
+    );
+    let json = stdout_of(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--robust",
+        "--scenario",
+        "base",
+        "--scenario",
+        "hardline",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["robust"], true);
+    assert_eq!(value["columns"].as_array().unwrap().len(), 2);
+    seqplan()
+        .arg(&path)
+        .args(["--scenario", "base", "--scenario", "spoiler"])
+        .assert()
+        .code(2)
+        .stderr(contains("add --robust"));
+}
+
 // -------------------------------------------------------------- explain
 
 #[test]

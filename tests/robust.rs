@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model, with_random_scenarios};
+use common::{
+    all_plans, brute_force_optimum, level_values, model_from_json, random_model,
+    with_random_scenarios,
+};
 use proptest::prelude::*;
 use seqplan::model::{Instance, Objective, Overrides};
 use seqplan::simulate::Evaluation;
@@ -20,7 +23,9 @@ fn robust_levels(objective: &[Objective], moves: &Moves, evaluations: &[Evaluati
     let mut out: Vec<f64> = objective
         .iter()
         .map(|o| {
-            let values = evaluations.iter().map(|e| seqplan::solve::objective_value(o, e));
+            let values = evaluations
+                .iter()
+                .map(|e| seqplan::solve::objective_value(o, e));
             match o {
                 Objective::Maximize(_) => -values.sum::<f64>(),
                 _ => values.fold(0.0, f64::max),
@@ -32,7 +37,10 @@ fn robust_levels(objective: &[Objective], moves: &Moves, evaluations: &[Evaluati
 }
 
 fn close(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0))
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0))
 }
 
 proptest! {

@@ -98,8 +98,28 @@ fn round_cell(
     }
 }
 
-/// The comparison as a text table, ending with a newline.
+/// The comparison as text: what each column is, then the table.
 pub fn text(comparison: &Comparison) -> String {
+    let unit = &comparison.round_unit;
+    let n = comparison.columns.len();
+    let mut out = format!("{n} plan{} side by side\n", if n == 1 { "" } else { "s" });
+    for c in &comparison.columns {
+        let scenario = c.scenario.as_deref().unwrap_or("base");
+        out.push_str(&format!(
+            "  {}: {} · scenario {scenario} · objective {} · {} {unit}s\n",
+            c.label,
+            c.model,
+            c.objective.join(","),
+            c.horizon
+        ));
+    }
+    out.push('\n');
+    out.push_str(&table(comparison));
+    out
+}
+
+/// The comparison table with its legend, ending with a newline.
+pub fn table(comparison: &Comparison) -> String {
     let unit = &comparison.round_unit;
     let mut table = Table::new();
     let mut header = vec![super::capitalise(unit)];
@@ -123,19 +143,7 @@ pub fn text(comparison: &Comparison) -> String {
         row.extend(cells.into_iter().map(Cell::new));
         table.add_row(row);
     }
-    let mut out = format!("{} plans side by side\n", comparison.columns.len());
-    for c in &comparison.columns {
-        let scenario = c.scenario.as_deref().unwrap_or("base");
-        out.push_str(&format!(
-            "  {}: {} · scenario {scenario} · objective {} · {} {unit}s\n",
-            c.label,
-            c.model,
-            c.objective.join(","),
-            c.horizon
-        ));
-    }
-    out.push('\n');
-    out.push_str(&table.to_string());
+    let mut out = table.to_string();
     if comparison.last_move_round < comparison.rounds {
         out.push_str(&format!(
             "\nNo plan starts a move after {unit} {}.",

@@ -60,7 +60,7 @@ pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
         out.push_str(&format!("{line}\n"));
     }
     out.push('\n');
-    out.push_str(&super::compare::text(comparison));
+    out.push_str(&super::compare::table(comparison));
     out
 }
 
