@@ -476,7 +476,9 @@ fn check_json_lists_violations_with_rules() {
         .args(["--format", "json"])
         .assert()
         .code(1);
-    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!(text.replace(env!("CARGO_MANIFEST_DIR"), ""));
+    let report: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(report["valid"], false);
     assert_eq!(report["violations"][0]["rule"], "requires");
     assert_eq!(report["violations"][0]["round"], 1);
