@@ -84,6 +84,10 @@ pub enum Rule {
     MeterExpectation,
     MetRound,
     Forced,
+    Latest,
+    Forbid,
+    Never,
+    Event,
 }
 
 impl Rule {
@@ -106,6 +110,10 @@ impl Rule {
             Rule::MeterExpectation => "expectation",
             Rule::MetRound => "met_round",
             Rule::Forced => "force",
+            Rule::Latest => "latest",
+            Rule::Forbid => "forbid",
+            Rule::Never => "never",
+            Rule::Event => "event",
         }
     }
 }
@@ -123,6 +131,10 @@ pub enum Element {
     Forced(usize),
     /// The definition of the met round R (for `earliest`).
     MetRound,
+    /// An action made unavailable by the scenario or `--forbid`.
+    Forbid(ActionIdx),
+    /// An event of [`Instance::events`] (diagnosis only).
+    Event(usize),
 }
 
 /// Where a constraint comes from, in the model's own terms.
@@ -177,6 +189,11 @@ pub struct Milp {
     pub starts: Vec<Vec<(u32, VarId)>>,
     /// Per action, how many of its start variables can be 1 at once (`uses`).
     pub uses: Vec<u32>,
+    /// m[k][t] of the first scenario (t = 0 has no variable).
+    pub meter_vars: Vec<Vec<Option<VarId>>>,
+    /// In relaxable mode, per event of the instance, the variable that says
+    /// it happens (fixed to 1 by a row of rule `event`).
+    pub event_vars: Vec<VarId>,
     /// Requirements no variable can meet (e.g. a forced move outside its
     /// window): the program is infeasible before any solve.
     pub impossible: Vec<Origin>,
@@ -260,21 +277,31 @@ fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> MeterBounds {
     (0..meters)
         .map(|k| {
             let keep = 1.0 - model.meters[k].decay;
-            let mut events = vec![0.0; h + 1];
+            // Events in each round, lowest and highest: in relaxable mode an
+            // event may not happen.
+            let mut events = vec![(0.0, 0.0); h + 1];
             for ev in instance.events.iter().filter(|ev| ev.meter == k) {
-                events[ev.round as usize] += ev.add;
+                let (lo, hi) = &mut events[ev.round as usize];
+                if instance.relaxable {
+                    *lo += ev.add.min(0.0);
+                    *hi += ev.add.max(0.0);
+                } else {
+                    *lo += ev.add;
+                    *hi += ev.add;
+                }
             }
             // The meter with no move at all: initial value, decay and events.
-            let mut idle = instance.initial[k];
-            let mut out = vec![(idle, idle)];
+            let (mut idle_lo, mut idle_hi) = (instance.initial[k], instance.initial[k]);
+            let mut out = vec![(idle_lo, idle_hi)];
             for t in 1..=h {
-                idle = keep * idle + events[t];
+                idle_lo = keep * idle_lo + events[t].0;
+                idle_hi = keep * idle_hi + events[t].1;
                 let (lo, hi) = out[t - 1];
                 let step = (
-                    keep * lo + low[k][t] + events[t],
-                    keep * hi + high[k][t] + events[t],
+                    keep * lo + low[k][t] + events[t].0,
+                    keep * hi + high[k][t] + events[t].1,
                 );
-                let total = (idle + total_low[k][t], idle + total_high[k][t]);
+                let total = (idle_lo + total_low[k][t], idle_hi + total_high[k][t]);
                 out.push((step.0.max(total.0), step.1.min(total.1)));
             }
             out
@@ -302,7 +329,17 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
         }
     }
     let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..model.actions.len())
-        .map(|a| instance.precedences(a))
+        .map(|a| {
+            if instance.relaxable {
+                model.actions[a]
+                    .requires
+                    .iter()
+                    .map(|r| (r.action, r.lag))
+                    .collect()
+            } else {
+                instance.precedences(a)
+            }
+        })
         .collect();
     loop {
         let bounds = meter_bounds(instance, &starts);
@@ -365,6 +402,7 @@ struct Builder<'a, 'm> {
     idle: Vec<Vec<f64>>,
     prefix: String,
     views: Vec<View<'a, 'm>>,
+    event_vars: Vec<VarId>,
 }
 
 impl<'a, 'm> Builder<'a, 'm> {
@@ -390,8 +428,22 @@ impl<'a, 'm> Builder<'a, 'm> {
             idle: Vec::new(),
             prefix: String::new(),
             views: Vec::new(),
+            event_vars: Vec::new(),
         };
         builder.start_variables(&candidates);
+        if first.relaxable {
+            for (j, path) in first.event_paths.iter().enumerate() {
+                let v = builder.new_var(format!("event[{path}]"), VarKind::Binary, 0.0, 1.0);
+                builder.event_vars.push(v);
+                let origin = Origin {
+                    rule: Rule::Event,
+                    element: Element::Event(j),
+                    path: path.clone(),
+                    round: Some(first.events[j].round),
+                };
+                builder.row(LinExpr::var(v), Sense::AtLeast, 1.0, origin);
+            }
+        }
         for &instance in instances {
             let prefix = match (instances.len(), instance.scenario_id()) {
                 (1, _) => String::new(),
@@ -445,12 +497,17 @@ impl<'a, 'm> Builder<'a, 'm> {
         self.limits();
         self.cost_caps();
         self.forced_moves();
+        if self.instance.relaxable {
+            self.availability();
+        }
         let levels = self.levels();
         Milp {
             vars: self.vars,
             rows: self.rows,
             levels,
             uses: self.instance.model.actions.iter().map(|a| a.uses).collect(),
+            meter_vars: self.views[0].meters.clone(),
+            event_vars: self.event_vars,
             starts: self.starts,
             impossible: self.impossible,
         }
@@ -581,13 +638,16 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
-                rhs += self
-                    .instance
-                    .events
-                    .iter()
-                    .filter(|ev| ev.meter == k && ev.round == t)
-                    .map(|ev| ev.add)
-                    .sum::<f64>();
+                for (j, ev) in self.instance.events.iter().enumerate() {
+                    if ev.meter == k && ev.round == t {
+                        match self.event_vars.get(j) {
+                            Some(&v) => {
+                                expr.add(v, -ev.add);
+                            }
+                            None => rhs += ev.add,
+                        }
+                    }
+                }
                 let origin = Origin {
                     rule: Rule::MeterDynamics,
                     element: Element::Meter(k),
@@ -740,7 +800,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
-                if action.uses == 1 {
+                if action.uses == 1 && !self.instance.relaxable {
                     self.condition_reach(a, j);
                 }
             }
@@ -894,6 +954,56 @@ impl<'a, 'm> Builder<'a, 'm> {
                     round: Some(t),
                 };
                 self.row(self.meter_at(meter, t), sense, level, origin);
+            }
+        }
+    }
+
+    /// Relaxable mode: `latest`, forbids and `never` as rows that keep start
+    /// variables at 0, so each can be dropped on its own.
+    fn availability(&mut self) {
+        let model = self.instance.model;
+        for (a, action) in model.actions.iter().enumerate() {
+            let latest = self.instance.latest[a];
+            let late: Vec<VarId> = self.starts[a]
+                .iter()
+                .filter(|&&(s, _)| s > latest)
+                .map(|&(_, v)| v)
+                .collect();
+            if !late.is_empty() {
+                let origin = Origin {
+                    rule: Rule::Latest,
+                    element: Element::Action(a),
+                    path: format!("actions[{a}].latest"),
+                    round: Some(latest),
+                };
+                self.row(LinExpr::sum(late), Sense::AtMost, 0.0, origin);
+            }
+            let all: Vec<VarId> = self.starts[a].iter().map(|&(_, v)| v).collect();
+            if self.instance.forbidden[a] && !all.is_empty() {
+                let path = match self.instance.scenario {
+                    Some(i) if model.scenarios[i].forbid.contains(&a) => {
+                        format!("scenarios[{i}].forbid ({})", action.id)
+                    }
+                    _ => format!("--forbid {}", action.id),
+                };
+                let origin = Origin {
+                    rule: Rule::Forbid,
+                    element: Element::Forbid(a),
+                    path,
+                    round: None,
+                };
+                self.row(LinExpr::sum(all.clone()), Sense::AtMost, 0.0, origin);
+            }
+            for (i, line) in model.red_lines.iter().enumerate() {
+                if line.kind == (RedLineKind::Never { action: a }) && !all.is_empty() {
+                    let origin = Origin {
+                        rule: Rule::Never,
+                        element: Element::RedLine(i),
+                        path: format!("red_lines[{i}]"),
+                        round: None,
+                    };
+                    self.row(LinExpr::sum(all.clone()), Sense::AtMost, 0.0, origin);
+                }
             }
         }
     }

@@ -43,6 +43,12 @@ pub struct Instance<'m> {
     pub forced: Vec<(ActionIdx, u32)>,
     /// Whether the forced moves are the whole plan.
     pub only_forced: bool,
+    /// Diagnosis: build the program so that every relaxable element
+    /// (deadlines, red lines, limits, `latest`, forbids, events, forced
+    /// moves) is a group of named rows that can be dropped on its own.
+    pub relaxable: bool,
+    /// Per event in [`Instance::events`], its JSON path in the model.
+    pub event_paths: Vec<String>,
 }
 
 impl<'m> Instance<'m> {
@@ -80,14 +86,25 @@ impl<'m> Instance<'m> {
             )));
         }
         let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
-        let mut events: Vec<Event> = model.events.clone();
+        let mut events: Vec<(Event, String)> = model
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.clone(), format!("events[{i}]")))
+            .collect();
         let mut forbidden = vec![false; model.actions.len()];
         let mut deadlines: Vec<Option<u32>> = model.expectations.iter().map(|e| e.by).collect();
         if let Some(s) = chosen {
             for &(m, v) in &s.initial {
                 initial[m] = v;
             }
-            events.extend(s.events.iter().cloned());
+            let at = scenario.unwrap_or(0);
+            events.extend(
+                s.events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.clone(), format!("scenarios[{at}].events[{i}]"))),
+            );
             for &a in &s.forbid {
                 forbidden[a] = true;
             }
@@ -95,8 +112,9 @@ impl<'m> Instance<'m> {
                 deadlines[e] = Some(by);
             }
         }
-        events.retain(|e| e.round <= horizon);
-        events.sort_by_key(|e| e.round);
+        events.retain(|(e, _)| e.round <= horizon);
+        events.sort_by_key(|(e, _)| e.round);
+        let (events, event_paths): (Vec<Event>, Vec<String>) = events.into_iter().unzip();
         for id in &overrides.forbid {
             forbidden[action_by_id(model, id, "--forbid")?] = true;
         }
@@ -128,6 +146,8 @@ impl<'m> Instance<'m> {
                 .collect(),
             forced,
             only_forced: overrides.only_forced,
+            relaxable: false,
+            event_paths,
         })
     }
 
@@ -181,19 +201,36 @@ impl<'m> Instance<'m> {
         let mut first: Vec<Option<u32>> = actions
             .iter()
             .enumerate()
-            .map(|(a, action)| self.is_available(a).then_some(action.earliest))
+            .map(|(a, action)| (self.relaxable || self.is_available(a)).then_some(action.earliest))
             .collect();
         let last: Vec<u32> = actions
             .iter()
             .enumerate()
             .map(|(a, action)| {
-                self.latest[a].min((self.horizon + 1).saturating_sub(action.duration))
+                let latest = if self.relaxable {
+                    self.horizon
+                } else {
+                    self.latest[a]
+                };
+                latest.min((self.horizon + 1).saturating_sub(action.duration))
             })
             .collect();
         // Forward propagation to a fixed point; each pass only raises
-        // `first`, and a start past `last` removes the action.
-        let precedences: Vec<Vec<(ActionIdx, u32)>> =
-            (0..actions.len()).map(|a| self.precedences(a)).collect();
+        // `first`, and a start past `last` removes the action. In relaxable
+        // mode only `requires` counts: `not_before` red lines may be dropped.
+        let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..actions.len())
+            .map(|a| {
+                if self.relaxable {
+                    self.model.actions[a]
+                        .requires
+                        .iter()
+                        .map(|r| (r.action, r.lag))
+                        .collect()
+                } else {
+                    self.precedences(a)
+                }
+            })
+            .collect();
         loop {
             let mut changed = false;
             for a in 0..actions.len() {
