@@ -35,6 +35,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plans side by side: several models, scenarios or objectives.
     Compare(CompareArgs),
+    /// Why no plan exists (minimal conflicts, relaxations) or what binds the plan.
+    Diagnose(DiagnoseArgs),
     /// Why each move of the plan is in its round and what it unlocks.
     Explain(ExplainArgs),
     /// Judge a proposed plan: every broken rule, expectations, gap to the optimum.
@@ -149,6 +151,22 @@ pub struct CompareArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Arguments of `seqplan diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// How many distinct conflicts to look for when no plan exists.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub conflicts: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Arguments of `seqplan explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -169,7 +187,9 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
-const SUBCOMMANDS: [&str; 6] = ["plan", "compare", "explain", "check", "validate", "help"];
+const SUBCOMMANDS: [&str; 7] = [
+    "plan", "compare", "explain", "diagnose", "check", "validate", "help",
+];
 
 /// Entry point of the binary: parses the arguments, runs, maps the result
 /// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
@@ -222,6 +242,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Plan(args) => plan(args, cli.quiet),
         Command::Compare(args) => compare(args, cli.quiet),
         Command::Explain(args) => explain(args, cli.quiet),
+        Command::Diagnose(args) => diagnose(args, cli.quiet),
         Command::Check(args) => check(args, cli.quiet),
         Command::Validate(args) => validate(args),
     }
@@ -550,6 +571,22 @@ fn short_reason(instance: &Instance, outcome: &Outcome) -> (crate::Status, Strin
     }
 }
 
+fn diagnose(args: &DiagnoseArgs, quiet: bool) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, quiet)?;
+    let instance = Instance::new(&model, &overrides)?;
+    let diagnosis = crate::diagnose::diagnose(&instance, &options, args.conflicts)?;
+    let text = match args.format {
+        ReportFormat::Text => render::diagnose::text(&instance, &diagnosis),
+        ReportFormat::Json => render::diagnose::json(&instance, &diagnosis),
+        ReportFormat::Markdown => render::diagnose::markdown(&instance, &diagnosis),
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(match diagnosis {
+        crate::diagnose::Diagnosis::Feasible { .. } => 0,
+        _ => 1,
+    })
+}
+
 /// Reports that no plan was found (JSON on stdout or a message on stderr).
 fn no_plan(
     instance: &Instance,
@@ -558,10 +595,24 @@ fn no_plan(
     output: Option<&Path>,
 ) -> Result<u8, Error> {
     let (status, message) = no_plan_message(instance, outcome);
+    eprintln!("{message}");
+    if status == crate::Status::Unknown {
+        if as_json {
+            emit(&render::json::no_plan(instance, status, &message), output)?;
+        }
+        return Ok(1);
+    }
+    let diagnosis = crate::diagnose::diagnose(instance, &SolveOptions::default(), 1)?;
     if as_json {
-        emit(&render::json::no_plan(instance, status, &message), output)?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(&render::json::no_plan(instance, status, &message))
+                .unwrap_or_default();
+        let detail: serde_json::Value =
+            serde_json::from_str(&render::diagnose::json(instance, &diagnosis)).unwrap_or_default();
+        value["diagnosis"] = detail;
+        emit(&render::json::to_json(&value), output)?;
     } else {
-        eprintln!("{message}");
+        emit(&render::diagnose::text(instance, &diagnosis), output)?;
     }
     Ok(1)
 }

@@ -3,7 +3,9 @@
 //! the objective levels. One method per rule of the semantics. `solve`
 //! hands it to good_lp; diagnosis and explanation read the origins.
 
-use crate::model::{ActionIdx, ExpectationKind, Instance, MeterIdx, Objective, RedLineKind};
+use crate::model::{
+    ActionIdx, ExpectationKind, Instance, MeterIdx, Objective, PartyIdx, RedLineKind,
+};
 
 /// Index of a variable in [`Milp::vars`].
 pub type VarId = usize;
@@ -135,6 +137,8 @@ pub enum Element {
     Forbid(ActionIdx),
     /// An event of [`Instance::events`] (diagnosis only).
     Event(usize),
+    /// A party's entry in `limits.per_party`.
+    PartyLimit(PartyIdx),
 }
 
 /// Where a constraint comes from, in the model's own terms.
@@ -191,6 +195,8 @@ pub struct Milp {
     pub uses: Vec<u32>,
     /// m[k][t] of the first scenario (t = 0 has no variable).
     pub meter_vars: Vec<Vec<Option<VarId>>>,
+    /// Bounds of m[k][t] over all plans, first scenario.
+    pub meter_bounds: MeterBounds,
     /// In relaxable mode, per event of the instance, the variable that says
     /// it happens (fixed to 1 by a row of rule `event`).
     pub event_vars: Vec<VarId>,
@@ -240,7 +246,7 @@ fn idle_meters(instance: &Instance) -> Vec<Vec<f64>> {
 }
 
 /// Per meter, per round t in 0..=H, `(lowest, highest)` value over all plans.
-type MeterBounds = Vec<Vec<(f64, f64)>>;
+pub type MeterBounds = Vec<Vec<(f64, f64)>>;
 
 /// Interval bounds of each meter after each round, over all plans: the
 /// tighter of a round-by-round propagation (every possible landing in the
@@ -507,6 +513,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             levels,
             uses: self.instance.model.actions.iter().map(|a| a.uses).collect(),
             meter_vars: self.views[0].meters.clone(),
+            meter_bounds: self.views[0].bounds.clone(),
             event_vars: self.event_vars,
             starts: self.starts,
             impossible: self.impossible,
@@ -917,7 +924,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     let path = format!("limits.per_party.{}", model.parties[party].id);
                     let origin = Origin {
                         rule: Rule::PerParty,
-                        element: Element::Limits,
+                        element: Element::PartyLimit(party),
                         path,
                         round: Some(t),
                     };

@@ -15,6 +15,7 @@
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod diagnose;
 pub mod error;
 pub mod explain;
 pub mod formulate;

@@ -127,7 +127,9 @@ fn solve_milp(
     options: &SolveOptions,
 ) -> Result<Outcome, Error> {
     let (moves, status, gap) = match solve_program(milp, extra, options)? {
-        Program::Solved { moves, status, gap } => (moves, status, gap),
+        Program::Solved {
+            moves, status, gap, ..
+        } => (moves, status, gap),
         Program::Infeasible => return Ok(Outcome::Infeasible),
         Program::Unknown => return Ok(Outcome::Unknown),
     };
@@ -169,8 +171,10 @@ fn checked(instance: &Instance, moves: &Moves) -> Result<Evaluation, Error> {
 }
 
 /// A solved program: its moves, before the simulator's check.
-enum Program {
+pub(crate) enum Program {
     Solved {
+        /// Every variable's value (for diagnosis).
+        values: Vec<f64>,
         moves: Moves,
         status: Status,
         gap: Option<f64>,
@@ -180,7 +184,7 @@ enum Program {
 }
 
 /// Solves a built program level by level, with `extra` rows added.
-fn solve_program(
+pub(crate) fn solve_program(
     milp: &Milp,
     extra: &[(LinExpr, Sense, f64)],
     options: &SolveOptions,
@@ -249,6 +253,7 @@ fn solve_program(
     };
     Ok(Program::Solved {
         moves: extract_moves(milp, &values),
+        values,
         status,
         gap,
     })
@@ -323,7 +328,9 @@ pub fn plan_robust(
 fn robust_once(instances: &[&Instance], options: &SolveOptions) -> Result<RobustOutcome, Error> {
     let milp = Milp::build_robust(instances);
     let (moves, status, gap) = match solve_program(&milp, &[], options)? {
-        Program::Solved { moves, status, gap } => (moves, status, gap),
+        Program::Solved {
+            moves, status, gap, ..
+        } => (moves, status, gap),
         Program::Infeasible => return Ok(RobustOutcome::Infeasible),
         Program::Unknown => return Ok(RobustOutcome::Unknown),
     };

@@ -49,6 +49,8 @@ pub struct Instance<'m> {
     pub relaxable: bool,
     /// Per event in [`Instance::events`], its JSON path in the model.
     pub event_paths: Vec<String>,
+    /// The overrides this instance was made with.
+    pub overrides: Overrides,
 }
 
 impl<'m> Instance<'m> {
@@ -148,6 +150,7 @@ impl<'m> Instance<'m> {
             only_forced: overrides.only_forced,
             relaxable: false,
             event_paths,
+            overrides: overrides.clone(),
         })
     }
 

@@ -115,6 +115,8 @@ pub struct Expectation {
     pub kind: ExpectationKind,
     /// `None` means "the horizon", resolved per instance.
     pub by: Option<u32>,
+    /// Its importance when not every expectation can be met (> 0).
+    pub weight: f64,
 }
 
 /// What an expectation asks for.

@@ -160,6 +160,8 @@ pub struct RawExpectation {
     pub meter: Option<String>,
     pub at_least: Option<f64>,
     pub by: Option<u32>,
+    /// How much meeting it matters when not all can be met (default 1).
+    pub weight: Option<f64>,
     pub cite: Option<String>,
 }
 

@@ -511,11 +511,19 @@ impl Checker {
         if let Some(by) = raw.by {
             self.round_in(by, horizon, &format!("{path}.by"));
         }
+        let weight = raw.weight.unwrap_or(1.0);
+        if weight <= 0.0 {
+            self.error(
+                format!("{path}.weight"),
+                format!("weight {weight} must be above 0"),
+            );
+        }
         Expectation {
             id: raw.id.clone(),
             name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
             kind,
             by: raw.by,
+            weight,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod diagnose;
 pub mod explain;
 pub mod json;
 pub mod robust;

@@ -1,0 +1,1107 @@
+//! Why no plan exists, and what it would take: minimal sets of model
+//! elements that cannot hold together (a deletion filter over the named
+//! row groups of the relaxable program), the least change to each member
+//! that restores a plan (elastic programs for levels and caps, searches for
+//! rounds and limits), the plan under the smallest change, the plan that
+//! meets as many expectations as possible, and order-free bounds. On a
+//! feasible model: the red lines and limits the optimum is pressed against,
+//! and what relaxing each would buy. A diagnosis is data; `render::diagnose`
+//! words it.
+
+use std::collections::BTreeSet;
+
+use crate::error::Error;
+use crate::formulate::{Element, Level, LinExpr, Milp, Origin, Rule, Sense, VarDef, VarKind};
+use crate::model::{ActionIdx, ExpectationKind, Instance, Model, Overrides, PartyIdx, RedLineKind};
+use crate::plan::{ObjectiveValue, PlanReport, Status};
+use crate::simulate::{simulate, Evaluation, ViolationKind};
+use crate::solve::{plan, solve_program, Outcome, Program, SolveOptions};
+
+/// A relaxable element of a model: one group of rows that can be dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// An expectation and its deadline.
+    Expectation(usize),
+    /// A red line of any kind.
+    RedLine(usize),
+    /// `limits.moves_per_round`.
+    MovesPerRound,
+    /// `limits.per_party` for one party.
+    PerParty(PartyIdx),
+    /// The `latest` round of an action.
+    Latest(ActionIdx),
+    /// An action forbidden by the scenario or `--forbid`.
+    Forbid(ActionIdx),
+    /// An event (index in the instance's events).
+    Event(usize),
+    /// A `--force` move (index in the instance's forced moves).
+    Forced(usize),
+}
+
+impl Group {
+    /// The group a constraint belongs to; `None` for the model's structure
+    /// (meters, requires, when, together, uses), which is never relaxed.
+    pub fn of(origin: &Origin) -> Option<Group> {
+        match (origin.rule, origin.element) {
+            (
+                Rule::ActionExpectation | Rule::MeterExpectation | Rule::MetRound,
+                Element::Expectation(e),
+            ) => Some(Group::Expectation(e)),
+            (_, Element::RedLine(i)) => Some(Group::RedLine(i)),
+            (Rule::MovesPerRound, _) => Some(Group::MovesPerRound),
+            (Rule::PerParty, Element::PartyLimit(p)) => Some(Group::PerParty(p)),
+            (Rule::Latest, Element::Action(a)) => Some(Group::Latest(a)),
+            (Rule::Forbid, Element::Forbid(a)) => Some(Group::Forbid(a)),
+            (Rule::Event, Element::Event(j)) => Some(Group::Event(j)),
+            (Rule::Forced, Element::Forced(i)) => Some(Group::Forced(i)),
+            _ => None,
+        }
+    }
+}
+
+/// One member of a conflict, with where it is in the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub group: Group,
+    /// JSON path of the element (or the command-line flag).
+    pub path: String,
+}
+
+/// A smallest set of elements that cannot all hold: dropping any one of
+/// them makes the rest feasible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub members: Vec<Member>,
+}
+
+/// The least change to one element that restores a plan on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaxation {
+    pub group: Group,
+    pub change: Change,
+}
+
+/// A change to one element of the model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Move an expectation's deadline.
+    Deadline { from: u32, to: u32 },
+    /// Lower a meter expectation's level.
+    Level { from: f64, to: f64 },
+    /// Lower a `never_below` floor (reached in `round`).
+    Floor {
+        from: f64,
+        to: f64,
+        round: Option<u32>,
+    },
+    /// Raise a `never_above` ceiling (reached in `round`).
+    Ceiling {
+        from: f64,
+        to: f64,
+        round: Option<u32>,
+    },
+    /// Raise a `cost_at_most` cap.
+    CostCap { from: f64, to: f64 },
+    /// Shorten a `not_before` lag.
+    Lag { from: u32, to: u32 },
+    /// Raise a limit on actions in progress.
+    Limit { from: u32, to: u32 },
+    /// Move an action's `latest` round.
+    Latest { from: u32, to: u32 },
+    /// Drop the element (allow the action, without the event...).
+    Drop,
+    /// Even dropping it does not restore a plan: another conflict remains.
+    NotEnough,
+}
+
+/// An order-free bound that shows why an expectation cannot be met.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    /// Even started as early as its window and requirements allow, the
+    /// action completes after the deadline.
+    TooLate {
+        expectation: usize,
+        action: ActionIdx,
+        earliest_completion: Option<u32>,
+        by: u32,
+    },
+    /// Even with every move, the meter reaches at most `most` by `by`.
+    TooLow {
+        expectation: usize,
+        meter: usize,
+        most: f64,
+        by: u32,
+        level: f64,
+    },
+}
+
+/// How close the best plan comes when not every expectation can be met.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosestPlan {
+    pub report: PlanReport,
+    /// Per missed expectation, how far it falls short.
+    pub missed: Vec<Shortfall>,
+}
+
+/// How an expectation is missed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortfall {
+    pub expectation: usize,
+    /// When it is met after all (too late), or `None`.
+    pub met_round: Option<u32>,
+    /// For a meter expectation: the lowest value from the deadline on.
+    pub lowest: Option<f64>,
+}
+
+/// A red line or limit the optimum is pressed against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub member: Member,
+    /// The round where it binds, if one.
+    pub round: Option<u32>,
+    /// The objective levels without it (`None` if dropping it changes
+    /// nothing the objective sees).
+    pub without: Option<Vec<ObjectiveValue>>,
+}
+
+/// The whole diagnosis of an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Diagnosis {
+    /// No plan: conflicts, relaxations, the plan under the smallest one,
+    /// the closest plan and bounds.
+    Infeasible {
+        conflicts: Vec<Conflict>,
+        relaxations: Vec<Relaxation>,
+        /// The smallest relaxation, applied, and the plan it allows.
+        relaxed_plan: Option<(Relaxation, PlanReport)>,
+        closest: Option<ClosestPlan>,
+        bounds: Vec<Bound>,
+    },
+    /// A plan exists: the elements it is pressed against.
+    Feasible {
+        report: PlanReport,
+        binding: Vec<Binding>,
+    },
+    /// The time limit ran out before the solver could tell.
+    Unknown,
+}
+
+/// Diagnoses the model under the overrides: why no plan exists (up to
+/// `max_conflicts` conflicts), or what binds the optimum.
+pub fn diagnose(
+    instance: &Instance,
+    options: &SolveOptions,
+    max_conflicts: usize,
+) -> Result<Diagnosis, Error> {
+    let (model, overrides) = (instance.model, &instance.overrides);
+    match plan(instance, options)? {
+        Outcome::Plan(report) => feasible_diagnosis(model, overrides, options, report),
+        Outcome::Unknown => Ok(Diagnosis::Unknown),
+        Outcome::Infeasible => {
+            infeasible_diagnosis(model, overrides, options, max_conflicts.max(1))
+        }
+    }
+}
+
+/// The relaxable program of a variant of the model.
+fn relaxable_program(variant: &Variant, overrides: &Overrides) -> Result<Milp, Error> {
+    let mut instance = variant.instance(overrides)?;
+    instance.relaxable = true;
+    Ok(Milp::build(&instance))
+}
+
+/// Whether the program has a plan with only the `active` groups (and the
+/// structure) kept. `None` when the time limit ran out.
+fn feasible_with(
+    milp: &Milp,
+    active: &BTreeSet<Group>,
+    options: &SolveOptions,
+) -> Result<Option<bool>, Error> {
+    let mut reduced = milp.clone();
+    reduced
+        .rows
+        .retain(|row| Group::of(&row.origin).is_none_or(|g| active.contains(&g)));
+    reduced
+        .impossible
+        .retain(|origin| Group::of(origin).is_none_or(|g| active.contains(&g)));
+    reduced.levels = vec![Level {
+        objective: None,
+        expr: LinExpr::default(),
+        maximize: false,
+        integral: true,
+    }];
+    Ok(match solve_program(&reduced, &[], options)? {
+        Program::Solved { .. } => Some(true),
+        Program::Infeasible => Some(false),
+        Program::Unknown => None,
+    })
+}
+
+/// Every group of the program, in a stable order.
+fn groups(milp: &Milp) -> BTreeSet<Group> {
+    milp.rows
+        .iter()
+        .map(|r| &r.origin)
+        .chain(&milp.impossible)
+        .filter_map(Group::of)
+        .collect()
+}
+
+fn member(milp: &Milp, group: Group) -> Member {
+    let path = milp
+        .rows
+        .iter()
+        .map(|r| &r.origin)
+        .chain(&milp.impossible)
+        .find(|o| Group::of(o) == Some(group))
+        .map_or_else(String::new, |o| o.path.clone());
+    Member { group, path }
+}
+
+/// A deletion filter: drops each member whose removal keeps the set
+/// infeasible; what remains is irreducible.
+fn minimal_conflict(
+    milp: &Milp,
+    start: &BTreeSet<Group>,
+    options: &SolveOptions,
+) -> Result<Option<Vec<Group>>, Error> {
+    if feasible_with(milp, start, options)? != Some(false) {
+        return Ok(None);
+    }
+    let mut set = start.clone();
+    for g in start {
+        let mut trial = set.clone();
+        trial.remove(g);
+        if feasible_with(milp, &trial, options)? == Some(false) {
+            set = trial;
+        }
+    }
+    Ok(Some(set.into_iter().collect()))
+}
+
+/// Up to `count` distinct minimal conflicts: the first from all groups,
+/// then from all groups but one member of a conflict already found.
+fn conflicts(milp: &Milp, count: usize, options: &SolveOptions) -> Result<Vec<Vec<Group>>, Error> {
+    let all = groups(milp);
+    let mut found: Vec<Vec<Group>> = Vec::new();
+    if let Some(first) = minimal_conflict(milp, &all, options)? {
+        found.push(first);
+    }
+    let mut next = 0;
+    while found.len() < count && next < found.len() {
+        for g in found[next].clone() {
+            if found.len() >= count {
+                break;
+            }
+            let mut without = all.clone();
+            without.remove(&g);
+            if let Some(other) = minimal_conflict(milp, &without, options)? {
+                if !found.contains(&other) {
+                    found.push(other);
+                }
+            }
+        }
+        next += 1;
+    }
+    Ok(found)
+}
+
+/// A model with changes that the instance cannot express.
+#[derive(Clone)]
+struct Variant {
+    model: Model,
+    by: Vec<(usize, u32)>,
+    latest: Vec<(ActionIdx, u32)>,
+    without_events: Vec<usize>,
+    allowed: Vec<ActionIdx>,
+    without_forced: Vec<usize>,
+    without_expectations: Vec<usize>,
+}
+
+impl Variant {
+    fn new(model: &Model) -> Self {
+        Variant {
+            model: model.clone(),
+            by: Vec::new(),
+            latest: Vec::new(),
+            without_events: Vec::new(),
+            allowed: Vec::new(),
+            without_forced: Vec::new(),
+            without_expectations: Vec::new(),
+        }
+    }
+
+    /// The instance of this variant under the overrides.
+    fn instance<'m>(&'m self, overrides: &Overrides) -> Result<Instance<'m>, Error> {
+        let mut instance = Instance::new(&self.model, overrides)?;
+        for &(e, by) in &self.by {
+            instance.by[e] = by;
+        }
+        for &(a, latest) in &self.latest {
+            instance.latest[a] = latest;
+        }
+        for &a in &self.allowed {
+            instance.forbidden[a] = false;
+        }
+        let mut events: Vec<usize> = self.without_events.clone();
+        events.sort_unstable_by(|x, y| y.cmp(x));
+        for j in events {
+            instance.events.remove(j);
+            instance.event_paths.remove(j);
+        }
+        let mut forced: Vec<usize> = self.without_forced.clone();
+        forced.sort_unstable_by(|x, y| y.cmp(x));
+        for i in forced {
+            instance.forced.remove(i);
+        }
+        // A dropped expectation: met by the horizon, trivially (an action
+        // expectation) or dropped from the model (a meter one).
+        Ok(instance)
+    }
+
+    /// This variant with one more change.
+    fn with(&self, group: Group, change: &Change) -> Variant {
+        let mut v = self.clone();
+        match (group, change) {
+            (Group::Expectation(e), Change::Deadline { to, .. }) => v.by.push((e, *to)),
+            (Group::Expectation(e), Change::Level { to, .. }) => {
+                if let ExpectationKind::Meter { meter, .. } = v.model.expectations[e].kind {
+                    v.model.expectations[e].kind = ExpectationKind::Meter {
+                        meter,
+                        at_least: *to,
+                    };
+                }
+            }
+            (Group::Expectation(e), _) => v.without_expectations.push(e),
+            (Group::RedLine(i), Change::Floor { to, .. }) => {
+                if let RedLineKind::NeverBelow { meter, .. } = v.model.red_lines[i].kind {
+                    v.model.red_lines[i].kind = RedLineKind::NeverBelow { meter, level: *to };
+                }
+            }
+            (Group::RedLine(i), Change::Ceiling { to, .. }) => {
+                if let RedLineKind::NeverAbove { meter, .. } = v.model.red_lines[i].kind {
+                    v.model.red_lines[i].kind = RedLineKind::NeverAbove { meter, level: *to };
+                }
+            }
+            (Group::RedLine(i), Change::CostCap { to, .. }) => {
+                if let RedLineKind::CostAtMost { party, .. } = v.model.red_lines[i].kind {
+                    v.model.red_lines[i].kind = RedLineKind::CostAtMost { party, cap: *to };
+                }
+            }
+            (Group::RedLine(i), Change::Lag { to, .. }) => {
+                if let RedLineKind::NotBefore { action, before, .. } = v.model.red_lines[i].kind {
+                    v.model.red_lines[i].kind = RedLineKind::NotBefore {
+                        action,
+                        before,
+                        lag: *to,
+                    };
+                }
+            }
+            (Group::RedLine(i), _) => {
+                v.model.red_lines.remove(i);
+            }
+            (Group::MovesPerRound, Change::Limit { to, .. }) => {
+                v.model.limits.moves_per_round = Some(*to)
+            }
+            (Group::MovesPerRound, _) => v.model.limits.moves_per_round = None,
+            (Group::PerParty(p), Change::Limit { to, .. }) => {
+                for entry in v
+                    .model
+                    .limits
+                    .per_party
+                    .iter_mut()
+                    .filter(|(party, _)| *party == p)
+                {
+                    entry.1 = *to;
+                }
+            }
+            (Group::PerParty(p), _) => v.model.limits.per_party.retain(|(party, _)| *party != p),
+            (Group::Latest(a), Change::Latest { to, .. }) => v.latest.push((a, *to)),
+            (Group::Latest(a), _) => v.latest.push((a, u32::MAX)),
+            (Group::Forbid(a), _) => v.allowed.push(a),
+            (Group::Event(j), _) => v.without_events.push(j),
+            (Group::Forced(i), _) => v.without_forced.push(i),
+        }
+        v
+    }
+}
+
+/// Whether a variant has a plan (all its elements kept).
+fn variant_feasible(
+    variant: &Variant,
+    overrides: &Overrides,
+    options: &SolveOptions,
+) -> Result<bool, Error> {
+    let milp = dropping_expectations(variant, overrides)?;
+    Ok(feasible_with(&milp, &groups(&milp), options)? == Some(true))
+}
+
+/// The relaxable program of a variant, with its dropped expectations and
+/// clipped `latest` rounds applied.
+fn dropping_expectations(variant: &Variant, overrides: &Overrides) -> Result<Milp, Error> {
+    let mut instance = variant.instance(overrides)?;
+    instance.relaxable = true;
+    for (a, latest) in instance.latest.iter_mut().enumerate() {
+        if variant.latest.iter().any(|&(b, l)| b == a && l == u32::MAX) {
+            *latest = instance.horizon;
+        }
+    }
+    let mut milp = Milp::build(&instance);
+    let dropped = |origin: &Origin| matches!(Group::of(origin), Some(Group::Expectation(e)) if variant.without_expectations.contains(&e));
+    milp.rows.retain(|r| !dropped(&r.origin));
+    milp.impossible.retain(|o| !dropped(o));
+    Ok(milp)
+}
+
+/// The least change to `group` that restores a plan, the rest unchanged.
+fn relax(
+    model: &Model,
+    overrides: &Overrides,
+    options: &SolveOptions,
+    group: Group,
+) -> Result<Change, Error> {
+    let base = Variant::new(model);
+    if !variant_feasible(&base.with(group, &Change::Drop), overrides, options)? {
+        return Ok(Change::NotEnough);
+    }
+    let instance = Instance::new(model, overrides)?;
+    let horizon = instance.horizon;
+    let search = |from: u32, to: u32, make: &dyn Fn(u32) -> Change| -> Result<Option<u32>, Error> {
+        // The smallest value in from..=to that restores a plan (monotone).
+        let (mut lo, mut hi) = (from, to);
+        if lo > hi || !variant_feasible(&base.with(group, &make(hi)), overrides, options)? {
+            return Ok(None);
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if variant_feasible(&base.with(group, &make(mid)), overrides, options)? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok(Some(lo))
+    };
+    let change = match group {
+        Group::Expectation(e) => {
+            let by = instance.by[e];
+            let later = search(by + 1, horizon, &|to| Change::Deadline { from: by, to })?;
+            match (later, model.expectations[e].kind) {
+                (Some(to), _) => Change::Deadline { from: by, to },
+                (None, ExpectationKind::Meter { meter, at_least }) => {
+                    match elastic(
+                        model,
+                        overrides,
+                        options,
+                        group,
+                        Target::LowestFrom { meter, from: by },
+                        true,
+                    )? {
+                        Some((most, _)) => Change::Level {
+                            from: at_least,
+                            to: floor_to(most),
+                        },
+                        None => Change::Drop,
+                    }
+                }
+                (None, ExpectationKind::Action(_)) => Change::Drop,
+            }
+        }
+        Group::RedLine(i) => match model.red_lines[i].kind {
+            RedLineKind::NeverBelow { meter, level } => {
+                match elastic(
+                    model,
+                    overrides,
+                    options,
+                    group,
+                    Target::LowestFrom { meter, from: 1 },
+                    true,
+                )? {
+                    Some((most, round)) => Change::Floor {
+                        from: level,
+                        to: floor_to(most),
+                        round,
+                    },
+                    None => Change::Drop,
+                }
+            }
+            RedLineKind::NeverAbove { meter, level } => {
+                match elastic(
+                    model,
+                    overrides,
+                    options,
+                    group,
+                    Target::Highest { meter },
+                    false,
+                )? {
+                    Some((least, round)) => Change::Ceiling {
+                        from: level,
+                        to: ceil_to(least),
+                        round,
+                    },
+                    None => Change::Drop,
+                }
+            }
+            RedLineKind::CostAtMost { party, cap } => {
+                match elastic(
+                    model,
+                    overrides,
+                    options,
+                    group,
+                    Target::PartyCost { party },
+                    false,
+                )? {
+                    Some((least, _)) => Change::CostCap {
+                        from: cap,
+                        to: ceil_to(least),
+                    },
+                    None => Change::Drop,
+                }
+            }
+            RedLineKind::NotBefore { lag, .. } if lag > 0 => {
+                // A shorter lag: search downward for the largest that works.
+                let mut found = None;
+                for to in (0..lag).rev() {
+                    if variant_feasible(
+                        &base.with(group, &Change::Lag { from: lag, to }),
+                        overrides,
+                        options,
+                    )? {
+                        found = Some(to);
+                        break;
+                    }
+                }
+                found.map_or(Change::Drop, |to| Change::Lag { from: lag, to })
+            }
+            _ => Change::Drop,
+        },
+        Group::MovesPerRound | Group::PerParty(_) => {
+            let from = match group {
+                Group::MovesPerRound => model.limits.moves_per_round.unwrap_or(0),
+                Group::PerParty(p) => model
+                    .limits
+                    .per_party
+                    .iter()
+                    .find(|(q, _)| *q == p)
+                    .map_or(0, |e| e.1),
+                _ => 0,
+            };
+            let most = model.actions.len() as u32;
+            search(from + 1, most, &|to| Change::Limit { from, to })?
+                .map_or(Change::Drop, |to| Change::Limit { from, to })
+        }
+        Group::Latest(a) => {
+            let from = instance.latest[a];
+            search(from + 1, horizon, &|to| Change::Latest { from, to })?
+                .map_or(Change::Drop, |to| Change::Latest { from, to })
+        }
+        Group::Forbid(_) | Group::Event(_) | Group::Forced(_) => Change::Drop,
+    };
+    Ok(change)
+}
+
+/// Rounds a best reachable level down to 6 decimals, so the change is
+/// safely on the feasible side.
+fn floor_to(value: f64) -> f64 {
+    (value * 1e6 - 1e-6).floor() / 1e6
+}
+
+fn ceil_to(value: f64) -> f64 {
+    (value * 1e6 + 1e-6).ceil() / 1e6
+}
+
+/// What an elastic program optimises, with the relaxed element dropped.
+enum Target {
+    /// The lowest value of a meter from a round to the horizon.
+    LowestFrom { meter: usize, from: u32 },
+    /// The highest value of a meter over rounds 1..=H.
+    Highest { meter: usize },
+    /// A party's summed cost.
+    PartyCost { party: PartyIdx },
+}
+
+/// Solves the elastic program: the group dropped, the target optimised
+/// (`maximize` for the lowest value, else minimised). Returns the optimum
+/// and the round where the plan reaches it.
+fn elastic(
+    model: &Model,
+    overrides: &Overrides,
+    options: &SolveOptions,
+    group: Group,
+    target: Target,
+    maximize: bool,
+) -> Result<Option<(f64, Option<u32>)>, Error> {
+    let variant = Variant::new(model);
+    let mut milp = relaxable_program(&variant, overrides)?;
+    milp.rows.retain(|r| Group::of(&r.origin) != Some(group));
+    milp.impossible.retain(|o| Group::of(o) != Some(group));
+    let instance = Instance::new(model, overrides)?;
+    let z = milp.vars.len();
+    milp.vars.push(VarDef {
+        name: "elastic".into(),
+        kind: VarKind::Continuous,
+        lower: -1e9,
+        upper: 1e9,
+    });
+    let origin = Origin {
+        rule: Rule::MeterDynamics,
+        element: Element::MetRound,
+        path: "elastic".into(),
+        round: None,
+    };
+    let mut objective = LinExpr {
+        terms: vec![(z, 1.0)],
+        constant: 0.0,
+    };
+    match target {
+        Target::LowestFrom { meter, .. } | Target::Highest { meter }
+            if meter < milp.meter_vars.len() =>
+        {
+            let first = if let Target::LowestFrom { from, .. } = target {
+                from.max(1)
+            } else {
+                1
+            };
+            for t in first..=instance.horizon {
+                let Some(m) = milp.meter_vars[meter][t as usize] else {
+                    continue;
+                };
+                // z ≤ m[t] (lowest) or z ≥ m[t] (highest).
+                let expr = LinExpr {
+                    terms: vec![(z, 1.0), (m, -1.0)],
+                    constant: 0.0,
+                };
+                let sense = if maximize {
+                    Sense::AtMost
+                } else {
+                    Sense::AtLeast
+                };
+                milp.rows.push(crate::formulate::Row {
+                    expr,
+                    sense,
+                    rhs: 0.0,
+                    origin: origin.clone(),
+                });
+            }
+        }
+        Target::PartyCost { party } => {
+            objective = LinExpr::default();
+            for (a, action) in model
+                .actions
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.by == party)
+            {
+                for &(_, v) in &milp.starts[a] {
+                    objective.terms.push((v, action.cost));
+                }
+            }
+        }
+        _ => return Ok(None),
+    }
+    milp.levels = vec![Level {
+        objective: None,
+        expr: objective.clone(),
+        maximize,
+        integral: false,
+    }];
+    let Program::Solved { values, moves, .. } = solve_program(&milp, &[], options)? else {
+        return Ok(None);
+    };
+    let value = objective.eval(&values);
+    let evaluation = simulate(&instance, &moves);
+    let round = match target {
+        Target::LowestFrom { meter, from } => lowest_round(&evaluation, meter, from),
+        Target::Highest { meter } => highest_round(&evaluation, meter),
+        Target::PartyCost { .. } => None,
+    };
+    Ok(Some((value, round)))
+}
+
+fn lowest_round(evaluation: &Evaluation, meter: usize, from: u32) -> Option<u32> {
+    let values = &evaluation.meters[meter];
+    (from.max(1)..values.len() as u32)
+        .min_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]))
+}
+
+fn highest_round(evaluation: &Evaluation, meter: usize) -> Option<u32> {
+    let values = &evaluation.meters[meter];
+    (1..values.len() as u32).max_by(|&a, &b| {
+        values[a as usize]
+            .total_cmp(&values[b as usize])
+            .then(b.cmp(&a))
+    })
+}
+
+/// How big a change is, to pick the smallest: relative to the value
+/// changed; dropping an element counts most.
+fn size(change: &Change) -> f64 {
+    let relative = |from: f64, to: f64| (to - from).abs() / from.abs().max(1.0);
+    match *change {
+        Change::Deadline { from, to }
+        | Change::Lag { from, to }
+        | Change::Limit { from, to }
+        | Change::Latest { from, to } => relative(f64::from(from), f64::from(to)),
+        Change::Level { from, to }
+        | Change::Floor { from, to, .. }
+        | Change::Ceiling { from, to, .. }
+        | Change::CostCap { from, to } => relative(from, to),
+        Change::Drop => 1e6,
+        Change::NotEnough => f64::INFINITY,
+    }
+}
+
+fn infeasible_diagnosis(
+    model: &Model,
+    overrides: &Overrides,
+    options: &SolveOptions,
+    count: usize,
+) -> Result<Diagnosis, Error> {
+    let variant = Variant::new(model);
+    let milp = relaxable_program(&variant, overrides)?;
+    let found = conflicts(&milp, count, options)?;
+    let conflicts: Vec<Conflict> = found
+        .iter()
+        .map(|groups| Conflict {
+            members: groups.iter().map(|&g| member(&milp, g)).collect(),
+        })
+        .collect();
+    let mut relaxations = Vec::new();
+    let mut seen = BTreeSet::new();
+    for group in found.iter().flatten() {
+        if seen.insert(*group) {
+            relaxations.push(Relaxation {
+                group: *group,
+                change: relax(model, overrides, options, *group)?,
+            });
+        }
+    }
+    let relaxed_plan = match relaxations
+        .iter()
+        .filter(|r| size(&r.change).is_finite())
+        .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)))
+    {
+        Some(best) => {
+            let changed = variant.with(best.group, &best.change);
+            let mut instance = changed.instance(overrides)?;
+            if let Some(&(a, _)) = changed.latest.iter().find(|&&(_, l)| l == u32::MAX) {
+                instance.latest[a] = instance.horizon;
+            }
+            let mut dropped = changed.model.clone();
+            let keep: Vec<usize> = (0..dropped.expectations.len())
+                .filter(|e| !changed.without_expectations.contains(e))
+                .collect();
+            if keep.len() < dropped.expectations.len() {
+                dropped.expectations = keep
+                    .iter()
+                    .map(|&e| changed.model.expectations[e].clone())
+                    .collect();
+                for s in &mut dropped.scenarios {
+                    s.deadlines = s
+                        .deadlines
+                        .iter()
+                        .filter_map(|&(e, by)| keep.iter().position(|&k| k == e).map(|n| (n, by)))
+                        .collect();
+                }
+                let by: Vec<u32> = keep.iter().map(|&e| instance.by[e]).collect();
+                let mut again = Instance::new(&dropped, overrides)?;
+                again.by = by;
+                again.latest = instance.latest.clone();
+                again.forbidden = instance.forbidden.clone();
+                again.events = instance.events.clone();
+                again.event_paths = instance.event_paths.clone();
+                again.forced = instance.forced.clone();
+                match plan(&again, options)? {
+                    Outcome::Plan(report) => Some((best.clone(), report)),
+                    _ => None,
+                }
+            } else {
+                match plan(&instance, options)? {
+                    Outcome::Plan(report) => Some((best.clone(), report)),
+                    _ => None,
+                }
+            }
+        }
+        None => None,
+    };
+    let instance = Instance::new(model, overrides)?;
+    let closest = closest_plan(&instance, options)?;
+    let bounds = bounds(&instance, &found);
+    Ok(Diagnosis::Infeasible {
+        conflicts,
+        relaxations,
+        relaxed_plan,
+        closest,
+        bounds,
+    })
+}
+
+/// The plan meeting the most (weighted) expectations, red lines and every
+/// other rule kept; `None` when even that fails or nothing is missed.
+fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<ClosestPlan>, Error> {
+    let model = instance.model;
+    if model.expectations.is_empty() {
+        return Ok(None);
+    }
+    let mut milp = Milp::build(instance);
+    milp.rows.retain(|r| {
+        !matches!(
+            r.origin.element,
+            Element::Expectation(_) | Element::MetRound
+        )
+    });
+    milp.impossible
+        .retain(|o| !matches!(o.element, Element::Expectation(_)));
+    let mut met = LinExpr::default();
+    for (e, expectation) in model.expectations.iter().enumerate() {
+        let z = milp.vars.len();
+        milp.vars.push(VarDef {
+            name: format!("met[{}]", expectation.id),
+            kind: VarKind::Binary,
+            lower: 0.0,
+            upper: 1.0,
+        });
+        met.terms.push((z, expectation.weight));
+        let origin = Origin {
+            rule: Rule::ActionExpectation,
+            element: Element::Expectation(e),
+            path: format!("expectations[{e}]"),
+            round: None,
+        };
+        let by = instance.by[e];
+        match expectation.kind {
+            ExpectationKind::Action(a) => {
+                // z ≤ Σ starts of a completing by the deadline.
+                let d = model.actions[a].duration;
+                let mut expr = LinExpr {
+                    terms: vec![(z, 1.0)],
+                    constant: 0.0,
+                };
+                for &(s, v) in &milp.starts[a] {
+                    if s + d - 1 <= by {
+                        expr.terms.push((v, -1.0));
+                    }
+                }
+                milp.rows.push(crate::formulate::Row {
+                    expr,
+                    sense: Sense::AtMost,
+                    rhs: 0.0,
+                    origin,
+                });
+            }
+            ExpectationKind::Meter { meter, at_least } => {
+                for t in by.max(1)..=instance.horizon {
+                    let Some(m) = milp.meter_vars[meter][t as usize] else {
+                        continue;
+                    };
+                    let lo = milp.meter_bounds[meter][t as usize].0.min(at_least);
+                    // m ≥ lo + (L − lo)·z
+                    let expr = LinExpr {
+                        terms: vec![(m, 1.0), (z, -(at_least - lo))],
+                        constant: 0.0,
+                    };
+                    milp.rows.push(crate::formulate::Row {
+                        expr,
+                        sense: Sense::AtLeast,
+                        rhs: lo,
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let tie_break = milp.levels.last().cloned();
+    milp.levels = vec![Level {
+        objective: None,
+        expr: met,
+        maximize: true,
+        integral: false,
+    }];
+    milp.levels.extend(tie_break);
+    let Program::Solved {
+        moves, status, gap, ..
+    } = solve_program(&milp, &[], options)?
+    else {
+        return Ok(None);
+    };
+    let evaluation = simulate(instance, &moves);
+    let missed: Vec<Shortfall> = model
+        .expectations
+        .iter()
+        .enumerate()
+        .filter(|(e, _)| {
+            evaluation.violations.iter().any(|v| {
+                v.kind
+                    == ViolationKind::ExpectationUnmet {
+                        expectation: *e,
+                        met_round: evaluation.expectations[*e].met_round,
+                    }
+            })
+        })
+        .map(|(e, expectation)| Shortfall {
+            expectation: e,
+            met_round: evaluation.expectations[e].met_round,
+            lowest: match expectation.kind {
+                ExpectationKind::Meter { meter, .. } => {
+                    let from = instance.by[e].max(1) as usize;
+                    evaluation.meters[meter][from..]
+                        .iter()
+                        .copied()
+                        .reduce(f64::min)
+                }
+                ExpectationKind::Action(_) => None,
+            },
+        })
+        .collect();
+    let objectives = model
+        .objective
+        .iter()
+        .map(|o| ObjectiveValue {
+            name: o.name(),
+            value: crate::solve::objective_value(o, &evaluation),
+        })
+        .collect();
+    Ok(Some(ClosestPlan {
+        report: PlanReport {
+            status,
+            objectives,
+            gap,
+            moves,
+            evaluation,
+        },
+        missed,
+    }))
+}
+
+/// Order-free bounds for the expectations in the conflicts.
+fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
+    let model = instance.model;
+    let windows = instance.start_windows();
+    let milp = Milp::build(instance);
+    let mut out = Vec::new();
+    let expectations: BTreeSet<usize> = conflicts
+        .iter()
+        .flatten()
+        .filter_map(|g| {
+            if let Group::Expectation(e) = g {
+                Some(*e)
+            } else {
+                None
+            }
+        })
+        .collect();
+    for e in expectations {
+        let by = instance.by[e];
+        match model.expectations[e].kind {
+            ExpectationKind::Action(a) => {
+                let earliest_completion =
+                    windows[a].map(|(first, _)| first + model.actions[a].duration - 1);
+                if earliest_completion.is_none_or(|c| c > by) {
+                    out.push(Bound::TooLate {
+                        expectation: e,
+                        action: a,
+                        earliest_completion,
+                        by,
+                    });
+                }
+            }
+            ExpectationKind::Meter { meter, at_least } => {
+                let most = milp.meter_bounds[meter][by as usize].1;
+                if most < at_least - crate::TOLERANCE {
+                    out.push(Bound::TooLow {
+                        expectation: e,
+                        meter,
+                        most,
+                        by,
+                        level: at_least,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn feasible_diagnosis(
+    model: &Model,
+    overrides: &Overrides,
+    options: &SolveOptions,
+    report: PlanReport,
+) -> Result<Diagnosis, Error> {
+    let instance = Instance::new(model, overrides)?;
+    let milp = relaxable_program(&Variant::new(model), overrides)?;
+    let evaluation = &report.evaluation;
+    let mut binding = Vec::new();
+    let mut push = |group: Group, round: Option<u32>| binding.push((group, round));
+    for (i, approach) in evaluation.red_lines.iter().enumerate() {
+        if approach.closest.is_some_and(|c| c.abs() <= 1e-6) {
+            push(Group::RedLine(i), approach.round);
+        }
+    }
+    let in_progress = |t: u32, party: Option<PartyIdx>| {
+        report
+            .moves
+            .as_slice()
+            .iter()
+            .filter(|m| m.round <= t && t < m.round + model.actions[m.action].duration)
+            .filter(|m| party.is_none_or(|p| model.actions[m.action].by == p))
+            .count() as u32
+    };
+    if let Some(cap) = model.limits.moves_per_round {
+        if let Some(t) = (1..=instance.horizon).find(|&t| in_progress(t, None) == cap) {
+            push(Group::MovesPerRound, Some(t));
+        }
+    }
+    for &(party, cap) in &model.limits.per_party {
+        if let Some(t) = (1..=instance.horizon).find(|&t| in_progress(t, Some(party)) == cap) {
+            push(Group::PerParty(party), Some(t));
+        }
+    }
+    let mut out = Vec::new();
+    for (group, round) in binding {
+        let variant = Variant::new(model).with(group, &Change::Drop);
+        let relaxed = variant.instance(overrides)?;
+        let without = match plan(&relaxed, options)? {
+            Outcome::Plan(better) if better.objectives != report.objectives => {
+                Some(better.objectives)
+            }
+            _ => None,
+        };
+        out.push(Binding {
+            member: member(&milp, group),
+            round,
+            without,
+        });
+    }
+    Ok(Diagnosis::Feasible {
+        report,
+        binding: out,
+    })
+}
+
+impl Diagnosis {
+    /// The status word for machine-readable output.
+    pub fn status(&self) -> Status {
+        match self {
+            Diagnosis::Infeasible { .. } => Status::Infeasible,
+            Diagnosis::Feasible { report, .. } => report.status,
+            Diagnosis::Unknown => Status::Unknown,
+        }
+    }
+}
+
+/// A model with one relaxation applied, for tests and callers that want to
+/// re-plan under it. Dropped expectations are removed from the model.
+pub fn relaxed_model(model: &Model, relaxation: &Relaxation) -> Model {
+    let variant = Variant::new(model).with(relaxation.group, &relaxation.change);
+    let mut out = variant.model.clone();
+    if let (Group::Expectation(e), Change::Deadline { to, .. }) =
+        (relaxation.group, &relaxation.change)
+    {
+        out.expectations[e].by = Some(*to);
+        for s in &mut out.scenarios {
+            s.deadlines.retain(|&(x, _)| x != e);
+        }
+    }
+    out
+}

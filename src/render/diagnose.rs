@@ -1,0 +1,544 @@
+//! A diagnosis in words: text, Markdown and JSON renderings of the same
+//! [`Diagnosis`].
+
+use serde_json::{json, Map, Value};
+
+use super::json::{num, to_json};
+use crate::diagnose::{Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Member, Relaxation};
+use crate::fmt_num;
+use crate::model::{ExpectationKind, Instance, RedLineKind};
+use crate::plan::{Moves, PlanReport};
+
+/// What a member of a conflict is, in the model's words.
+fn describe(instance: &Instance, group: Group) -> String {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    match group {
+        Group::Expectation(e) => {
+            let x = &model.expectations[e];
+            let by = instance.by[e];
+            match x.kind {
+                ExpectationKind::Action(a) => format!(
+                    "expectation `{}`: `{}` completed by {unit} {by}",
+                    x.id, model.actions[a].id
+                ),
+                ExpectationKind::Meter { meter, at_least } => {
+                    format!(
+                        "expectation `{}`: {} ≥ {} from {unit} {by} on",
+                        x.id,
+                        model.meters[meter].id,
+                        fmt_num(at_least)
+                    )
+                }
+            }
+        }
+        Group::RedLine(i) => {
+            let line = &model.red_lines[i];
+            let rule = match line.kind {
+                RedLineKind::NeverBelow { meter, level } => {
+                    format!("{} never below {}", model.meters[meter].id, fmt_num(level))
+                }
+                RedLineKind::NeverAbove { meter, level } => {
+                    format!("{} never above {}", model.meters[meter].id, fmt_num(level))
+                }
+                RedLineKind::NotBefore {
+                    action,
+                    before,
+                    lag,
+                } => {
+                    let wait = match lag {
+                        0 => "by the same".to_owned(),
+                        1 => "in an earlier".to_owned(),
+                        k => format!("at least {k} {unit}s before,"),
+                    };
+                    format!(
+                        "`{}` only once `{}` has completed {wait} {unit}",
+                        model.actions[action].id, model.actions[before].id
+                    )
+                    .replace(&format!(", {unit}"), "")
+                }
+                RedLineKind::Never { action } => format!("never `{}`", model.actions[action].id),
+                RedLineKind::CostAtMost { party, cap } => format!(
+                    "`{}` spends at most {}",
+                    model.parties[party].id,
+                    fmt_num(cap)
+                ),
+            };
+            format!("red line `{}`: {rule}", line.id)
+        }
+        Group::MovesPerRound => format!(
+            "limit: at most {} actions in progress per {unit}",
+            model.limits.moves_per_round.unwrap_or(0)
+        ),
+        Group::PerParty(p) => {
+            let cap = model
+                .limits
+                .per_party
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map_or(0, |e| e.1);
+            format!(
+                "limit: at most {cap} actions of `{}` in progress per {unit}",
+                model.parties[p].id
+            )
+        }
+        Group::Latest(a) => format!(
+            "`{}` starts by {unit} {} at the latest",
+            model.actions[a].id, instance.latest[a]
+        ),
+        Group::Forbid(a) => format!("`{}` is forbidden", model.actions[a].id),
+        Group::Event(j) => {
+            let ev = &instance.events[j];
+            let name = ev
+                .name
+                .as_deref()
+                .map(|n| format!("`{n}`: "))
+                .unwrap_or_default();
+            let sign = if ev.add >= 0.0 { "+" } else { "" };
+            format!(
+                "event {name}{} {sign}{} in {unit} {}",
+                model.meters[ev.meter].id,
+                fmt_num(ev.add),
+                ev.round
+            )
+        }
+        Group::Forced(i) => {
+            let (a, r) = instance.forced[i];
+            format!("forced move `{}` in {unit} {r}", model.actions[a].id)
+        }
+    }
+}
+
+/// The name of the element a relaxation changes, for sentences.
+fn name(instance: &Instance, group: Group) -> String {
+    let model = instance.model;
+    match group {
+        Group::Expectation(e) => format!("`{}`", model.expectations[e].id),
+        Group::RedLine(i) => format!("`{}`", model.red_lines[i].id),
+        Group::MovesPerRound => "the limit on moves per round".to_owned(),
+        Group::PerParty(p) => format!("the limit on `{}`", model.parties[p].id),
+        Group::Latest(a) | Group::Forbid(a) => format!("`{}`", model.actions[a].id),
+        Group::Event(j) => instance.events[j].name.as_deref().map_or_else(
+            || format!("the event in round {}", instance.events[j].round),
+            |n| format!("`{n}`"),
+        ),
+        Group::Forced(i) => format!(
+            "`--force {}@{}`",
+            model.actions[instance.forced[i].0].id, instance.forced[i].1
+        ),
+    }
+}
+
+/// One relaxation as a sentence.
+pub fn relaxation_sentence(instance: &Instance, r: &Relaxation) -> String {
+    let unit = &instance.model.round_unit;
+    let who = name(instance, r.group);
+    let at = |round: Option<u32>| {
+        round
+            .map(|t| format!(" (in {unit} {t})"))
+            .unwrap_or_default()
+    };
+    match &r.change {
+        Change::Deadline { from, to } => format!("meet {who} by {unit} {to} instead of {from}"),
+        Change::Level { from, to } => format!(
+            "accept {who} at {} instead of {}",
+            fmt_num(*to),
+            fmt_num(*from)
+        ),
+        Change::Floor { to, round, .. } => {
+            format!("{who} would have to drop to {}{}", fmt_num(*to), at(*round))
+        }
+        Change::Ceiling { to, round, .. } => {
+            format!("{who} would have to rise to {}{}", fmt_num(*to), at(*round))
+        }
+        Change::CostCap { from, to } => {
+            format!("raise {who} from {} to {}", fmt_num(*from), fmt_num(*to))
+        }
+        Change::Lag { from, to } => {
+            format!("shorten the wait of {who} from {from} to {to} {unit}s")
+        }
+        Change::Limit { from, to } => format!("raise {who} from {from} to {to}"),
+        Change::Latest { from, to } => {
+            format!("let {who} start as late as {unit} {to} instead of {from}")
+        }
+        Change::Drop => match r.group {
+            Group::Forbid(_) => format!("allow {who}"),
+            Group::Event(_) => format!("a plan exists only if {who} does not happen"),
+            Group::Forced(_) => format!("drop {who}"),
+            Group::Latest(_) => format!("drop the latest round of {who}"),
+            _ => format!("drop {who}"),
+        },
+        Change::NotEnough => {
+            format!("changing {who} alone is not enough: another conflict remains")
+        }
+    }
+}
+
+fn bound_sentence(instance: &Instance, bound: &Bound) -> String {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    match bound {
+        Bound::TooLate { expectation, action, earliest_completion, by } => match earliest_completion {
+            Some(c) => format!(
+                "even started as early as its window and prerequisites allow, `{}` completes in {unit} {c} at the earliest, after the deadline of `{}` ({unit} {by})",
+                model.actions[*action].id, model.expectations[*expectation].id
+            ),
+            None => format!("`{}` can never start and complete within the horizon", model.actions[*action].id),
+        },
+        Bound::TooLow { meter, most, by, level, .. } => format!(
+            "even with every move, {} reaches at most {} by {unit} {by}, below the {} required",
+            model.meters[*meter].id,
+            fmt_num(*most),
+            fmt_num(*level)
+        ),
+    }
+}
+
+fn moves_line(instance: &Instance, moves: &Moves) -> Vec<String> {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let mut out = Vec::new();
+    let mut rounds: Vec<u32> = moves.as_slice().iter().map(|m| m.round).collect();
+    rounds.dedup();
+    for r in rounds {
+        let ids: Vec<&str> = moves
+            .as_slice()
+            .iter()
+            .filter(|m| m.round == r)
+            .map(|m| model.actions[m.action].id.as_str())
+            .collect();
+        out.push(format!("{unit} {r}: {}", ids.join(", ")));
+    }
+    out
+}
+
+fn objectives_phrase(report: &PlanReport) -> String {
+    report
+        .objectives
+        .iter()
+        .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let total: f64 = model.expectations.iter().map(|e| e.weight).sum();
+    let missed_weight: f64 = closest
+        .missed
+        .iter()
+        .map(|m| model.expectations[m.expectation].weight)
+        .sum();
+    let n = model.expectations.len();
+    let mut out = vec![format!(
+        "the closest plan meets {} of {n} expectations (weight {} of {}):",
+        n - closest.missed.len(),
+        fmt_num(total - missed_weight),
+        fmt_num(total)
+    )];
+    for m in &closest.missed {
+        let x = &model.expectations[m.expectation];
+        let by = instance.by[m.expectation];
+        let how = match (x.kind, m.met_round, m.lowest) {
+            (ExpectationKind::Meter { meter, at_least }, _, Some(low)) => format!(
+                "{} is as low as {} from {unit} {by} on, short of {} by {}",
+                model.meters[meter].id,
+                fmt_num(low),
+                fmt_num(at_least),
+                fmt_num(at_least - low)
+            ),
+            (_, Some(r), _) => format!(
+                "met only from {unit} {r}, {} {unit}s after the deadline {by}",
+                r.saturating_sub(by)
+            ),
+            _ => format!("never met (deadline {unit} {by})"),
+        };
+        out.push(format!("  misses `{}`: {how}", x.id));
+    }
+    out.extend(
+        moves_line(instance, &closest.report.moves)
+            .into_iter()
+            .map(|l| format!("  {l}")),
+    );
+    out
+}
+
+fn conflict_lines(instance: &Instance, conflict: &Conflict) -> Vec<String> {
+    conflict
+        .members
+        .iter()
+        .map(|m| format!("{}  [{}]", describe(instance, m.group), m.path))
+        .collect()
+}
+
+fn heading(instance: &Instance) -> String {
+    let scenario = instance
+        .scenario_id()
+        .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
+    format!(
+        "{} ({scenario}; {} {}s)",
+        instance.model.name, instance.horizon, instance.model.round_unit
+    )
+}
+
+/// The diagnosis as text, ending with a newline.
+pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
+    let mut out = String::new();
+    match diagnosis {
+        Diagnosis::Unknown => out.push_str(&format!(
+            "{}\nThe time limit ran out before the solver could tell whether a plan exists.\n",
+            heading(instance)
+        )),
+        Diagnosis::Feasible { report, binding } => {
+            out.push_str(&format!(
+                "{}\nA plan exists ({}).\n",
+                heading(instance),
+                objectives_phrase(report)
+            ));
+            if binding.is_empty() {
+                out.push_str("It is not pressed against any red line or limit.\n");
+            } else {
+                out.push_str("It is pressed against (no margin left):\n");
+                for b in binding {
+                    let at = b
+                        .round
+                        .map(|r| format!(" in {} {r}", instance.model.round_unit))
+                        .unwrap_or_default();
+                    let buys = match &b.without {
+                        Some(objectives) => format!(
+                            "without it: {}",
+                            objectives
+                                .iter()
+                                .zip(&report.objectives)
+                                .map(|(w, now)| format!(
+                                    "{} {} instead of {}",
+                                    w.name,
+                                    fmt_num(w.value),
+                                    fmt_num(now.value)
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        None => "dropping it would not improve the plan".to_owned(),
+                    };
+                    out.push_str(&format!(
+                        "  - {}{at}; {buys}\n",
+                        describe(instance, b.member.group)
+                    ));
+                }
+            }
+        }
+        Diagnosis::Infeasible {
+            conflicts,
+            relaxations,
+            relaxed_plan,
+            closest,
+            bounds,
+        } => {
+            out.push_str(&format!("{}\nNo plan exists.\n", heading(instance)));
+            for (i, conflict) in conflicts.iter().enumerate() {
+                let label = if conflicts.len() == 1 {
+                    "These cannot all hold together".to_owned()
+                } else {
+                    format!("Conflict {}: these cannot all hold together", i + 1)
+                };
+                out.push_str(&format!("\n{label}:\n"));
+                for line in conflict_lines(instance, conflict) {
+                    out.push_str(&format!("  - {line}\n"));
+                }
+            }
+            if !relaxations.is_empty() {
+                out.push_str("\nWhat would restore a plan (each change on its own):\n");
+                for r in relaxations {
+                    out.push_str(&format!("  - {}\n", relaxation_sentence(instance, r)));
+                }
+            }
+            if !bounds.is_empty() {
+                out.push_str("\nWhy, whatever the order of moves:\n");
+                for b in bounds {
+                    out.push_str(&format!("  - {}\n", bound_sentence(instance, b)));
+                }
+            }
+            if let Some((relaxation, report)) = relaxed_plan {
+                out.push_str(&format!(
+                    "\nThe plan with the smallest change ({}): {}\n",
+                    relaxation_sentence(instance, relaxation),
+                    objectives_phrase(report)
+                ));
+                for line in moves_line(instance, &report.moves) {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+            if let Some(closest) = closest.as_ref().filter(|c| !c.missed.is_empty()) {
+                out.push('\n');
+                for line in closest_lines(instance, closest) {
+                    out.push_str(&format!("{}\n", capitalise_first(&line)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn capitalise_first(line: &str) -> String {
+    if line.starts_with(' ') {
+        line.to_owned()
+    } else {
+        super::capitalise(line)
+    }
+}
+
+/// The diagnosis as Markdown, ending with a newline.
+pub fn markdown(instance: &Instance, diagnosis: &Diagnosis) -> String {
+    let text = text(instance, diagnosis);
+    let mut lines = text.lines();
+    let title = lines.next().unwrap_or_default();
+    let mut out = format!("### Diagnosis: {title}\n\n");
+    for line in lines {
+        if let Some(item) = line.strip_prefix("  - ") {
+            out.push_str(&format!("- {item}\n"));
+        } else if let Some(item) = line.strip_prefix("  ") {
+            out.push_str(&format!("  - {item}\n"));
+        } else if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("**{line}**\n\n"));
+        }
+    }
+    out
+}
+
+fn member_json(instance: &Instance, m: &Member) -> Value {
+    json!({"element": group_key(instance, m.group), "path": m.path, "description": describe(instance, m.group)})
+}
+
+fn group_key(instance: &Instance, group: Group) -> String {
+    let model = instance.model;
+    match group {
+        Group::Expectation(e) => format!("expectation:{}", model.expectations[e].id),
+        Group::RedLine(i) => format!("red_line:{}", model.red_lines[i].id),
+        Group::MovesPerRound => "limits.moves_per_round".to_owned(),
+        Group::PerParty(p) => format!("limits.per_party.{}", model.parties[p].id),
+        Group::Latest(a) => format!("latest:{}", model.actions[a].id),
+        Group::Forbid(a) => format!("forbid:{}", model.actions[a].id),
+        Group::Event(j) => format!("event:{}", instance.event_paths[j]),
+        Group::Forced(i) => format!(
+            "force:{}@{}",
+            model.actions[instance.forced[i].0].id, instance.forced[i].1
+        ),
+    }
+}
+
+fn change_json(change: &Change) -> Value {
+    match *change {
+        Change::Deadline { from, to } => json!({"kind": "deadline", "from": from, "to": to}),
+        Change::Level { from, to } => json!({"kind": "level", "from": num(from), "to": num(to)}),
+        Change::Floor { from, to, round } => {
+            json!({"kind": "floor", "from": num(from), "to": num(to), "round": round})
+        }
+        Change::Ceiling { from, to, round } => {
+            json!({"kind": "ceiling", "from": num(from), "to": num(to), "round": round})
+        }
+        Change::CostCap { from, to } => {
+            json!({"kind": "cost_cap", "from": num(from), "to": num(to)})
+        }
+        Change::Lag { from, to } => json!({"kind": "lag", "from": from, "to": to}),
+        Change::Limit { from, to } => json!({"kind": "limit", "from": from, "to": to}),
+        Change::Latest { from, to } => json!({"kind": "latest", "from": from, "to": to}),
+        Change::Drop => json!({"kind": "drop"}),
+        Change::NotEnough => json!({"kind": "not_enough"}),
+    }
+}
+
+fn moves_json(instance: &Instance, moves: &Moves) -> Value {
+    moves
+        .as_slice()
+        .iter()
+        .map(|m| json!({"action": instance.model.actions[m.action].id, "round": m.round}))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+fn objectives_json(report: &PlanReport) -> Value {
+    report
+        .objectives
+        .iter()
+        .map(|o| json!({"name": o.name, "value": num(o.value)}))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The diagnosis as JSON, ending with a newline.
+pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
+    let mut out = Map::new();
+    out.insert("seqplan".into(), 1.into());
+    out.insert("model".into(), instance.model.name.clone().into());
+    out.insert(
+        "scenario".into(),
+        instance.scenario_id().map(str::to_owned).into(),
+    );
+    out.insert("status".into(), diagnosis.status().as_str().into());
+    match diagnosis {
+        Diagnosis::Unknown => {}
+        Diagnosis::Feasible { report, binding } => {
+            out.insert("objectives".into(), objectives_json(report));
+            let items: Vec<Value> = binding
+                .iter()
+                .map(|b| {
+                    let mut item = member_json(instance, &b.member);
+                    item["round"] = b.round.into();
+                    item["without"] = b.without.as_ref().map_or(Value::Null, |o| {
+                        o.iter()
+                            .map(|x| json!({"name": x.name, "value": num(x.value)}))
+                            .collect::<Vec<_>>()
+                            .into()
+                    });
+                    item
+                })
+                .collect();
+            out.insert("binding".into(), items.into());
+        }
+        Diagnosis::Infeasible {
+            conflicts,
+            relaxations,
+            relaxed_plan,
+            closest,
+            bounds,
+        } => {
+            let conflicts: Vec<Value> = conflicts
+                .iter()
+                .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>()}))
+                .collect();
+            out.insert("conflicts".into(), conflicts.into());
+            let relaxations: Vec<Value> = relaxations
+                .iter()
+                .map(|r| json!({"element": group_key(instance, r.group), "change": change_json(&r.change), "message": relaxation_sentence(instance, r)}))
+                .collect();
+            out.insert("relaxations".into(), relaxations.into());
+            out.insert(
+                "relaxed_plan".into(),
+                relaxed_plan.as_ref().map_or(Value::Null, |(r, report)| {
+                    json!({"relaxation": group_key(instance, r.group), "change": change_json(&r.change), "objectives": objectives_json(report), "moves": moves_json(instance, &report.moves)})
+                }),
+            );
+            out.insert(
+                "closest".into(),
+                closest.as_ref().map_or(Value::Null, |c| {
+                    let missed: Vec<Value> = c
+                        .missed
+                        .iter()
+                        .map(|m| json!({"expectation": instance.model.expectations[m.expectation].id, "met_round": m.met_round, "lowest": m.lowest.map(num)}))
+                        .collect();
+                    json!({"moves": moves_json(instance, &c.report.moves), "missed": missed})
+                }),
+            );
+            let bounds: Vec<Value> = bounds
+                .iter()
+                .map(|b| json!({"message": bound_sentence(instance, b)}))
+                .collect();
+            out.insert("bounds".into(), bounds.into());
+        }
+    }
+    to_json(&out)
+}
