@@ -193,21 +193,11 @@ pub fn diagnose(
     options: &SolveOptions,
     max_conflicts: usize,
 ) -> Result<Diagnosis, Error> {
-    let (model, overrides) = (instance.model, &instance.overrides);
     match plan(instance, options)? {
-        Outcome::Plan(report) => feasible_diagnosis(model, overrides, options, report),
+        Outcome::Plan(report) => feasible_diagnosis(instance, options, report),
         Outcome::Unknown => Ok(Diagnosis::Unknown),
-        Outcome::Infeasible => {
-            infeasible_diagnosis(model, overrides, options, max_conflicts.max(1))
-        }
+        Outcome::Infeasible => infeasible_diagnosis(instance, options, max_conflicts.max(1)),
     }
-}
-
-/// The relaxable program of a variant of the model.
-fn relaxable_program(variant: &Variant, overrides: &Overrides) -> Result<Milp, Error> {
-    let mut instance = variant.instance(overrides)?;
-    instance.relaxable = true;
-    Ok(Milp::build(&instance))
 }
 
 /// Whether the program has a plan with only the `active` groups (and the
@@ -306,91 +296,81 @@ fn conflicts(milp: &Milp, count: usize, options: &SolveOptions) -> Result<Vec<Ve
     Ok(found)
 }
 
-/// A model with changes that the instance cannot express.
-#[derive(Clone)]
-struct Variant {
-    model: Model,
-    by: Vec<(usize, u32)>,
-    latest: Vec<(ActionIdx, u32)>,
-    without_events: Vec<usize>,
-    allowed: Vec<ActionIdx>,
-    without_forced: Vec<usize>,
-    without_expectations: Vec<usize>,
+/// A model and overrides with changes applied: what a relaxation means as
+/// an input a person could have written.
+#[derive(Debug, Clone)]
+pub struct Relaxed {
+    pub model: Model,
+    pub overrides: Overrides,
 }
 
-impl Variant {
-    fn new(model: &Model) -> Self {
-        Variant {
-            model: model.clone(),
-            by: Vec::new(),
-            latest: Vec::new(),
-            without_events: Vec::new(),
-            allowed: Vec::new(),
-            without_forced: Vec::new(),
-            without_expectations: Vec::new(),
+impl Relaxed {
+    /// The instance's model and overrides, unchanged.
+    fn of(instance: &Instance) -> Self {
+        Relaxed {
+            model: instance.model.clone(),
+            overrides: instance.overrides.clone(),
         }
     }
 
-    /// The instance of this variant under the overrides.
-    fn instance<'m>(&'m self, overrides: &Overrides) -> Result<Instance<'m>, Error> {
-        let mut instance = Instance::new(&self.model, overrides)?;
-        for &(e, by) in &self.by {
-            instance.by[e] = by;
-        }
-        for &(a, latest) in &self.latest {
-            instance.latest[a] = latest;
-        }
-        for &a in &self.allowed {
-            instance.forbidden[a] = false;
-        }
-        let mut events: Vec<usize> = self.without_events.clone();
-        events.sort_unstable_by(|x, y| y.cmp(x));
-        for j in events {
-            instance.events.remove(j);
-            instance.event_paths.remove(j);
-        }
-        let mut forced: Vec<usize> = self.without_forced.clone();
-        forced.sort_unstable_by(|x, y| y.cmp(x));
-        for i in forced {
-            instance.forced.remove(i);
-        }
-        // A dropped expectation: met by the horizon, trivially (an action
-        // expectation) or dropped from the model (a meter one).
-        Ok(instance)
-    }
-
-    /// This variant with one more change.
-    fn with(&self, group: Group, change: &Change) -> Variant {
-        let mut v = self.clone();
+    /// Applies one change to the element `group` of `instance` (indices
+    /// refer to the instance's model).
+    fn with(&self, instance: &Instance, group: Group, change: &Change) -> Relaxed {
+        let mut r = self.clone();
+        let model = &mut r.model;
+        let scenario = instance.scenario;
         match (group, change) {
-            (Group::Expectation(e), Change::Deadline { to, .. }) => v.by.push((e, *to)),
+            (Group::Expectation(e), Change::Deadline { to, .. }) => {
+                let in_scenario = scenario.and_then(|s| {
+                    model.scenarios[s]
+                        .deadlines
+                        .iter_mut()
+                        .find(|(x, _)| *x == e)
+                });
+                match in_scenario {
+                    Some(deadline) => deadline.1 = *to,
+                    None => model.expectations[e].by = Some(*to),
+                }
+            }
             (Group::Expectation(e), Change::Level { to, .. }) => {
-                if let ExpectationKind::Meter { meter, .. } = v.model.expectations[e].kind {
-                    v.model.expectations[e].kind = ExpectationKind::Meter {
+                if let ExpectationKind::Meter { meter, .. } = model.expectations[e].kind {
+                    model.expectations[e].kind = ExpectationKind::Meter {
                         meter,
                         at_least: *to,
                     };
                 }
             }
-            (Group::Expectation(e), _) => v.without_expectations.push(e),
-            (Group::RedLine(i), Change::Floor { to, .. }) => {
-                if let RedLineKind::NeverBelow { meter, .. } = v.model.red_lines[i].kind {
-                    v.model.red_lines[i].kind = RedLineKind::NeverBelow { meter, level: *to };
+            (Group::Expectation(e), _) => {
+                model.expectations.remove(e);
+                for s in &mut model.scenarios {
+                    s.deadlines.retain(|&(x, _)| x != e);
+                    for d in &mut s.deadlines {
+                        if d.0 > e {
+                            d.0 -= 1;
+                        }
+                    }
                 }
             }
-            (Group::RedLine(i), Change::Ceiling { to, .. }) => {
-                if let RedLineKind::NeverAbove { meter, .. } = v.model.red_lines[i].kind {
-                    v.model.red_lines[i].kind = RedLineKind::NeverAbove { meter, level: *to };
-                }
-            }
-            (Group::RedLine(i), Change::CostCap { to, .. }) => {
-                if let RedLineKind::CostAtMost { party, .. } = v.model.red_lines[i].kind {
-                    v.model.red_lines[i].kind = RedLineKind::CostAtMost { party, cap: *to };
-                }
+            (
+                Group::RedLine(i),
+                Change::Floor { to, .. } | Change::Ceiling { to, .. } | Change::CostCap { to, .. },
+            ) => {
+                model.red_lines[i].kind = match model.red_lines[i].kind {
+                    RedLineKind::NeverBelow { meter, .. } => {
+                        RedLineKind::NeverBelow { meter, level: *to }
+                    }
+                    RedLineKind::NeverAbove { meter, .. } => {
+                        RedLineKind::NeverAbove { meter, level: *to }
+                    }
+                    RedLineKind::CostAtMost { party, .. } => {
+                        RedLineKind::CostAtMost { party, cap: *to }
+                    }
+                    other => other,
+                };
             }
             (Group::RedLine(i), Change::Lag { to, .. }) => {
-                if let RedLineKind::NotBefore { action, before, .. } = v.model.red_lines[i].kind {
-                    v.model.red_lines[i].kind = RedLineKind::NotBefore {
+                if let RedLineKind::NotBefore { action, before, .. } = model.red_lines[i].kind {
+                    model.red_lines[i].kind = RedLineKind::NotBefore {
                         action,
                         before,
                         lag: *to,
@@ -398,15 +378,14 @@ impl Variant {
                 }
             }
             (Group::RedLine(i), _) => {
-                v.model.red_lines.remove(i);
+                model.red_lines.remove(i);
             }
             (Group::MovesPerRound, Change::Limit { to, .. }) => {
-                v.model.limits.moves_per_round = Some(*to)
+                model.limits.moves_per_round = Some(*to)
             }
-            (Group::MovesPerRound, _) => v.model.limits.moves_per_round = None,
+            (Group::MovesPerRound, _) => model.limits.moves_per_round = None,
             (Group::PerParty(p), Change::Limit { to, .. }) => {
-                for entry in v
-                    .model
+                for entry in model
                     .limits
                     .per_party
                     .iter_mut()
@@ -415,66 +394,77 @@ impl Variant {
                     entry.1 = *to;
                 }
             }
-            (Group::PerParty(p), _) => v.model.limits.per_party.retain(|(party, _)| *party != p),
-            (Group::Latest(a), Change::Latest { to, .. }) => v.latest.push((a, *to)),
-            (Group::Latest(a), _) => v.latest.push((a, u32::MAX)),
-            (Group::Forbid(a), _) => v.allowed.push(a),
-            (Group::Event(j), _) => v.without_events.push(j),
-            (Group::Forced(i), _) => v.without_forced.push(i),
+            (Group::PerParty(p), _) => model.limits.per_party.retain(|(party, _)| *party != p),
+            (Group::Latest(a), Change::Latest { to, .. }) => model.actions[a].latest = Some(*to),
+            (Group::Latest(a), _) => model.actions[a].latest = None,
+            (Group::Forbid(a), _) => {
+                for s in &mut model.scenarios {
+                    s.forbid.retain(|&x| x != a);
+                }
+                let id = &model.actions[a].id;
+                r.overrides.forbid.retain(|x| x != id);
+            }
+            (Group::Event(j), _) => {
+                let source = instance.event_sources[j];
+                match source.scenario {
+                    Some(s) => {
+                        model.scenarios[s].events.remove(source.index);
+                    }
+                    None => {
+                        model.events.remove(source.index);
+                    }
+                }
+            }
+            (Group::Forced(i), _) => {
+                r.overrides.force.remove(i);
+            }
         }
-        v
+        r
+    }
+
+    /// The instance of the relaxed input.
+    pub fn instance(&self) -> Result<Instance<'_>, Error> {
+        Instance::new(&self.model, &self.overrides)
+    }
+
+    /// Its relaxable program.
+    fn program(&self) -> Result<Milp, Error> {
+        let mut instance = self.instance()?;
+        instance.relaxable = true;
+        Ok(Milp::build(&instance))
+    }
+
+    /// Whether the relaxed input has a plan.
+    fn feasible(&self, options: &SolveOptions) -> Result<bool, Error> {
+        let milp = self.program()?;
+        Ok(feasible_with(&milp, &groups(&milp), options)? == Some(true))
     }
 }
 
-/// Whether a variant has a plan (all its elements kept).
-fn variant_feasible(
-    variant: &Variant,
-    overrides: &Overrides,
-    options: &SolveOptions,
-) -> Result<bool, Error> {
-    let milp = dropping_expectations(variant, overrides)?;
-    Ok(feasible_with(&milp, &groups(&milp), options)? == Some(true))
-}
-
-/// The relaxable program of a variant, with its dropped expectations and
-/// clipped `latest` rounds applied.
-fn dropping_expectations(variant: &Variant, overrides: &Overrides) -> Result<Milp, Error> {
-    let mut instance = variant.instance(overrides)?;
-    instance.relaxable = true;
-    for (a, latest) in instance.latest.iter_mut().enumerate() {
-        if variant.latest.iter().any(|&(b, l)| b == a && l == u32::MAX) {
-            *latest = instance.horizon;
-        }
-    }
-    let mut milp = Milp::build(&instance);
-    let dropped = |origin: &Origin| matches!(Group::of(origin), Some(Group::Expectation(e)) if variant.without_expectations.contains(&e));
-    milp.rows.retain(|r| !dropped(&r.origin));
-    milp.impossible.retain(|o| !dropped(o));
-    Ok(milp)
+/// The model and overrides with one relaxation applied, as a person could
+/// have written them: re-plan them to see the relaxed plan.
+pub fn relaxed(instance: &Instance, relaxation: &Relaxation) -> Relaxed {
+    Relaxed::of(instance).with(instance, relaxation.group, &relaxation.change)
 }
 
 /// The least change to `group` that restores a plan, the rest unchanged.
-fn relax(
-    model: &Model,
-    overrides: &Overrides,
-    options: &SolveOptions,
-    group: Group,
-) -> Result<Change, Error> {
-    let base = Variant::new(model);
-    if !variant_feasible(&base.with(group, &Change::Drop), overrides, options)? {
+fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Change, Error> {
+    let model = instance.model;
+    let base = Relaxed::of(instance);
+    let works = |change: &Change| base.with(instance, group, change).feasible(options);
+    if !works(&Change::Drop)? {
         return Ok(Change::NotEnough);
     }
-    let instance = Instance::new(model, overrides)?;
     let horizon = instance.horizon;
     let search = |from: u32, to: u32, make: &dyn Fn(u32) -> Change| -> Result<Option<u32>, Error> {
         // The smallest value in from..=to that restores a plan (monotone).
         let (mut lo, mut hi) = (from, to);
-        if lo > hi || !variant_feasible(&base.with(group, &make(hi)), overrides, options)? {
+        if lo > hi || !works(&make(hi))? {
             return Ok(None);
         }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if variant_feasible(&base.with(group, &make(mid)), overrides, options)? {
+            if works(&make(mid))? {
                 hi = mid;
             } else {
                 lo = mid + 1;
@@ -490,8 +480,7 @@ fn relax(
                 (Some(to), _) => Change::Deadline { from: by, to },
                 (None, ExpectationKind::Meter { meter, at_least }) => {
                     match elastic(
-                        model,
-                        overrides,
+                        instance,
                         options,
                         group,
                         Target::LowestFrom { meter, from: by },
@@ -510,8 +499,7 @@ fn relax(
         Group::RedLine(i) => match model.red_lines[i].kind {
             RedLineKind::NeverBelow { meter, level } => {
                 match elastic(
-                    model,
-                    overrides,
+                    instance,
                     options,
                     group,
                     Target::LowestFrom { meter, from: 1 },
@@ -526,14 +514,7 @@ fn relax(
                 }
             }
             RedLineKind::NeverAbove { meter, level } => {
-                match elastic(
-                    model,
-                    overrides,
-                    options,
-                    group,
-                    Target::Highest { meter },
-                    false,
-                )? {
+                match elastic(instance, options, group, Target::Highest { meter }, false)? {
                     Some((least, round)) => Change::Ceiling {
                         from: level,
                         to: ceil_to(least),
@@ -543,14 +524,7 @@ fn relax(
                 }
             }
             RedLineKind::CostAtMost { party, cap } => {
-                match elastic(
-                    model,
-                    overrides,
-                    options,
-                    group,
-                    Target::PartyCost { party },
-                    false,
-                )? {
+                match elastic(instance, options, group, Target::PartyCost { party }, false)? {
                     Some((least, _)) => Change::CostCap {
                         from: cap,
                         to: ceil_to(least),
@@ -562,11 +536,7 @@ fn relax(
                 // A shorter lag: search downward for the largest that works.
                 let mut found = None;
                 for to in (0..lag).rev() {
-                    if variant_feasible(
-                        &base.with(group, &Change::Lag { from: lag, to }),
-                        overrides,
-                        options,
-                    )? {
+                    if works(&Change::Lag { from: lag, to })? {
                         found = Some(to);
                         break;
                     }
@@ -624,18 +594,16 @@ enum Target {
 /// (`maximize` for the lowest value, else minimised). Returns the optimum
 /// and the round where the plan reaches it.
 fn elastic(
-    model: &Model,
-    overrides: &Overrides,
+    instance: &Instance,
     options: &SolveOptions,
     group: Group,
     target: Target,
     maximize: bool,
 ) -> Result<Option<(f64, Option<u32>)>, Error> {
-    let variant = Variant::new(model);
-    let mut milp = relaxable_program(&variant, overrides)?;
+    let model = instance.model;
+    let mut milp = Relaxed::of(instance).program()?;
     milp.rows.retain(|r| Group::of(&r.origin) != Some(group));
     milp.impossible.retain(|o| Group::of(o) != Some(group));
-    let instance = Instance::new(model, overrides)?;
     let z = milp.vars.len();
     milp.vars.push(VarDef {
         name: "elastic".into(),
@@ -709,7 +677,7 @@ fn elastic(
         return Ok(None);
     };
     let value = objective.eval(&values);
-    let evaluation = simulate(&instance, &moves);
+    let evaluation = simulate(instance, &moves);
     let round = match target {
         Target::LowestFrom { meter, from } => lowest_round(&evaluation, meter, from),
         Target::Highest { meter } => highest_round(&evaluation, meter),
@@ -752,13 +720,11 @@ fn size(change: &Change) -> f64 {
 }
 
 fn infeasible_diagnosis(
-    model: &Model,
-    overrides: &Overrides,
+    instance: &Instance,
     options: &SolveOptions,
     count: usize,
 ) -> Result<Diagnosis, Error> {
-    let variant = Variant::new(model);
-    let milp = relaxable_program(&variant, overrides)?;
+    let milp = Relaxed::of(instance).program()?;
     let found = conflicts(&milp, count, options)?;
     let conflicts: Vec<Conflict> = found
         .iter()
@@ -772,61 +738,26 @@ fn infeasible_diagnosis(
         if seen.insert(*group) {
             relaxations.push(Relaxation {
                 group: *group,
-                change: relax(model, overrides, options, *group)?,
+                change: relax(instance, options, *group)?,
             });
         }
     }
-    let relaxed_plan = match relaxations
+    let smallest = relaxations
         .iter()
         .filter(|r| size(&r.change).is_finite())
-        .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)))
-    {
+        .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)));
+    let relaxed_plan = match smallest {
         Some(best) => {
-            let changed = variant.with(best.group, &best.change);
-            let mut instance = changed.instance(overrides)?;
-            if let Some(&(a, _)) = changed.latest.iter().find(|&&(_, l)| l == u32::MAX) {
-                instance.latest[a] = instance.horizon;
-            }
-            let mut dropped = changed.model.clone();
-            let keep: Vec<usize> = (0..dropped.expectations.len())
-                .filter(|e| !changed.without_expectations.contains(e))
-                .collect();
-            if keep.len() < dropped.expectations.len() {
-                dropped.expectations = keep
-                    .iter()
-                    .map(|&e| changed.model.expectations[e].clone())
-                    .collect();
-                for s in &mut dropped.scenarios {
-                    s.deadlines = s
-                        .deadlines
-                        .iter()
-                        .filter_map(|&(e, by)| keep.iter().position(|&k| k == e).map(|n| (n, by)))
-                        .collect();
-                }
-                let by: Vec<u32> = keep.iter().map(|&e| instance.by[e]).collect();
-                let mut again = Instance::new(&dropped, overrides)?;
-                again.by = by;
-                again.latest = instance.latest.clone();
-                again.forbidden = instance.forbidden.clone();
-                again.events = instance.events.clone();
-                again.event_paths = instance.event_paths.clone();
-                again.forced = instance.forced.clone();
-                match plan(&again, options)? {
-                    Outcome::Plan(report) => Some((best.clone(), report)),
-                    _ => None,
-                }
-            } else {
-                match plan(&instance, options)? {
-                    Outcome::Plan(report) => Some((best.clone(), report)),
-                    _ => None,
-                }
+            let input = relaxed(instance, best);
+            match plan(&input.instance()?, options)? {
+                Outcome::Plan(report) => Some((best.clone(), report)),
+                _ => None,
             }
         }
         None => None,
     };
-    let instance = Instance::new(model, overrides)?;
-    let closest = closest_plan(&instance, options)?;
-    let bounds = bounds(&instance, &found);
+    let closest = closest_plan(instance, options)?;
+    let bounds = bounds(instance, &found);
     Ok(Diagnosis::Infeasible {
         conflicts,
         relaxations,
@@ -1023,13 +954,12 @@ fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
 }
 
 fn feasible_diagnosis(
-    model: &Model,
-    overrides: &Overrides,
+    instance: &Instance,
     options: &SolveOptions,
     report: PlanReport,
 ) -> Result<Diagnosis, Error> {
-    let instance = Instance::new(model, overrides)?;
-    let milp = relaxable_program(&Variant::new(model), overrides)?;
+    let model = instance.model;
+    let milp = Relaxed::of(instance).program()?;
     let evaluation = &report.evaluation;
     let mut binding = Vec::new();
     let mut push = |group: Group, round: Option<u32>| binding.push((group, round));
@@ -1059,9 +989,8 @@ fn feasible_diagnosis(
     }
     let mut out = Vec::new();
     for (group, round) in binding {
-        let variant = Variant::new(model).with(group, &Change::Drop);
-        let relaxed = variant.instance(overrides)?;
-        let without = match plan(&relaxed, options)? {
+        let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
+        let without = match plan(&input.instance()?, options)? {
             Outcome::Plan(better) if better.objectives != report.objectives => {
                 Some(better.objectives)
             }
@@ -1088,20 +1017,4 @@ impl Diagnosis {
             Diagnosis::Unknown => Status::Unknown,
         }
     }
-}
-
-/// A model with one relaxation applied, for tests and callers that want to
-/// re-plan under it. Dropped expectations are removed from the model.
-pub fn relaxed_model(model: &Model, relaxation: &Relaxation) -> Model {
-    let variant = Variant::new(model).with(relaxation.group, &relaxation.change);
-    let mut out = variant.model.clone();
-    if let (Group::Expectation(e), Change::Deadline { to, .. }) =
-        (relaxation.group, &relaxation.change)
-    {
-        out.expectations[e].by = Some(*to);
-        for s in &mut out.scenarios {
-            s.deadlines.retain(|&(x, _)| x != e);
-        }
-    }
-    out
 }

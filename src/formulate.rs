@@ -438,7 +438,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         };
         builder.start_variables(&candidates);
         if first.relaxable {
-            for (j, path) in first.event_paths.iter().enumerate() {
+            for (j, path) in first.event_sources.iter().map(|e| e.path()).enumerate() {
                 let v = builder.new_var(format!("event[{path}]"), VarKind::Binary, 0.0, 1.0);
                 builder.event_vars.push(v);
                 let origin = Origin {

@@ -106,15 +106,14 @@ fn plan_scenarios(model: &str) -> Vec<String> {
 }
 
 #[test]
-fn infeasible_model_exits_1_with_a_message() {
-    let mut model = tiny();
-    model["expectations"][0]["by"] = json!(1); // talks take two rounds after the exchange
-    let (_dir, path) = model_file(&model.to_string());
+fn infeasible_model_exits_1_with_the_diagnosis() {
+    let path = fixture("tiny_infeasible.json");
     seqplan()
         .arg(&path)
         .assert()
         .code(1)
-        .stdout("")
+        .stdout(contains("These cannot all hold together:"))
+        .stdout(contains("meet `talks_held` by month 3 instead of 1"))
         .stderr(contains("no plan exists in the base scenario"));
     let out = seqplan()
         .arg(&path)
@@ -127,6 +126,10 @@ fn infeasible_model_exits_1_with_a_message() {
     let plan: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(plan["status"], "infeasible");
     assert_eq!(plan["moves"], json!([]));
+    assert_eq!(
+        plan["diagnosis"]["relaxations"][0]["change"],
+        json!({"kind": "deadline", "from": 1, "to": 3})
+    );
 }
 
 #[test]

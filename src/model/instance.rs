@@ -21,6 +21,26 @@ pub struct Overrides {
     pub only_forced: bool,
 }
 
+/// Where an event of an instance is defined: the model's `events` or a
+/// scenario's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSource {
+    /// The scenario index, or `None` for the model's own events.
+    pub scenario: Option<usize>,
+    /// Index in that list.
+    pub index: usize,
+}
+
+impl EventSource {
+    /// JSON path of the event.
+    pub fn path(&self) -> String {
+        match self.scenario {
+            Some(s) => format!("scenarios[{s}].events[{}]", self.index),
+            None => format!("events[{}]", self.index),
+        }
+    }
+}
+
 /// The concrete problem: a model under one scenario and the overrides.
 #[derive(Debug, Clone)]
 pub struct Instance<'m> {
@@ -47,8 +67,8 @@ pub struct Instance<'m> {
     /// (deadlines, red lines, limits, `latest`, forbids, events, forced
     /// moves) is a group of named rows that can be dropped on its own.
     pub relaxable: bool,
-    /// Per event in [`Instance::events`], its JSON path in the model.
-    pub event_paths: Vec<String>,
+    /// Per event in [`Instance::events`], where the model defines it.
+    pub event_sources: Vec<EventSource>,
     /// The overrides this instance was made with.
     pub overrides: Overrides,
 }
@@ -88,11 +108,19 @@ impl<'m> Instance<'m> {
             )));
         }
         let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
-        let mut events: Vec<(Event, String)> = model
+        let mut events: Vec<(Event, EventSource)> = model
             .events
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.clone(), format!("events[{i}]")))
+            .map(|(index, e)| {
+                (
+                    e.clone(),
+                    EventSource {
+                        scenario: None,
+                        index,
+                    },
+                )
+            })
             .collect();
         let mut forbidden = vec![false; model.actions.len()];
         let mut deadlines: Vec<Option<u32>> = model.expectations.iter().map(|e| e.by).collect();
@@ -100,12 +128,11 @@ impl<'m> Instance<'m> {
             for &(m, v) in &s.initial {
                 initial[m] = v;
             }
-            let at = scenario.unwrap_or(0);
             events.extend(
                 s.events
                     .iter()
                     .enumerate()
-                    .map(|(i, e)| (e.clone(), format!("scenarios[{at}].events[{i}]"))),
+                    .map(|(index, e)| (e.clone(), EventSource { scenario, index })),
             );
             for &a in &s.forbid {
                 forbidden[a] = true;
@@ -116,7 +143,7 @@ impl<'m> Instance<'m> {
         }
         events.retain(|(e, _)| e.round <= horizon);
         events.sort_by_key(|(e, _)| e.round);
-        let (events, event_paths): (Vec<Event>, Vec<String>) = events.into_iter().unzip();
+        let (events, event_sources): (Vec<Event>, Vec<EventSource>) = events.into_iter().unzip();
         for id in &overrides.forbid {
             forbidden[action_by_id(model, id, "--forbid")?] = true;
         }
@@ -149,7 +176,7 @@ impl<'m> Instance<'m> {
             forced,
             only_forced: overrides.only_forced,
             relaxable: false,
-            event_paths,
+            event_sources,
             overrides: overrides.clone(),
         })
     }

@@ -422,7 +422,7 @@ fn group_key(instance: &Instance, group: Group) -> String {
         Group::PerParty(p) => format!("limits.per_party.{}", model.parties[p].id),
         Group::Latest(a) => format!("latest:{}", model.actions[a].id),
         Group::Forbid(a) => format!("forbid:{}", model.actions[a].id),
-        Group::Event(j) => format!("event:{}", instance.event_paths[j]),
+        Group::Event(j) => format!("event:{}", instance.event_sources[j].path()),
         Group::Forced(i) => format!(
             "force:{}@{}",
             model.actions[instance.forced[i].0].id, instance.forced[i].1
