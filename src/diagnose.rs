@@ -164,22 +164,26 @@ pub struct Binding {
     pub without: Option<Vec<ObjectiveValue>>,
 }
 
+/// Why no plan exists and what it would take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Infeasibility {
+    pub conflicts: Vec<Conflict>,
+    pub relaxations: Vec<Relaxation>,
+    /// The smallest relaxation, applied, and the plan it allows.
+    pub relaxed_plan: Option<(Relaxation, PlanReport)>,
+    pub closest: Option<ClosestPlan>,
+    pub bounds: Vec<Bound>,
+}
+
 /// The whole diagnosis of an instance.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Diagnosis {
     /// No plan: conflicts, relaxations, the plan under the smallest one,
     /// the closest plan and bounds.
-    Infeasible {
-        conflicts: Vec<Conflict>,
-        relaxations: Vec<Relaxation>,
-        /// The smallest relaxation, applied, and the plan it allows.
-        relaxed_plan: Option<(Relaxation, PlanReport)>,
-        closest: Option<ClosestPlan>,
-        bounds: Vec<Bound>,
-    },
+    Infeasible(Box<Infeasibility>),
     /// A plan exists: the elements it is pressed against.
     Feasible {
-        report: PlanReport,
+        report: Box<PlanReport>,
         binding: Vec<Binding>,
     },
     /// The time limit ran out before the solver could tell.
@@ -758,13 +762,13 @@ fn infeasible_diagnosis(
     };
     let closest = closest_plan(instance, options)?;
     let bounds = bounds(instance, &found);
-    Ok(Diagnosis::Infeasible {
+    Ok(Diagnosis::Infeasible(Box::new(Infeasibility {
         conflicts,
         relaxations,
         relaxed_plan,
         closest,
         bounds,
-    })
+    })))
 }
 
 /// The plan meeting the most (weighted) expectations, red lines and every
@@ -1003,7 +1007,7 @@ fn feasible_diagnosis(
         });
     }
     Ok(Diagnosis::Feasible {
-        report,
+        report: Box::new(report),
         binding: out,
     })
 }
@@ -1012,9 +1016,23 @@ impl Diagnosis {
     /// The status word for machine-readable output.
     pub fn status(&self) -> Status {
         match self {
-            Diagnosis::Infeasible { .. } => Status::Infeasible,
+            Diagnosis::Infeasible(_) => Status::Infeasible,
             Diagnosis::Feasible { report, .. } => report.status,
             Diagnosis::Unknown => Status::Unknown,
         }
     }
+}
+
+/// The instance's input with every group in `drops` removed (as a person
+/// would delete those elements), for checking a conflict from outside.
+pub fn without(instance: &Instance, drops: &[Group]) -> Relaxed {
+    let mut sorted = drops.to_vec();
+    // Later indices first, so earlier ones stay valid as elements go.
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    let mut out = Relaxed::of(instance);
+    for group in sorted {
+        out = out.with(instance, group, &Change::Drop);
+    }
+    out
 }

@@ -4,7 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::json::{num, to_json};
-use crate::diagnose::{Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Member, Relaxation};
+use crate::diagnose::{
+    Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member, Relaxation,
+};
 use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::plan::{Moves, PlanReport};
@@ -329,13 +331,14 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 }
             }
         }
-        Diagnosis::Infeasible {
-            conflicts,
-            relaxations,
-            relaxed_plan,
-            closest,
-            bounds,
-        } => {
+        Diagnosis::Infeasible(found) => {
+            let Infeasibility {
+                conflicts,
+                relaxations,
+                relaxed_plan,
+                closest,
+                bounds,
+            } = found.as_ref();
             out.push_str(&format!("{}\nNo plan exists.\n", heading(instance)));
             for (i, conflict) in conflicts.iter().enumerate() {
                 let label = if conflicts.len() == 1 {
@@ -499,13 +502,14 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 .collect();
             out.insert("binding".into(), items.into());
         }
-        Diagnosis::Infeasible {
-            conflicts,
-            relaxations,
-            relaxed_plan,
-            closest,
-            bounds,
-        } => {
+        Diagnosis::Infeasible(found) => {
+            let Infeasibility {
+                conflicts,
+                relaxations,
+                relaxed_plan,
+                closest,
+                bounds,
+            } = found.as_ref();
             let conflicts: Vec<Value> = conflicts
                 .iter()
                 .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>()}))
