@@ -157,7 +157,7 @@ pub struct DiagnoseArgs {
     #[command(flatten)]
     pub solve: SolveArgs,
     /// How many distinct conflicts to look for when no plan exists.
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    #[arg(long, value_name = "K", default_value_t = 3)]
     pub conflicts: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -191,17 +191,27 @@ const SUBCOMMANDS: [&str; 7] = [
     "plan", "compare", "explain", "diagnose", "check", "validate", "help",
 ];
 
+/// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
+/// `plan` unless a subcommand (after any global flags) or a top-level
+/// help/version flag is given.
+fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let top_level = words
+        .iter()
+        .take_while(|w| w.starts_with('-'))
+        .any(|w| matches!(*w, "-h" | "--help" | "-V" | "--version"));
+    let first_word = words.iter().find(|w| !w.starts_with('-'));
+    let has_command = first_word.is_some_and(|w| SUBCOMMANDS.contains(w));
+    if !args.is_empty() && args.len() > 1 && !top_level && !has_command {
+        args.insert(1, "plan".into());
+    }
+    args
+}
+
 /// Entry point of the binary: parses the arguments, runs, maps the result
 /// to an exit code (0 plan found, 1 no plan, 2 bad input, 3 internal error).
 pub fn main() -> ExitCode {
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        let is_flag_of_top = matches!(first, "-h" | "--help" | "-V" | "--version");
-        if !SUBCOMMANDS.contains(&first) && !is_flag_of_top {
-            args.insert(1, "plan".into());
-        }
-    }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(with_default_command(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -300,6 +310,7 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
         outcome => no_plan(
             &instance,
             &outcome,
+            &options,
             args.format == Format::Json,
             args.output.as_deref(),
         ),
@@ -396,6 +407,7 @@ fn alternatives(
         return no_plan(
             instance,
             &solve::plan(instance, options)?,
+            options,
             args.format == Format::Json,
             args.output.as_deref(),
         );
@@ -453,6 +465,7 @@ fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
         outcome => no_plan(
             &instance,
             &outcome,
+            &options,
             args.format == ReportFormat::Json,
             args.output.as_deref(),
         ),
@@ -591,6 +604,7 @@ fn diagnose(args: &DiagnoseArgs, quiet: bool) -> Result<u8, Error> {
 fn no_plan(
     instance: &Instance,
     outcome: &Outcome,
+    options: &SolveOptions,
     as_json: bool,
     output: Option<&Path>,
 ) -> Result<u8, Error> {
@@ -602,7 +616,17 @@ fn no_plan(
         }
         return Ok(1);
     }
-    let diagnosis = crate::diagnose::diagnose(instance, &SolveOptions::default(), 1)?;
+    // The diagnosis adds to the answer; if it fails, the answer stands.
+    let diagnosis = match crate::diagnose::diagnose(instance, options, 1) {
+        Ok(diagnosis) => diagnosis,
+        Err(e) => {
+            eprintln!("(the diagnosis could not be completed: {e})");
+            if as_json {
+                emit(&render::json::no_plan(instance, status, &message), output)?;
+            }
+            return Ok(1);
+        }
+    };
     if as_json {
         let mut value: serde_json::Value =
             serde_json::from_str(&render::json::no_plan(instance, status, &message))
@@ -804,6 +828,37 @@ mod tests {
         ] {
             assert!(parse_force(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plan_is_the_default_command() {
+        let parse = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+            with_default_command(args)
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(parse("seqplan m.json"), "seqplan plan m.json");
+        assert_eq!(
+            parse("seqplan -vv m.json --format json"),
+            "seqplan plan -vv m.json --format json"
+        );
+        assert_eq!(
+            parse("seqplan --format json m.json"),
+            "seqplan plan --format json m.json"
+        );
+        assert_eq!(
+            parse("seqplan -vv diagnose m.json"),
+            "seqplan -vv diagnose m.json"
+        );
+        assert_eq!(
+            parse("seqplan check m.json p.txt"),
+            "seqplan check m.json p.txt"
+        );
+        assert_eq!(parse("seqplan --help"), "seqplan --help");
+        assert_eq!(parse("seqplan"), "seqplan");
     }
 
     #[test]

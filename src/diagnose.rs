@@ -72,6 +72,9 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
     pub members: Vec<Member>,
+    /// False when some check ran out of time or failed numerically: the
+    /// set still has no plan, but a member might be spare.
+    pub proven_minimal: bool,
 }
 
 /// The least change to one element that restores a plan on its own.
@@ -218,17 +221,33 @@ fn feasible_with(
     reduced
         .impossible
         .retain(|origin| Group::of(origin).is_none_or(|g| active.contains(&g)));
-    reduced.levels = vec![Level {
-        objective: None,
-        expr: LinExpr::default(),
-        maximize: false,
-        integral: true,
-    }];
-    Ok(match solve_program(&reduced, &[], options)? {
-        Program::Solved { .. } => Some(true),
-        Program::Infeasible => Some(false),
-        Program::Unknown => None,
-    })
+    // Only feasibility matters; the tie-break (fewest, earliest moves)
+    // steers the search toward sparse plans, which are found fastest.
+    let tie_break = reduced.levels.pop();
+    reduced.levels = tie_break.into_iter().collect();
+    // A numerical failure of the backend on one check is not the user's
+    // answer: the check counts as undecided.
+    Ok(
+        match solve_program(&reduced, &[], &check_options(options)) {
+            Ok(Program::Solved { .. }) => Some(true),
+            Ok(Program::Infeasible) => Some(false),
+            Ok(Program::Unknown) | Err(_) => None,
+        },
+    )
+}
+
+/// Time for one solve of the diagnosis when the caller set no limit: a
+/// check that runs out counts as undecided rather than stalling the answer.
+pub const CHECK_SECONDS: u64 = 10;
+
+fn check_options(options: &SolveOptions) -> SolveOptions {
+    SolveOptions {
+        time_limit: Some(
+            options
+                .time_limit
+                .unwrap_or(std::time::Duration::from_secs(CHECK_SECONDS)),
+        ),
+    }
 }
 
 /// Every group of the program, in a stable order.
@@ -253,44 +272,51 @@ fn member(milp: &Milp, group: Group) -> Member {
 }
 
 /// A deletion filter: drops each member whose removal keeps the set
-/// infeasible; what remains is irreducible.
+/// infeasible; what remains is irreducible (when every check decided).
 fn minimal_conflict(
     milp: &Milp,
     start: &BTreeSet<Group>,
     options: &SolveOptions,
-) -> Result<Option<Vec<Group>>, Error> {
+) -> Result<Option<(Vec<Group>, bool)>, Error> {
     if feasible_with(milp, start, options)? != Some(false) {
         return Ok(None);
     }
     let mut set = start.clone();
+    let mut proven = true;
     for g in start {
         let mut trial = set.clone();
         trial.remove(g);
-        if feasible_with(milp, &trial, options)? == Some(false) {
-            set = trial;
+        match feasible_with(milp, &trial, options)? {
+            Some(false) => set = trial,
+            Some(true) => {}
+            None => proven = false,
         }
     }
-    Ok(Some(set.into_iter().collect()))
+    Ok(Some((set.into_iter().collect(), proven)))
 }
 
 /// Up to `count` distinct minimal conflicts: the first from all groups,
 /// then from all groups but one member of a conflict already found.
-fn conflicts(milp: &Milp, count: usize, options: &SolveOptions) -> Result<Vec<Vec<Group>>, Error> {
+fn conflicts(
+    milp: &Milp,
+    count: usize,
+    options: &SolveOptions,
+) -> Result<Vec<(Vec<Group>, bool)>, Error> {
     let all = groups(milp);
-    let mut found: Vec<Vec<Group>> = Vec::new();
+    let mut found: Vec<(Vec<Group>, bool)> = Vec::new();
     if let Some(first) = minimal_conflict(milp, &all, options)? {
         found.push(first);
     }
     let mut next = 0;
     while found.len() < count && next < found.len() {
-        for g in found[next].clone() {
+        for g in found[next].0.clone() {
             if found.len() >= count {
                 break;
             }
             let mut without = all.clone();
             without.remove(&g);
             if let Some(other) = minimal_conflict(milp, &without, options)? {
-                if !found.contains(&other) {
+                if !found.iter().any(|(members, _)| *members == other.0) {
                     found.push(other);
                 }
             }
@@ -440,7 +466,7 @@ impl Relaxed {
 
     /// Whether the relaxed input has a plan.
     fn feasible(&self, options: &SolveOptions) -> Result<bool, Error> {
-        let milp = self.program()?;
+        let milp = Milp::build(&self.instance()?);
         Ok(feasible_with(&milp, &groups(&milp), options)? == Some(true))
     }
 }
@@ -537,15 +563,22 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
                 }
             }
             RedLineKind::NotBefore { lag, .. } if lag > 0 => {
-                // A shorter lag: search downward for the largest that works.
-                let mut found = None;
-                for to in (0..lag).rev() {
-                    if works(&Change::Lag { from: lag, to })? {
-                        found = Some(to);
-                        break;
+                // The longest shorter lag that works (a shorter one always
+                // works when a longer one does): binary search on 0..lag.
+                if !works(&Change::Lag { from: lag, to: 0 })? {
+                    Change::Drop
+                } else {
+                    let (mut lo, mut hi) = (0, lag - 1);
+                    while lo < hi {
+                        let mid = lo + (hi - lo).div_ceil(2);
+                        if works(&Change::Lag { from: lag, to: mid })? {
+                            lo = mid;
+                        } else {
+                            hi = mid - 1;
+                        }
                     }
+                    Change::Lag { from: lag, to: lo }
                 }
-                found.map_or(Change::Drop, |to| Change::Lag { from: lag, to })
             }
             _ => Change::Drop,
         },
@@ -577,11 +610,11 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
 /// Rounds a best reachable level down to 6 decimals, so the change is
 /// safely on the feasible side.
 fn floor_to(value: f64) -> f64 {
-    (value * 1e6 - 1e-6).floor() / 1e6
+    (value * 1e6 + 1e-3).floor() / 1e6
 }
 
 fn ceil_to(value: f64) -> f64 {
-    (value * 1e6 + 1e-6).ceil() / 1e6
+    (value * 1e6 - 1e-3).ceil() / 1e6
 }
 
 /// What an elastic program optimises, with the relaxed element dropped.
@@ -677,7 +710,9 @@ fn elastic(
         maximize,
         integral: false,
     }];
-    let Program::Solved { values, moves, .. } = solve_program(&milp, &[], options)? else {
+    let Ok(Program::Solved { values, moves, .. }) =
+        solve_program(&milp, &[], &check_options(options))
+    else {
         return Ok(None);
     };
     let value = objective.eval(&values);
@@ -732,13 +767,14 @@ fn infeasible_diagnosis(
     let found = conflicts(&milp, count, options)?;
     let conflicts: Vec<Conflict> = found
         .iter()
-        .map(|groups| Conflict {
+        .map(|(groups, proven)| Conflict {
             members: groups.iter().map(|&g| member(&milp, g)).collect(),
+            proven_minimal: *proven,
         })
         .collect();
     let mut relaxations = Vec::new();
     let mut seen = BTreeSet::new();
-    for group in found.iter().flatten() {
+    for group in found.iter().flat_map(|(groups, _)| groups) {
         if seen.insert(*group) {
             relaxations.push(Relaxation {
                 group: *group,
@@ -761,7 +797,8 @@ fn infeasible_diagnosis(
         None => None,
     };
     let closest = closest_plan(instance, options)?;
-    let bounds = bounds(instance, &found);
+    let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
+    let bounds = bounds(instance, &sets);
     Ok(Diagnosis::Infeasible(Box::new(Infeasibility {
         conflicts,
         relaxations,
@@ -853,9 +890,9 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
         integral: false,
     }];
     milp.levels.extend(tie_break);
-    let Program::Solved {
+    let Ok(Program::Solved {
         moves, status, gap, ..
-    } = solve_program(&milp, &[], options)?
+    }) = solve_program(&milp, &[], &check_options(options))
     else {
         return Ok(None);
     };

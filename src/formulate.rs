@@ -220,9 +220,22 @@ impl Milp {
     }
 }
 
+/// How far the program lets a meter pass a level: half the simulator's
+/// tolerance ([`crate::TOLERANCE`]), so that every plan the solver returns
+/// (exact to about 1e-7) passes the simulator, and plans within the
+/// tolerance are not wrongly ruled out.
+pub const SOLVER_TOLERANCE: f64 = crate::TOLERANCE / 2.0;
+
+/// Room left around a computed meter bound, so the variable's box never
+/// decides feasibility on its own at the limit of floating point.
+fn bound_slack(value: f64) -> f64 {
+    1e-3 * value.abs().max(1.0)
+}
+
 /// Per meter, its values m[0..=H] when no move is made: initial value,
-/// decay and events only.
-fn idle_meters(instance: &Instance) -> Vec<Vec<f64>> {
+/// decay and events only, as `(lowest, highest)` (equal unless events are
+/// optional, in relaxable mode).
+fn idle_meters(instance: &Instance) -> Vec<Vec<(f64, f64)>> {
     let h = instance.horizon as usize;
     instance
         .model
@@ -230,15 +243,27 @@ fn idle_meters(instance: &Instance) -> Vec<Vec<f64>> {
         .iter()
         .enumerate()
         .map(|(k, meter)| {
-            let mut values = vec![instance.initial[k]];
+            let keep = 1.0 - meter.decay;
+            let mut values = vec![(instance.initial[k], instance.initial[k])];
             for t in 1..=h {
-                let events: f64 = instance
+                // In relaxable mode an event may not happen: the lowest path
+                // takes only the falls, the highest only the rises.
+                let (mut fall, mut rise) = (0.0, 0.0);
+                for e in instance
                     .events
                     .iter()
                     .filter(|e| e.meter == k && e.round as usize == t)
-                    .map(|e| e.add)
-                    .sum();
-                values.push((1.0 - meter.decay) * values[t - 1] + events);
+                {
+                    if instance.relaxable {
+                        fall += e.add.min(0.0);
+                        rise += e.add.max(0.0);
+                    } else {
+                        fall += e.add;
+                        rise += e.add;
+                    }
+                }
+                let (lo, hi) = values[t - 1];
+                values.push((keep * lo + fall, keep * hi + rise));
             }
             values
         })
@@ -387,7 +412,7 @@ struct View<'a, 'm> {
     instance: &'a Instance<'m>,
     meters: Vec<Vec<Option<VarId>>>,
     bounds: MeterBounds,
-    idle: Vec<Vec<f64>>,
+    idle: Vec<Vec<(f64, f64)>>,
     /// Put before the JSON path of its constraints ("" for one scenario).
     prefix: String,
 }
@@ -405,7 +430,7 @@ struct Builder<'a, 'm> {
     meters: Vec<Vec<Option<VarId>>>,
     bounds: MeterBounds,
     /// Per meter, its values m[0..=H] with no move at all.
-    idle: Vec<Vec<f64>>,
+    idle: Vec<Vec<(f64, f64)>>,
     prefix: String,
     views: Vec<View<'a, 'm>>,
     event_vars: Vec<VarId>,
@@ -584,8 +609,8 @@ impl<'a, 'm> Builder<'a, 'm> {
                 list.push(Some(self.new_var(
                     name,
                     VarKind::Continuous,
-                    lo - 1e-6,
-                    hi + 1e-6,
+                    lo - bound_slack(lo),
+                    hi + bound_slack(hi),
                 )));
             }
             out.push(list);
@@ -786,7 +811,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         path: format!("actions[{a}].when[{j}]"),
                         round: Some(s),
                     };
-                    if let Some(level) = c.at_least {
+                    if let Some(level) = c.at_least.map(|l| l - SOLVER_TOLERANCE) {
                         // m ≥ level − (level − lo)(1 − x)  ⇔  m − (level − lo)·x ≥ lo
                         if lo < level {
                             let mut expr = self.meter_at(c.meter, t);
@@ -796,7 +821,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                             self.row(expr, Sense::AtLeast, rhs, origin.clone());
                         }
                     }
-                    if let Some(level) = c.at_most {
+                    if let Some(level) = c.at_most.map(|l| l + SOLVER_TOLERANCE) {
                         // m ≤ level + (hi − level)(1 − x)  ⇔  m + (hi − level)·x ≤ hi
                         if hi > level {
                             let mut expr = self.meter_at(c.meter, t);
@@ -807,7 +832,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
-                if action.uses == 1 && !self.instance.relaxable {
+                if action.uses == 1 {
                     self.condition_reach(a, j);
                 }
             }
@@ -835,8 +860,12 @@ impl<'a, 'm> Builder<'a, 'm> {
             let Some(level) = level else { continue };
             let mut expr = LinExpr::default();
             for &(s, v) in &self.starts[a] {
-                let idle = self.idle[c.meter][(s - 1) as usize];
-                let gap = if lifting { level - idle } else { idle - level };
+                let (idle_lo, idle_hi) = self.idle[c.meter][(s - 1) as usize];
+                let gap = if lifting {
+                    level - idle_hi
+                } else {
+                    idle_lo - level
+                };
                 if gap > crate::TOLERANCE {
                     expr.add(v, gap);
                 }
@@ -960,6 +989,11 @@ impl<'a, 'm> Builder<'a, 'm> {
                     path: format!("red_lines[{i}]"),
                     round: Some(t),
                 };
+                let level = if below {
+                    level - SOLVER_TOLERANCE
+                } else {
+                    level + SOLVER_TOLERANCE
+                };
                 self.row(self.meter_at(meter, t), sense, level, origin);
             }
         }
@@ -1071,7 +1105,12 @@ impl<'a, 'm> Builder<'a, 'm> {
                             path: path.clone(),
                             round: Some(t),
                         };
-                        self.row(self.meter_at(meter, t), Sense::AtLeast, at_least, origin);
+                        self.row(
+                            self.meter_at(meter, t),
+                            Sense::AtLeast,
+                            at_least - SOLVER_TOLERANCE,
+                            origin,
+                        );
                     }
                 }
             }
@@ -1155,6 +1194,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                             );
                         }
                         ExpectationKind::Meter { meter, at_least } => {
+                            let at_least = at_least - SOLVER_TOLERANCE;
                             let lo = self.bounds[meter][t as usize].0;
                             if lo < at_least {
                                 let mut expr = self.meter_at(meter, t);

@@ -379,6 +379,56 @@ fn robust_plan_names_the_binding_scenario() {
         .stderr(contains("add --robust"));
 }
 
+// ------------------------------------------------------------- diagnose
+
+#[test]
+fn diagnose_the_six_month_teaching_case() {
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/infeasible/education_six_months.json");
+    let assert = seqplan().arg("diagnose").arg(&model).assert().code(1);
+    let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!(text);
+    assert!(
+        text.contains("meet `schools_reopen` by month 8 instead of 6"),
+        "{text}"
+    );
+    let json = seqplan()
+        .arg("diagnose")
+        .arg(&model)
+        .args(["--format", "json", "--conflicts", "1"])
+        .assert()
+        .code(1);
+    let value: Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    assert_eq!(value["status"], "infeasible");
+    assert_eq!(
+        value["relaxations"][0]["change"],
+        json!({"kind": "deadline", "from": 6, "to": 8})
+    );
+}
+
+#[test]
+fn diagnose_the_aid_after_edict_teaching_case() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/infeasible/education_aid_after_edict.json");
+    seqplan()
+        .arg("diagnose")
+        .arg(&model)
+        .args(["--conflicts", "1", "--format", "markdown"])
+        .assert()
+        .code(1)
+        .stdout(contains("red line `aid_after_edict`"))
+        .stdout(contains(
+            "shorten the wait of `aid_after_edict` from 1 to 0 months",
+        ));
+}
+
+#[test]
+fn diagnose_a_feasible_model_lists_what_binds() {
+    let text = stdout_of(&["diagnose", fixture("tiny.json").to_str().unwrap()]);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("It is pressed against"), "{text}");
+}
+
 // -------------------------------------------------------------- explain
 
 #[test]

@@ -64,7 +64,7 @@ fn every_element_cites_its_source() {
             _ => {}
         }
     }
-    for path in shipped_models() {
+    for path in shipped_models().into_iter().chain(teaching_cases()) {
         let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert!(
             json["source"].as_str().is_some_and(|s| !s.is_empty()),
@@ -130,4 +130,54 @@ fn format_reference_example_is_a_valid_model() {
         plan(&instance, &SolveOptions::default()).unwrap(),
         Outcome::Plan(_)
     ));
+}
+
+fn teaching_cases() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/infeasible");
+    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    models.sort();
+    assert!(
+        models.len() >= 2,
+        "at least two designed infeasible teaching cases"
+    );
+    models
+}
+
+/// The infeasible teaching cases are valid models with no plan, and the
+/// diagnosis names a conflict and a change that restores a plan.
+#[test]
+fn teaching_cases_have_no_plan_and_a_diagnosis() {
+    for path in teaching_cases() {
+        let validated = load_model(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            validated.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            validated.warnings
+        );
+        let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
+        assert!(
+            matches!(
+                plan(&instance, &SolveOptions::default()).unwrap(),
+                Outcome::Infeasible
+            ),
+            "{}",
+            path.display()
+        );
+        let diagnosis =
+            seqplan::diagnose::diagnose(&instance, &SolveOptions::default(), 1).unwrap();
+        let seqplan::diagnose::Diagnosis::Infeasible(found) = diagnosis else {
+            panic!("{}", path.display())
+        };
+        assert!(!found.conflicts.is_empty(), "{}", path.display());
+        let (relaxation, report) = found
+            .relaxed_plan
+            .as_ref()
+            .expect("a relaxation that restores a plan");
+        let input = seqplan::diagnose::relaxed(&instance, relaxation);
+        assert!(simulate(&input.instance().unwrap(), &report.moves).is_valid());
+    }
 }

@@ -9,6 +9,13 @@ use super::raw::*;
 use super::*;
 use crate::error::{did_you_mean, Error, Problem};
 
+/// The largest magnitude of a meter quantity (initial value, effect,
+/// event, level, weight).
+pub const MAX_METER_VALUE: f64 = 1e5;
+
+/// The largest magnitude of a cost or cost cap.
+pub const MAX_COST: f64 = 1e9;
+
 /// The largest horizon, duration, lag or delay a model may use (rounds).
 pub const MAX_ROUNDS: u32 = 10_000;
 
@@ -95,6 +102,74 @@ impl Checker {
         }
     }
 
+    /// Meter quantities stay within ±[`MAX_METER_VALUE`] and costs within
+    /// ±[`MAX_COST`]: beyond that, a double-precision solver can no longer
+    /// tell levels apart to the 1e-6 the semantics asks for.
+    fn magnitudes(&mut self, raw: &RawModel) {
+        let mut values: Vec<(String, f64, f64)> = Vec::new();
+        let mut meter = |path: String, v: Option<f64>| {
+            if let Some(v) = v {
+                values.push((path, v, MAX_METER_VALUE));
+            }
+        };
+        for (i, m) in raw.meters.iter().enumerate() {
+            meter(format!("meters[{i}].initial"), m.initial);
+        }
+        for (i, a) in raw.actions.iter().enumerate() {
+            for (j, e) in a.effects.iter().enumerate() {
+                meter(format!("actions[{i}].effects[{j}].add"), Some(e.add));
+            }
+            for (j, c) in a.when.iter().enumerate() {
+                meter(format!("actions[{i}].when[{j}].at_least"), c.at_least);
+                meter(format!("actions[{i}].when[{j}].at_most"), c.at_most);
+            }
+        }
+        for (i, e) in raw.events.iter().enumerate() {
+            meter(format!("events[{i}].add"), Some(e.add));
+        }
+        for (i, e) in raw.expectations.iter().enumerate() {
+            meter(format!("expectations[{i}].at_least"), e.at_least);
+            meter(format!("expectations[{i}].weight"), e.weight);
+        }
+        for (i, r) in raw.red_lines.iter().enumerate() {
+            meter(format!("red_lines[{i}].never_below"), r.never_below);
+            meter(format!("red_lines[{i}].never_above"), r.never_above);
+        }
+        for (i, s) in raw.scenarios.iter().enumerate() {
+            for (id, v) in &s.initial {
+                meter(format!("scenarios[{i}].initial.{id}"), Some(*v));
+            }
+            for (j, e) in s.events.iter().enumerate() {
+                meter(format!("scenarios[{i}].events[{j}].add"), Some(e.add));
+            }
+        }
+        for (i, o) in raw.objective.iter().flatten().enumerate() {
+            if let RawObjective::Maximize(weights) = o {
+                for (id, w) in weights {
+                    meter(format!("objective[{i}].maximize.{id}"), Some(*w));
+                }
+            }
+        }
+        for (i, a) in raw.actions.iter().enumerate() {
+            if let Some(cost) = a.cost {
+                values.push((format!("actions[{i}].cost"), cost, MAX_COST));
+            }
+        }
+        for (i, r) in raw.red_lines.iter().enumerate() {
+            if let Some(cap) = r.cost_at_most {
+                values.push((format!("red_lines[{i}].cost_at_most"), cap, MAX_COST));
+            }
+        }
+        for (path, value, limit) in values {
+            if value.abs() > limit {
+                self.error(
+                    path,
+                    format!("{value} is beyond ±{limit}, the range seqplan solves exactly; measure this quantity in larger units"),
+                );
+            }
+        }
+    }
+
     /// Rounds, durations, lags and delays stay below [`MAX_ROUNDS`], so
     /// round arithmetic never overflows and memory stays bounded.
     fn at_most_max_rounds(&mut self, value: u32, path: &str, what: &str) {
@@ -154,6 +229,7 @@ impl Checker {
             }
         }
 
+        self.magnitudes(raw);
         let parties = Ids::new("party", raw.parties.iter().map(|p| p.id.as_str()));
         let meters = Ids::new("meter", raw.meters.iter().map(|m| m.id.as_str()));
         let actions = Ids::new("action", raw.actions.iter().map(|a| a.id.as_str()));
@@ -632,10 +708,14 @@ impl Checker {
                         0
                     }
                 };
-                RedLineKind::NotBefore {
-                    action,
-                    before,
-                    lag: raw.lag.unwrap_or(1),
+                {
+                    let lag = raw.lag.unwrap_or(1);
+                    self.at_most_max_rounds(lag, &format!("{path}.lag"), "a lag");
+                    RedLineKind::NotBefore {
+                        action,
+                        before,
+                        lag,
+                    }
                 }
             }
             "never" => RedLineKind::Never {

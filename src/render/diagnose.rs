@@ -350,6 +350,9 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 for line in conflict_lines(instance, conflict) {
                     out.push_str(&format!("  - {line}\n"));
                 }
+                if !conflict.proven_minimal {
+                    out.push_str("  (some checks were undecided within the time allowed: a member may be spare)\n");
+                }
             }
             if !relaxations.is_empty() {
                 out.push_str("\nWhat would restore a plan (each change on its own):\n");
@@ -512,7 +515,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
             } = found.as_ref();
             let conflicts: Vec<Value> = conflicts
                 .iter()
-                .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>()}))
+                .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>(), "proven_minimal": c.proven_minimal}))
                 .collect();
             out.insert("conflicts".into(), conflicts.into());
             let relaxations: Vec<Value> = relaxations
