@@ -15,7 +15,7 @@ use crate::formulate::{Element, Level, LinExpr, Milp, Origin, Rule, Sense, VarDe
 use crate::model::{ActionIdx, ExpectationKind, Instance, Model, Overrides, PartyIdx, RedLineKind};
 use crate::plan::{ObjectiveValue, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation, ViolationKind};
-use crate::solve::{plan, solve_program, Outcome, Program, SolveOptions};
+use crate::solve::{objective_values, plan, solve_program, Outcome, Program, SolveOptions};
 
 /// A relaxable element of a model: one group of rows that can be dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -925,14 +925,7 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
             },
         })
         .collect();
-    let objectives = model
-        .objective
-        .iter()
-        .map(|o| ObjectiveValue {
-            name: o.name(),
-            value: crate::solve::objective_value(o, &evaluation),
-        })
-        .collect();
+    let objectives = objective_values(model, &evaluation);
     Ok(Some(ClosestPlan {
         report: PlanReport {
             status,

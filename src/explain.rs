@@ -7,7 +7,7 @@
 use crate::model::{ActionIdx, Instance, MeterIdx, RedLineKind};
 use crate::plan::{Move, Moves, ObjectiveValue, PlanReport};
 use crate::simulate::{simulate, Violation};
-use crate::solve::objective_value;
+use crate::solve::objective_values;
 
 /// The explanation of a whole plan, move by move in plan order.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,15 +123,7 @@ fn why_not_earlier(instance: &Instance, moves: &Moves, m: Move) -> WhyNotEarlier
     let earlier = shifted_earlier(instance, moves, m);
     let evaluation = simulate(instance, &earlier);
     if evaluation.is_valid() {
-        let values = instance
-            .model
-            .objective
-            .iter()
-            .map(|o| ObjectiveValue {
-                name: o.name(),
-                value: objective_value(o, &evaluation),
-            })
-            .collect();
+        let values = objective_values(instance.model, &evaluation);
         WhyNotEarlier::Objective { earlier: values }
     } else {
         WhyNotEarlier::Breaks(evaluation.violations)

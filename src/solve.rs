@@ -134,15 +134,7 @@ fn solve_milp(
         Program::Unknown => return Ok(Outcome::Unknown),
     };
     let evaluation = checked(instance, &moves)?;
-    let objectives = instance
-        .model
-        .objective
-        .iter()
-        .map(|o| ObjectiveValue {
-            name: o.name(),
-            value: objective_value(o, &evaluation),
-        })
-        .collect();
+    let objectives = objective_values(instance.model, &evaluation);
     Ok(Outcome::Plan(PlanReport {
         status,
         objectives,
@@ -384,6 +376,21 @@ fn better(a: &[ObjectiveValue], b: &[ObjectiveValue], model: &crate::model::Mode
         }
     }
     false
+}
+
+/// Every level of the model's objective, valued on an evaluation.
+pub fn objective_values(
+    model: &crate::model::Model,
+    evaluation: &Evaluation,
+) -> Vec<ObjectiveValue> {
+    model
+        .objective
+        .iter()
+        .map(|o| ObjectiveValue {
+            name: o.name(),
+            value: objective_value(o, evaluation),
+        })
+        .collect()
 }
 
 /// A level's value, computed from the simulator's evaluation of the plan.
