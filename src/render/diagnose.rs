@@ -305,7 +305,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 for b in binding {
                     let at = b
                         .round
-                        .map(|r| format!(" in {} {r}", instance.model.round_unit))
+                        .map(|r| format!(" (no margin in {} {r})", instance.model.round_unit))
                         .unwrap_or_default();
                     let buys = match &b.without {
                         Some(objectives) => format!(
