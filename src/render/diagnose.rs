@@ -69,7 +69,7 @@ fn describe(instance: &Instance, group: Group) -> String {
             format!("red line `{}`: {rule}", line.id)
         }
         Group::MovesPerRound => format!(
-            "limit: at most {} actions in progress per {unit}",
+            "limit: at most {} action(s) in progress per {unit}",
             model.limits.moves_per_round.unwrap_or(0)
         ),
         Group::PerParty(p) => {
@@ -80,7 +80,7 @@ fn describe(instance: &Instance, group: Group) -> String {
                 .find(|(q, _)| *q == p)
                 .map_or(0, |e| e.1);
             format!(
-                "limit: at most {cap} actions of `{}` in progress per {unit}",
+                "limit: at most {cap} action(s) of `{}` in progress per {unit}",
                 model.parties[p].id
             )
         }
@@ -313,6 +313,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                             objectives
                                 .iter()
                                 .zip(&report.objectives)
+                                .filter(|(w, now)| (w.value - now.value).abs() > 1e-9)
                                 .map(|(w, now)| format!(
                                     "{} {} instead of {}",
                                     w.name,
