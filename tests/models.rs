@@ -10,8 +10,9 @@ use seqplan::model::{load_model, Instance, Overrides};
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 use serde_json::Value;
 
-fn shipped_models() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+/// The model files in a folder of models/ (not the schema), sorted.
+fn models_in(folder: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -21,20 +22,40 @@ fn shipped_models() -> Vec<PathBuf> {
         })
         .collect();
     models.sort();
+    models
+}
+
+fn shipped_models() -> Vec<PathBuf> {
+    let models = models_in("models");
     assert!(!models.is_empty());
     models
+}
+
+fn teaching_cases() -> Vec<PathBuf> {
+    let models = models_in("models/infeasible");
+    assert!(
+        models.len() >= 2,
+        "at least two designed infeasible teaching cases"
+    );
+    models
+}
+
+/// Loads a model that must validate with no warning.
+fn load_clean(path: &std::path::Path) -> seqplan::Model {
+    let validated = load_model(path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        validated.warnings.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        validated.warnings
+    );
+    validated.model
 }
 
 #[test]
 fn every_model_validates_without_warnings() {
     for path in shipped_models() {
-        let validated = load_model(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            validated.warnings.is_empty(),
-            "{}: {:?}",
-            path.display(),
-            validated.warnings
-        );
+        load_clean(&path);
     }
 }
 
@@ -132,33 +153,13 @@ fn format_reference_example_is_a_valid_model() {
     ));
 }
 
-fn teaching_cases() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/infeasible");
-    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    models.sort();
-    assert!(
-        models.len() >= 2,
-        "at least two designed infeasible teaching cases"
-    );
-    models
-}
-
 /// The infeasible teaching cases are valid models with no plan, and the
 /// diagnosis names a conflict and a change that restores a plan.
 #[test]
 fn teaching_cases_have_no_plan_and_a_diagnosis() {
     for path in teaching_cases() {
-        let validated = load_model(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            validated.warnings.is_empty(),
-            "{}: {:?}",
-            path.display(),
-            validated.warnings
-        );
-        let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
+        let model = load_clean(&path);
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
         assert!(
             matches!(
                 plan(&instance, &SolveOptions::default()).unwrap(),

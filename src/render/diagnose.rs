@@ -1,7 +1,7 @@
 //! A diagnosis in words: text, Markdown and JSON renderings of the same
 //! [`Diagnosis`].
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::json::{num, to_json};
 use crate::diagnose::{
@@ -478,14 +478,7 @@ fn objectives_json(report: &PlanReport) -> Value {
 
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
-    let mut out = Map::new();
-    out.insert("seqplan".into(), 1.into());
-    out.insert("model".into(), instance.model.name.clone().into());
-    out.insert(
-        "scenario".into(),
-        instance.scenario_id().map(str::to_owned).into(),
-    );
-    out.insert("status".into(), diagnosis.status().as_str().into());
+    let mut out = super::json::header(instance, diagnosis.status());
     match diagnosis {
         Diagnosis::Unknown => {}
         Diagnosis::Feasible { report, binding } => {

@@ -140,8 +140,9 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
     to_json(&out)
 }
 
-/// The JSON printed when no plan is found (status `infeasible` or `unknown`).
-pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
+/// The fields every report starts with: format version, model, scenario
+/// and status.
+pub fn header(instance: &Instance, status: Status) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("seqplan".into(), 1.into());
     out.insert("model".into(), instance.model.name.clone().into());
@@ -150,6 +151,12 @@ pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
         instance.scenario_id().map(str::to_owned).into(),
     );
     out.insert("status".into(), status.as_str().into());
+    out
+}
+
+/// The JSON printed when no plan is found (status `infeasible` or `unknown`).
+pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
+    let mut out = header(instance, status);
     out.insert("message".into(), message.into());
     out.insert("moves".into(), Value::Array(Vec::new()));
     to_json(&out)
