@@ -43,6 +43,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Check a model: errors and warnings only.
     Validate(ValidateArgs),
+    /// Print the JSON Schema of the model format (models/schema.json).
+    Schema(SchemaArgs),
 }
 
 /// Arguments of `seqplan check`.
@@ -187,8 +189,16 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
-const SUBCOMMANDS: [&str; 7] = [
-    "plan", "compare", "explain", "diagnose", "check", "validate", "help",
+/// Arguments of `seqplan schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+const SUBCOMMANDS: [&str; 8] = [
+    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "help",
 ];
 
 /// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
@@ -255,6 +265,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Diagnose(args) => diagnose(args, cli.quiet),
         Command::Check(args) => check(args, cli.quiet),
         Command::Validate(args) => validate(args),
+        Command::Schema(args) => schema(args),
     }
 }
 
@@ -707,6 +718,20 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
     ));
     emit(&out, None)?;
     Ok(0)
+}
+
+fn schema(args: &SchemaArgs) -> Result<u8, Error> {
+    let schema = seqplan_schema_text();
+    emit(&schema, args.output.as_deref())?;
+    Ok(0)
+}
+
+/// The model format's JSON Schema, pretty-printed with a final newline.
+fn seqplan_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&crate::model::model_schema())
+        .unwrap_or_else(|e| unreachable!("a schema is plain JSON: {e}"));
+    text.push('\n');
+    text
 }
 
 /// "1 party", "3 parties".

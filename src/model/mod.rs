@@ -10,6 +10,7 @@ pub mod validate;
 
 pub use instance::{Instance, Overrides};
 pub use load::{load_model, parse_model};
+pub use raw::model_schema;
 pub use validate::{validate, Validated, Warning};
 
 /// Index of a party in [`Model::parties`].
