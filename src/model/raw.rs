@@ -1,6 +1,10 @@
 //! The serde types of the model format (version 1), as close to the JSON as
 //! possible. Nothing here is checked beyond its JSON type: `validate` turns a
 //! [`RawModel`] into a [`crate::model::Model`] with ids resolved to indices.
+//!
+//! They are also the way to build a model in code: every type has a
+//! `Default`, so `RawModel { seqplan: 1, name: .., ..Default::default() }`
+//! reads like the JSON (see examples/build_model.rs).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 
 /// A seqplan model (format version 1): parties, meters, moves, expectations
 /// and red lines of a negotiation. See docs/format.md.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "seqplan model")]
 pub struct RawModel {
@@ -62,7 +66,7 @@ pub struct RawModel {
 }
 
 /// A party: who makes a move.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Party")]
 #[serde(deny_unknown_fields)]
 pub struct RawParty {
@@ -76,7 +80,7 @@ pub struct RawParty {
 }
 
 /// A numeric meter (trust, standing, backlash).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Meter")]
 #[serde(deny_unknown_fields)]
 pub struct RawMeter {
@@ -96,7 +100,7 @@ pub struct RawMeter {
 }
 
 /// A move a party can make.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Action")]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
@@ -136,7 +140,7 @@ pub struct RawAction {
 }
 
 /// A `requires` item: an action id, or `{"action": id, "lag": k}`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RawRequirement {
     pub action: String,
     pub lag: Option<u32>,
@@ -174,6 +178,16 @@ impl JsonSchema for RawRequirement {
     }
 }
 
+impl From<&str> for RawRequirement {
+    /// A plain action id: completed in an earlier round (lag 1).
+    fn from(action: &str) -> Self {
+        RawRequirement {
+            action: action.to_owned(),
+            lag: None,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for RawRequirement {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RequirementVisitor;
@@ -202,7 +216,7 @@ impl<'de> Deserialize<'de> for RawRequirement {
 }
 
 /// A `when` item: a meter band that must hold before the move starts.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "WhenItem")]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = require_one_of(&[&["at_least"], &["at_most"]], "anyOf"))]
@@ -216,7 +230,7 @@ pub struct RawCondition {
 }
 
 /// An effect of a move on a meter.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Effect")]
 #[serde(deny_unknown_fields)]
 pub struct RawEffect {
@@ -231,7 +245,7 @@ pub struct RawEffect {
 }
 
 /// An exogenous change to a meter in a given round.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Event")]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
@@ -250,7 +264,7 @@ pub struct RawEvent {
 }
 
 /// A minimum expectation: an action completed, or a meter level sustained.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Expectation")]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = require_one_of(&[&["action"], &["meter", "at_least"]], "oneOf"))]
@@ -278,7 +292,7 @@ pub struct RawExpectation {
 }
 
 /// A red line; exactly one of the kind fields must be present.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "RedLine")]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = require_one_of(
@@ -326,7 +340,7 @@ pub struct RawRedLine {
 }
 
 /// Caps on the number of actions in progress in one round.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Limits")]
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {
@@ -411,7 +425,7 @@ impl<'de> Deserialize<'de> for RawObjective {
 }
 
 /// A named variant of the model: overrides applied to the base.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Scenario")]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
