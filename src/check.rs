@@ -21,8 +21,8 @@ pub struct CheckReport {
     pub evaluation: Evaluation,
     /// The optimal plan for comparison, when one exists.
     pub optimum: Option<PlanReport>,
-    /// How far the proposal is from the optimum, when both meet every
-    /// expectation at some round.
+    /// How far the proposal is from the optimum, when it is valid and both
+    /// meet every expectation at some round.
     pub gap: Option<Gap>,
 }
 
@@ -53,14 +53,19 @@ pub fn check(
         Outcome::Plan(report) => Some(report),
         Outcome::Infeasible | Outcome::Unknown => None,
     };
-    let gap = optimum.as_ref().and_then(|best| {
-        let mine = evaluation.met_round?;
-        let theirs = best.evaluation.met_round?;
-        Some(Gap {
-            rounds_later: i64::from(mine) - i64::from(theirs),
-            extra_cost: evaluation.cost - best.evaluation.cost,
-        })
-    });
+    // An invalid plan is not ranked: its "met round" counts effects of
+    // moves that break rules.
+    let gap = optimum
+        .as_ref()
+        .filter(|_| evaluation.is_valid())
+        .and_then(|best| {
+            let mine = evaluation.met_round?;
+            let theirs = best.evaluation.met_round?;
+            Some(Gap {
+                rounds_later: i64::from(mine) - i64::from(theirs),
+                extra_cost: evaluation.cost - best.evaluation.cost,
+            })
+        });
     Ok(CheckReport {
         moves,
         evaluation,

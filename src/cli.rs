@@ -736,7 +736,7 @@ fn seqplan_schema_text() -> String {
 
 /// "1 party", "3 parties".
 fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    render::words::count(n as u64, one, many)
 }
 
 fn print_warnings(path: &Path, validated: &Validated) {

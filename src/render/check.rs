@@ -19,10 +19,10 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
         .scenario_id()
         .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
     let mut out = format!(
-        "Check of {plan_file} against {}\n{scenario}; {} {unit}s; {} moves\n\n",
+        "Check of {plan_file} against {}\n{scenario}; {}; {}\n\n",
         model.name,
-        instance.horizon,
-        report.moves.len()
+        words::rounds(instance.horizon, unit),
+        words::count(report.moves.len() as u64, "move", "moves")
     );
     if report.is_valid() {
         out.push_str("VALID: the plan breaks no rule and meets every expectation.\n");
@@ -59,6 +59,11 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
             fmt_num(best.evaluation.cost),
             rounds_phrase(gap.rounds_later, unit),
             cost_phrase(gap.extra_cost)
+        )),
+        (Some(best), None) if !report.is_valid() => out.push_str(&format!(
+            "The optimum meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
+            best.evaluation.met_round.unwrap_or(0),
+            fmt_num(best.evaluation.cost)
         )),
         (Some(best), None) => out.push_str(&format!(
             "The optimum meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",

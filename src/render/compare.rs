@@ -150,8 +150,19 @@ pub fn table(comparison: &Comparison) -> String {
             comparison.last_move_round
         ));
     }
-    out.push_str(&format!("\n* the first plan starts this move in another {unit}; + the first plan does not take it\n"));
+    if any_marked(comparison) {
+        out.push_str(&format!("\n* the first plan starts this move in another {unit}; + the first plan does not take it"));
+    }
+    out.push('\n');
     out
+}
+
+/// Whether any move differs from the first plan (else no legend is needed).
+fn any_marked(comparison: &Comparison) -> bool {
+    comparison.columns.iter().any(|c| match &c.result {
+        ColumnResult::Plan(p) => p.rounds.iter().flatten().any(|m| m.mark != Mark::Same),
+        ColumnResult::NoPlan { .. } => false,
+    })
 }
 
 /// The comparison as a Markdown table, ending with a newline.

@@ -251,8 +251,8 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
                 fmt_num(at_least - low)
             ),
             (_, Some(r), _) => format!(
-                "met only from {unit} {r}, {} {unit}s after the deadline {by}",
-                r.saturating_sub(by)
+                "met only from {unit} {r}, {} after the deadline {by}",
+                super::words::rounds(r.saturating_sub(by), unit)
             ),
             _ => format!("never met (deadline {unit} {by})"),
         };

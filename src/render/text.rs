@@ -31,7 +31,8 @@ fn new_table(headers: Vec<&str>) -> Table {
     table
 }
 
-fn header(instance: &Instance, report: &PlanReport) -> String {
+/// The lines above the tables: model, scenario, status, objectives, R, cost.
+pub(crate) fn header(instance: &Instance, report: &PlanReport) -> String {
     let model = instance.model;
     let unit = &model.round_unit;
     let evaluation = &report.evaluation;
@@ -66,8 +67,8 @@ fn header(instance: &Instance, report: &PlanReport) -> String {
         None => out.push_str("some expectations are never met\n"),
     }
     out.push_str(&format!(
-        "{} moves, total cost {}\n",
-        evaluation.move_count,
+        "{}, total cost {}\n",
+        super::words::count(evaluation.move_count as u64, "move", "moves"),
         fmt_num(evaluation.cost)
     ));
     out
@@ -107,9 +108,31 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
     table
 }
 
+/// Column headers of the expectations table.
+pub(crate) const EXPECTATION_HEADERS: [&str; 4] = ["Expectation", "Asks for", "Met in", "Deadline"];
+/// Column headers of the red lines table.
+pub(crate) const RED_LINE_HEADERS: [&str; 4] = ["Red line", "Rule", "Closest approach", "In"];
+
 fn expectations_table(instance: &Instance, report: &PlanReport) -> Table {
+    let mut table = new_table(EXPECTATION_HEADERS.to_vec());
+    for row in expectation_rows(instance, report) {
+        table.add_row(row);
+    }
+    table
+}
+
+fn red_lines_table(instance: &Instance, report: &PlanReport) -> Table {
+    let mut table = new_table(RED_LINE_HEADERS.to_vec());
+    for row in red_line_rows(instance, report) {
+        table.add_row(row);
+    }
+    table
+}
+
+/// One row per expectation: id, what it asks for, when met, deadline.
+pub(crate) fn expectation_rows(instance: &Instance, report: &PlanReport) -> Vec<[String; 4]> {
     let model = instance.model;
-    let mut table = new_table(vec!["Expectation", "Asks for", "Met in", "Deadline"]);
+    let mut rows = Vec::new();
     for (e, outcome) in model
         .expectations
         .iter()
@@ -128,19 +151,15 @@ fn expectations_table(instance: &Instance, report: &PlanReport) -> Table {
         let met = outcome
             .met_round
             .map_or("never".to_owned(), |r| r.to_string());
-        table.add_row(vec![
-            Cell::new(&e.id),
-            Cell::new(asks),
-            Cell::new(met),
-            Cell::new(outcome.by),
-        ]);
+        rows.push([e.id.clone(), asks, met, outcome.by.to_string()]);
     }
-    table
+    rows
 }
 
-fn red_lines_table(instance: &Instance, report: &PlanReport) -> Table {
+/// One row per red line: id, rule, closest approach, its round.
+pub(crate) fn red_line_rows(instance: &Instance, report: &PlanReport) -> Vec<[String; 4]> {
     let model = instance.model;
-    let mut table = new_table(vec!["Red line", "Rule", "Closest approach", "In"]);
+    let mut rows = Vec::new();
     for (line, approach) in model.red_lines.iter().zip(&report.evaluation.red_lines) {
         let rule = match line.kind {
             RedLineKind::NeverBelow { meter, level } => {
@@ -149,9 +168,18 @@ fn red_lines_table(instance: &Instance, report: &PlanReport) -> Table {
             RedLineKind::NeverAbove { meter, level } => {
                 format!("{} never above {}", model.meters[meter].id, fmt_num(level))
             }
-            RedLineKind::NotBefore { action, before, .. } => {
+            RedLineKind::NotBefore {
+                action,
+                before,
+                lag,
+            } => {
+                let wait = match lag {
+                    0 => " (same {unit} allowed)".replace("{unit}", &model.round_unit),
+                    1 => String::new(),
+                    k => format!(" (wait {})", super::words::rounds(k, &model.round_unit)),
+                };
                 format!(
-                    "`{}` not before `{}`",
+                    "`{}` not before `{}`{wait}",
                     model.actions[action].id, model.actions[before].id
                 )
             }
@@ -181,12 +209,7 @@ fn red_lines_table(instance: &Instance, report: &PlanReport) -> Table {
             _ => "-".to_owned(),
         };
         let round = approach.round.map_or("-".to_owned(), |r| r.to_string());
-        table.add_row(vec![
-            Cell::new(&line.id),
-            Cell::new(rule),
-            Cell::new(closest),
-            Cell::new(round),
-        ]);
+        rows.push([line.id.clone(), rule, closest, round]);
     }
-    table
+    rows
 }

@@ -161,19 +161,16 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             level,
         } => {
             let kind = model.red_lines[*red_line].kind.keyword();
-            let span = if *until == v.round {
-                String::new()
+            let meter = &model.meters[*meter].id;
+            let crossed = format!("red line {} ({kind} {})", line(*red_line), fmt_num(*level));
+            if *until == v.round {
+                format!("{meter} = {} crosses {crossed}", fmt_num(*worst))
             } else {
-                format!(" through {unit} {until}")
-            };
-            format!(
-                "{} = {} crosses red line {} ({kind} {}){span}; worst {} in {unit} {worst_round}",
-                model.meters[*meter].id,
-                fmt_num(*worst),
-                line(*red_line),
-                fmt_num(*level),
-                fmt_num(*worst),
-            )
+                format!(
+                    "{meter} crosses {crossed} through {unit} {until}; worst {} in {unit} {worst_round}",
+                    fmt_num(*worst),
+                )
+            }
         }
         ViolationKind::ExpectationUnmet {
             expectation,
@@ -190,4 +187,15 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
         }
     };
     format!("{when}: {text}")
+}
+
+/// "1 month", "3 months": a count with its noun in the right number.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A count of rounds in the model's unit: "1 month", "2 months".
+pub fn rounds(n: impl Into<u64>, unit: &str) -> String {
+    count(n, unit, &format!("{unit}s"))
 }
