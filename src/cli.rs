@@ -69,7 +69,7 @@ pub struct CheckArgs {
     pub time_limit: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ReportFormat,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -147,7 +147,7 @@ pub struct CompareArgs {
     pub time_limit: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: ReportFormat,
+    pub format: Format,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -322,7 +322,7 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
             &instance,
             &outcome,
             &options,
-            args.format == Format::Json,
+            args.format,
             args.output.as_deref(),
         ),
     }
@@ -391,9 +391,17 @@ fn robust(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
         })
         .collect();
     let comparison = crate::compare::compare(&entries);
+    let heading = format!("{}: one plan for every scenario", model.name);
     let text = match args.format {
         Format::Text => render::robust::text(&comparison, &report, &labels),
         Format::Json => render::robust::json(&comparison, &report, &labels),
+        Format::Markdown => render::robust::markdown(&comparison, &report, &labels),
+        Format::Svg => render::svg::comparison(&heading, &entries),
+        Format::Html => render::html::page(
+            &heading,
+            &[render::svg::comparison(&heading, &entries)],
+            &render::robust::markdown(&comparison, &report, &labels),
+        ),
     };
     emit(&text, args.output.as_deref())?;
     Ok(0)
@@ -419,7 +427,7 @@ fn alternatives(
             instance,
             &solve::plan(instance, options)?,
             options,
-            args.format == Format::Json,
+            args.format,
             args.output.as_deref(),
         );
     }
@@ -437,9 +445,17 @@ fn alternatives(
         })
         .collect();
     let comparison = crate::compare::compare(&entries);
+    let heading = format!("{}: optimal plan and alternatives", instance.model.name);
     let mut text = match args.format {
         Format::Text => render::compare::text(&comparison),
         Format::Json => render::compare::json(&comparison),
+        Format::Markdown => render::compare::markdown(&comparison),
+        Format::Svg => render::svg::comparison(&heading, &entries),
+        Format::Html => render::html::page(
+            &heading,
+            &[render::svg::comparison(&heading, &entries)],
+            &render::compare::markdown(&comparison),
+        ),
     };
     if plans.len() < count && args.format == Format::Text {
         let what = if args.within.is_some() {
@@ -469,6 +485,15 @@ fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
                 ReportFormat::Markdown => {
                     render::explain::markdown(&instance, &report, &explanation)
                 }
+                ReportFormat::Html => render::html::page(
+                    &instance.model.name,
+                    &[render::svg::plan(&instance, &report)],
+                    &format!(
+                        "{}\n{}",
+                        render::markdown::plan(&instance, &report),
+                        render::explain::markdown(&instance, &report, &explanation)
+                    ),
+                ),
             };
             emit(&text, args.output.as_deref())?;
             Ok(0)
@@ -477,7 +502,7 @@ fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
             &instance,
             &outcome,
             &options,
-            args.format == ReportFormat::Json,
+            args.format.into(),
             args.output.as_deref(),
         ),
     }
@@ -569,10 +594,20 @@ fn compare(args: &CompareArgs, quiet: bool) -> Result<u8, Error> {
         })
         .collect();
     let comparison = crate::compare::compare(&entries);
+    let heading = match args.models.len() {
+        1 => format!("{}: plans side by side", variants[0].2.name),
+        _ => "Plans side by side".to_owned(),
+    };
     let text = match args.format {
-        ReportFormat::Text => render::compare::text(&comparison),
-        ReportFormat::Json => render::compare::json(&comparison),
-        ReportFormat::Markdown => render::compare::markdown(&comparison),
+        Format::Text => render::compare::text(&comparison),
+        Format::Json => render::compare::json(&comparison),
+        Format::Markdown => render::compare::markdown(&comparison),
+        Format::Svg => render::svg::comparison(&heading, &entries),
+        Format::Html => render::html::page(
+            &heading,
+            &[render::svg::comparison(&heading, &entries)],
+            &render::compare::markdown(&comparison),
+        ),
     };
     emit(&text, args.output.as_deref())?;
     Ok(0)
@@ -603,6 +638,7 @@ fn diagnose(args: &DiagnoseArgs, quiet: bool) -> Result<u8, Error> {
         ReportFormat::Text => render::diagnose::text(&instance, &diagnosis),
         ReportFormat::Json => render::diagnose::json(&instance, &diagnosis),
         ReportFormat::Markdown => render::diagnose::markdown(&instance, &diagnosis),
+        ReportFormat::Html => diagnosis_page(&instance, &diagnosis),
     };
     emit(&text, args.output.as_deref())?;
     Ok(match diagnosis {
@@ -611,45 +647,81 @@ fn diagnose(args: &DiagnoseArgs, quiet: bool) -> Result<u8, Error> {
     })
 }
 
-/// Reports that no plan was found (JSON on stdout or a message on stderr).
+/// Reports that no plan was found: the message on stderr, and on stdout
+/// the diagnosis in the asked format (or, when there is none, the message
+/// in a form the format's readers expect).
 fn no_plan(
     instance: &Instance,
     outcome: &Outcome,
     options: &SolveOptions,
-    as_json: bool,
+    format: Format,
     output: Option<&Path>,
 ) -> Result<u8, Error> {
     let (status, message) = no_plan_message(instance, outcome);
     eprintln!("{message}");
-    if status == crate::Status::Unknown {
-        if as_json {
-            emit(&render::json::no_plan(instance, status, &message), output)?;
-        }
-        return Ok(1);
-    }
     // The diagnosis adds to the answer; if it fails, the answer stands.
-    let diagnosis = match crate::diagnose::diagnose(instance, options, 1) {
-        Ok(diagnosis) => diagnosis,
-        Err(e) => {
-            eprintln!("(the diagnosis could not be completed: {e})");
-            if as_json {
-                emit(&render::json::no_plan(instance, status, &message), output)?;
+    let diagnosis = match status {
+        crate::Status::Unknown => None,
+        _ => match crate::diagnose::diagnose(instance, options, 1) {
+            Ok(diagnosis) => Some(diagnosis),
+            Err(e) => {
+                eprintln!("(the diagnosis could not be completed: {e})");
+                None
             }
-            return Ok(1);
+        },
+    };
+    let text = match (format, &diagnosis) {
+        (Format::Json, _) => {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&render::json::no_plan(instance, status, &message))
+                    .unwrap_or_default();
+            if let Some(diagnosis) = &diagnosis {
+                value["diagnosis"] =
+                    serde_json::from_str(&render::diagnose::json(instance, diagnosis))
+                        .unwrap_or_default();
+            }
+            render::json::to_json(&value)
+        }
+        (Format::Svg, _) => render::svg::no_plan(instance, &message),
+        (Format::Text, Some(diagnosis)) => render::diagnose::text(instance, diagnosis),
+        (Format::Markdown, Some(diagnosis)) => render::diagnose::markdown(instance, diagnosis),
+        (Format::Html, Some(diagnosis)) => diagnosis_page(instance, diagnosis),
+        (Format::Text, None) => return Ok(1),
+        (Format::Markdown, None) => format!("**{message}**\n"),
+        (Format::Html, None) => {
+            render::html::page(&instance.model.name, &[], &format!("**{message}**\n"))
         }
     };
-    if as_json {
-        let mut value: serde_json::Value =
-            serde_json::from_str(&render::json::no_plan(instance, status, &message))
-                .unwrap_or_default();
-        let detail: serde_json::Value =
-            serde_json::from_str(&render::diagnose::json(instance, &diagnosis)).unwrap_or_default();
-        value["diagnosis"] = detail;
-        emit(&render::json::to_json(&value), output)?;
-    } else {
-        emit(&render::diagnose::text(instance, &diagnosis), output)?;
-    }
+    emit(&text, output)?;
     Ok(1)
+}
+
+/// A diagnosis as a web page, with the picture of the plan it is about:
+/// the optimum when there is one, else the plan under the smallest change.
+fn diagnosis_page(instance: &Instance, diagnosis: &crate::diagnose::Diagnosis) -> String {
+    let markdown = render::diagnose::markdown(instance, diagnosis);
+    let picture = match diagnosis {
+        crate::diagnose::Diagnosis::Feasible { report, .. } => {
+            Some(render::svg::plan(instance, report))
+        }
+        crate::diagnose::Diagnosis::Infeasible(found) => {
+            found
+                .relaxed_plan
+                .as_ref()
+                .and_then(|(relaxation, report)| {
+                    let input = crate::diagnose::relaxed(instance, relaxation);
+                    let relaxed = input.instance().ok()?;
+                    Some(render::svg::proposal(
+                        &relaxed,
+                        &report.moves,
+                        &report.evaluation,
+                        "the plan under the smallest change",
+                    ))
+                })
+        }
+        crate::diagnose::Diagnosis::Unknown => None,
+    };
+    render::html::page(&instance.model.name, picture.as_slice(), &markdown)
 }
 
 fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {
@@ -671,8 +743,19 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {
     let report = crate::check::check(&instance, moves, &options)?;
     let label = args.plan.display().to_string();
     let text = match args.format {
-        Format::Text => render::check::text(&instance, &report, &label),
-        Format::Json => render::check::json(&instance, &report, &label),
+        ReportFormat::Text => render::check::text(&instance, &report, &label),
+        ReportFormat::Json => render::check::json(&instance, &report, &label),
+        ReportFormat::Markdown => render::check::markdown(&instance, &report, &label),
+        ReportFormat::Html => render::html::page(
+            &instance.model.name,
+            &[render::svg::proposal(
+                &instance,
+                &report.moves,
+                &report.evaluation,
+                &format!("the proposed plan ({label})"),
+            )],
+            &render::check::markdown(&instance, &report, &label),
+        ),
     };
     emit(&text, args.output.as_deref())?;
     Ok(if report.is_valid() { 0 } else { 1 })

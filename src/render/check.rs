@@ -75,6 +75,68 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
     out
 }
 
+/// The check as a Markdown handout, ending with a newline: the same
+/// sections as the text, as headings and lists.
+pub fn markdown(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
+    let text = text(instance, report, plan_file);
+    let mut lines = text.lines();
+    let title = lines.next().unwrap_or_default();
+    let context = lines.next().unwrap_or_default();
+    let mut out = format!(
+        "### {}\n\n{context}\n\n",
+        super::explain::escape_cell(title)
+    );
+    out.push_str(&moves_table(instance, report));
+    out.push('\n');
+    for line in lines {
+        if let Some(item) = line.strip_prefix("  - ") {
+            out.push_str(&format!("- {item}\n"));
+        } else if let Some(item) = line.strip_prefix("  ") {
+            out.push_str(&format!("- {item}\n"));
+        } else if line.is_empty() {
+            out.push('\n');
+        } else if let Some(verdict) = line
+            .strip_prefix("VALID:")
+            .map(|rest| ("VALID", rest))
+            .or_else(|| line.strip_prefix("INVALID:").map(|rest| ("INVALID", rest)))
+        {
+            out.push_str(&format!("**{}:**{}\n\n", verdict.0, verdict.1));
+        } else {
+            out.push_str(&format!("{line}\n\n"));
+        }
+    }
+    super::markdown::tidy(&out)
+}
+
+/// The proposed moves, one row per round that has any.
+fn moves_table(instance: &Instance, report: &CheckReport) -> String {
+    let model = instance.model;
+    let unit = super::capitalise(&model.round_unit);
+    let mut rounds: Vec<u32> = report.moves.as_slice().iter().map(|m| m.round).collect();
+    rounds.dedup();
+    let rows: Vec<Vec<String>> = rounds
+        .iter()
+        .map(|&r| {
+            let moves: Vec<String> = report
+                .moves
+                .as_slice()
+                .iter()
+                .filter(|m| m.round == r)
+                .map(|m| {
+                    let action = &model.actions[m.action];
+                    format!("`{}` ({})", action.id, model.parties[action.by].id)
+                })
+                .collect();
+            vec![r.to_string(), moves.join("<br>")]
+        })
+        .collect();
+    super::markdown::table(
+        &[unit.as_str(), "Moves proposed (party)"],
+        &[true, false],
+        &rows,
+    )
+}
+
 fn rounds_phrase(later: i64, unit: &str) -> String {
     match later {
         0 => "met as early".to_owned(),

@@ -413,7 +413,7 @@ pub fn markdown(instance: &Instance, diagnosis: &Diagnosis) -> String {
             out.push_str(&format!("**{line}**\n\n"));
         }
     }
-    out
+    super::markdown::tidy(&out)
 }
 
 fn member_json(instance: &Instance, m: &Member) -> Value {

@@ -5,32 +5,54 @@ pub mod check;
 pub mod compare;
 pub mod diagnose;
 pub mod explain;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod robust;
+pub mod svg;
 pub mod text;
 pub mod words;
 
 use crate::model::Instance;
 use crate::plan::PlanReport;
 
-/// An output format for plans.
+/// An output format for plans and comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Tables for people.
     Text,
     /// "Plans as data" (DESIGN.md), for tools.
     Json,
+    /// GitHub-flavoured Markdown, a handout for course notes.
+    Markdown,
+    /// One self-contained web page: tables and pictures.
+    Html,
+    /// A picture: a lane per party, then each meter's trajectory.
+    Svg,
 }
 
-/// An output format for reports that have a Markdown form.
+/// An output format for reports about a plan (check, explain, diagnose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     /// Text for people.
     Text,
     /// Data for tools.
     Json,
-    /// GitHub-flavoured Markdown, for course notes.
+    /// GitHub-flavoured Markdown, a handout for course notes.
     Markdown,
+    /// One self-contained web page: tables and pictures.
+    Html,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(format: ReportFormat) -> Self {
+        match format {
+            ReportFormat::Text => Format::Text,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Html => Format::Html,
+        }
+    }
 }
 
 /// "month" -> "Month".
@@ -47,5 +69,12 @@ pub fn plan(instance: &Instance, report: &PlanReport, format: Format) -> String 
     match format {
         Format::Text => text::plan(instance, report),
         Format::Json => json::plan(instance, report),
+        Format::Markdown => markdown::plan(instance, report),
+        Format::Svg => svg::plan(instance, report),
+        Format::Html => html::page(
+            &instance.model.name,
+            &[svg::plan(instance, report)],
+            &markdown::plan(instance, report),
+        ),
     }
 }

@@ -64,6 +64,19 @@ pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
     out
 }
 
+/// The robust plan as a Markdown handout, ending with a newline.
+pub fn markdown(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
+    let text = text(comparison, report, scenarios);
+    let intro: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    let mut out = String::new();
+    for line in intro {
+        out.push_str(&format!("{}  \n", super::explain::escape_cell(line)));
+    }
+    out.push('\n');
+    out.push_str(&super::compare::markdown(comparison));
+    out
+}
+
 /// The robust plan as JSON, ending with a newline.
 pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
     let mut value: Value =

@@ -1,0 +1,680 @@
+//! Plans as pictures: a timeline with one lane per party (each move a
+//! labelled bar over the rounds it is in progress) above one chart per
+//! meter (its trajectory, its red-line floors and ceilings, its expected
+//! levels), all on one round axis. The SVG is self-contained (no fonts,
+//! scripts or images), deterministic, and laid out so no two labels
+//! overlap: every text is monospaced and its width is known.
+
+use std::fmt::Write as _;
+
+use crate::model::{ExpectationKind, Instance, RedLineKind};
+use crate::plan::{Moves, PlanReport};
+use crate::simulate::Evaluation;
+use crate::{fmt_meter, fmt_num};
+
+/// Width of the whole picture in pixels.
+pub const WIDTH: f64 = 1200.0;
+/// Font size of every label, in pixels.
+pub const FONT_SIZE: f64 = 11.0;
+/// Advance of one character of a monospaced font, as a share of its size
+/// (0.6 for DejaVu Sans Mono, Menlo, Consolas and Courier).
+pub const CHAR_WIDTH: f64 = 0.6;
+/// The font stack of every label: monospaced, so widths are predictable.
+const FONT_FAMILY: &str = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace";
+
+const LEFT: f64 = 230.0;
+const RIGHT_MARGIN: f64 = 16.0;
+const BAR_HEIGHT: f64 = 16.0;
+const ROW_HEIGHT: f64 = 20.0;
+const METER_HEIGHT: f64 = 110.0;
+/// Height of the row of round numbers above the lanes.
+const AXIS_HEIGHT: f64 = 20.0;
+
+/// Colours of the party lanes, in party order (repeating).
+const PALETTE: [&str; 8] = [
+    "#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc", "#d0e0e3", "#e6d5f5", "#f4cccc",
+];
+
+/// Width in pixels of `text` in the label font.
+pub fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * FONT_SIZE * CHAR_WIDTH
+}
+
+/// Escapes text for XML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The shared round axis: rounds 1..=rounds across the plotting width.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    rounds: u32,
+}
+
+impl Axis {
+    fn cell(&self) -> f64 {
+        (WIDTH - LEFT - RIGHT_MARGIN) / f64::from(self.rounds.max(1))
+    }
+    /// x of the start of round `r` (the end of round r − 1).
+    fn x(&self, r: u32) -> f64 {
+        LEFT + f64::from(r.saturating_sub(1)) * self.cell()
+    }
+    fn right(&self) -> f64 {
+        WIDTH - RIGHT_MARGIN
+    }
+    /// Every how many rounds a tick label fits.
+    fn label_step(&self) -> u32 {
+        let widest = text_width(&self.rounds.to_string()) + 4.0;
+        (1..=self.rounds.max(1))
+            .find(|step| f64::from(*step) * self.cell() >= widest)
+            .unwrap_or(1)
+    }
+}
+
+/// An SVG document being written, with a running vertical position.
+struct Canvas {
+    body: String,
+    y: f64,
+}
+
+impl Canvas {
+    fn text(&mut self, x: f64, y: f64, anchor: &str, class: &str, content: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{}" y="{}" text-anchor="{anchor}" class="{class}">{}</text>"#,
+            px(x),
+            px(y),
+            escape(content)
+        );
+    }
+    fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), class: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" class="{class}"/>"#,
+            px(x1),
+            px(y1),
+            px(x2),
+            px(y2)
+        );
+    }
+}
+
+/// Pixels with at most one decimal, so output is stable.
+fn px(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    fmt_num(rounded)
+}
+
+/// An item placed on a lane: a span of rounds with a label.
+struct Span {
+    first: u32,
+    last: u32,
+    label: String,
+    title: String,
+}
+
+/// Where a span's label starts: inside its bar, or pulled left so that it
+/// ends at the right edge.
+fn label_x(span: &Span, axis: &Axis) -> f64 {
+    (axis.x(span.first) + 4.0).min(axis.right() - 2.0 - text_width(&span.label))
+}
+
+/// Packs spans into rows so that neither bars nor labels overlap; returns
+/// the row of each span and the number of rows.
+fn pack(spans: &[Span], axis: &Axis) -> (Vec<usize>, usize) {
+    let mut row_ends: Vec<f64> = Vec::new();
+    let mut rows = Vec::with_capacity(spans.len());
+    for span in spans {
+        let label = label_x(span, axis);
+        let x0 = axis.x(span.first).min(label - 1.0);
+        let end = axis
+            .x(span.last + 1)
+            .max(label + text_width(&span.label) + 3.0);
+        let row = match row_ends.iter().position(|&e| e + 2.0 <= x0) {
+            Some(row) => row,
+            None => {
+                row_ends.push(f64::NEG_INFINITY);
+                row_ends.len() - 1
+            }
+        };
+        row_ends[row] = end;
+        rows.push(row);
+    }
+    let count = row_ends.len().max(1);
+    (rows, count)
+}
+
+/// Draws one lane (a party's moves, or the events) and returns its height.
+/// `kind` is the class of each item's group: `move` or `event`.
+fn lane(
+    canvas: &mut Canvas,
+    axis: &Axis,
+    name: &str,
+    spans: &[Span],
+    (kind, fill): (&str, &str),
+) -> f64 {
+    let top = canvas.y;
+    let (rows, count) = pack(spans, axis);
+    let height = count as f64 * ROW_HEIGHT + 4.0;
+    let label = fit(name, LEFT - 12.0);
+    canvas.text(8.0, top + 14.0, "start", "lane", &label);
+    for (span, row) in spans.iter().zip(rows) {
+        let x0 = axis.x(span.first);
+        let x1 = axis.x(span.last + 1);
+        let y = top + 2.0 + row as f64 * ROW_HEIGHT;
+        let _ = writeln!(
+            canvas.body,
+            r#"<g class="{kind}"><title>{}</title><rect x="{}" y="{}" width="{}" height="{BAR_HEIGHT}" rx="3" fill="{fill}" class="bar"/>"#,
+            escape(&span.title),
+            px(x0 + 1.0),
+            px(y),
+            px((x1 - x0 - 2.0).max(2.0)),
+        );
+        canvas.text(label_x(span, axis), y + 12.0, "start", "label", &span.label);
+        canvas.body.push_str("</g>\n");
+    }
+    canvas.line(
+        (8.0, top + height),
+        (axis.right(), top + height),
+        "lane-rule",
+    );
+    canvas.y = top + height;
+    height
+}
+
+/// Shortens `text` with an ellipsis so it fits in `width` pixels.
+fn fit(text: &str, width: f64) -> String {
+    let max = (width / (FONT_SIZE * CHAR_WIDTH)).floor() as usize;
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+/// The round numbers along the top, and light gridlines down to `bottom`.
+fn round_axis(canvas: &mut Canvas, axis: &Axis, unit: &str, bottom: f64) {
+    let y = canvas.y + 14.0;
+    canvas.text(8.0, y, "start", "axis", &crate::render::capitalise(unit));
+    let step = axis.label_step();
+    for r in 1..=axis.rounds {
+        let x = axis.x(r);
+        canvas.line((x, y + 4.0), (x, bottom), "grid");
+        if (r - 1) % step == 0 {
+            canvas.text(x + axis.cell() / 2.0, y, "middle", "axis", &r.to_string());
+        }
+    }
+    canvas.line((axis.right(), y + 4.0), (axis.right(), bottom), "grid");
+    canvas.y = y + AXIS_HEIGHT - 14.0;
+}
+
+/// Spreads label positions (sorted by wish) at least `gap` apart within
+/// `lo..=hi`, keeping each as near its wish as the others allow.
+fn spread(wishes: &[f64], gap: f64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..wishes.len()).collect();
+    order.sort_by(|&a, &b| wishes[a].total_cmp(&wishes[b]).then(a.cmp(&b)));
+    let mut placed = vec![0.0; wishes.len()];
+    let mut previous = f64::NEG_INFINITY;
+    for &i in &order {
+        let y = wishes[i].max(lo).max(previous + gap);
+        placed[i] = y;
+        previous = y;
+    }
+    // Pushed past the bottom: shift the tail back up.
+    let mut limit = hi;
+    for &i in order.iter().rev() {
+        if placed[i] > limit {
+            placed[i] = limit;
+        }
+        limit = placed[i] - gap;
+    }
+    placed
+}
+
+/// A horizontal reference level on a meter chart.
+struct Level {
+    value: f64,
+    from_round: u32,
+    label: String,
+    class: &'static str,
+}
+
+/// One meter's chart: trajectory, red lines and expectations.
+fn meter_chart(
+    canvas: &mut Canvas,
+    axis: &Axis,
+    instance: &Instance,
+    evaluation: &Evaluation,
+    m: usize,
+) {
+    let model = instance.model;
+    let values = &evaluation.meters[m];
+    let mut levels = Vec::new();
+    for line in &model.red_lines {
+        match line.kind {
+            RedLineKind::NeverBelow { meter, level } if meter == m => levels.push(Level {
+                value: level,
+                from_round: 1,
+                label: format!("red line ≥ {}", fmt_num(level)),
+                class: "red-line",
+            }),
+            RedLineKind::NeverAbove { meter, level } if meter == m => levels.push(Level {
+                value: level,
+                from_round: 1,
+                label: format!("red line ≤ {}", fmt_num(level)),
+                class: "red-line",
+            }),
+            _ => {}
+        }
+    }
+    for (e, expectation) in model.expectations.iter().enumerate() {
+        if let ExpectationKind::Meter { meter, at_least } = expectation.kind {
+            if meter == m {
+                let by = instance.by[e];
+                levels.push(Level {
+                    value: at_least,
+                    from_round: by,
+                    label: format!("expected ≥ {} from {by}", fmt_num(at_least)),
+                    class: "expectation",
+                });
+            }
+        }
+    }
+    let mut lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for level in &levels {
+        lo = lo.min(level.value);
+        hi = hi.max(level.value);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return;
+    }
+    if hi - lo < 1e-9 {
+        lo -= 1.0;
+        hi += 1.0;
+    }
+    let pad = (hi - lo) * 0.08;
+    let (lo, hi) = (lo - pad, hi + pad);
+
+    let top = canvas.y + 8.0;
+    let plot_top = top + 16.0;
+    let plot_bottom = top + METER_HEIGHT - 8.0;
+    let y_of = |v: f64| plot_bottom - (v - lo) / (hi - lo) * (plot_bottom - plot_top);
+    let meter = &model.meters[m];
+    let title = if meter.name == meter.id {
+        meter.id.clone()
+    } else {
+        format!("{} ({})", meter.name, meter.id)
+    };
+    canvas.text(
+        8.0,
+        top + 10.0,
+        "start",
+        "meter-name",
+        &fit(&title, axis.right() - 8.0),
+    );
+    let _ = writeln!(
+        canvas.body,
+        r#"<rect x="{}" y="{}" width="{}" height="{}" class="plot"/>"#,
+        px(LEFT),
+        px(plot_top),
+        px(axis.right() - LEFT),
+        px(plot_bottom - plot_top)
+    );
+
+    // Reference levels, labelled in the left gutter.
+    let wishes: Vec<f64> = levels.iter().map(|l| y_of(l.value) + 4.0).collect();
+    let mut gutter: Vec<(f64, String, &str)> = levels
+        .iter()
+        .map(|l| (y_of(l.value) + 4.0, l.label.clone(), l.class))
+        .collect();
+    // The scale's ends, in the same gutter so they never collide.
+    let scale = [(hi - pad, "scale"), (lo + pad, "scale")];
+    for (value, class) in scale {
+        gutter.push((y_of(value) + 4.0, fmt_meter(value), class));
+    }
+    let all_wishes: Vec<f64> = wishes
+        .iter()
+        .copied()
+        .chain(gutter[levels.len()..].iter().map(|g| g.0))
+        .collect();
+    let placed = spread(
+        &all_wishes,
+        FONT_SIZE + 1.0,
+        top + 12.0 + FONT_SIZE,
+        plot_bottom + 6.0,
+    );
+    for (level, _) in levels.iter().zip(&placed) {
+        let y = y_of(level.value);
+        let x0 = axis.x(level.from_round.max(1));
+        canvas.line((x0, y), (axis.right(), y), level.class);
+    }
+    for ((_, label, class), y) in gutter.iter().zip(&placed) {
+        canvas.text(LEFT - 6.0, *y, "end", class, &fit(label, LEFT - 20.0));
+    }
+
+    // The trajectory: m[0] at the start of round 1, m[t] at its end.
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .take(axis.rounds as usize + 1)
+        .map(|(t, &v)| {
+            let x = LEFT + t as f64 * axis.cell();
+            format!("{},{}", px(x), px(y_of(v)))
+        })
+        .collect();
+    let _ = writeln!(
+        canvas.body,
+        r#"<polyline points="{}" class="trajectory"><title>{}</title></polyline>"#,
+        points.join(" "),
+        escape(&meter.id)
+    );
+    canvas.y = top + METER_HEIGHT;
+}
+
+/// The timeline and meter charts of one plan, drawn from `canvas.y` down.
+fn plan_body(
+    canvas: &mut Canvas,
+    axis: &Axis,
+    instance: &Instance,
+    moves: &Moves,
+    evaluation: &Evaluation,
+) {
+    let model = instance.model;
+    let grid_top = canvas.y;
+    // The lanes are drawn first so the gridlines know where they end.
+    let mut lanes = Canvas {
+        body: String::new(),
+        y: grid_top + AXIS_HEIGHT,
+    };
+    for (p, party) in model.parties.iter().enumerate() {
+        let mut spans: Vec<Span> = moves
+            .as_slice()
+            .iter()
+            .filter(|mv| model.actions[mv.action].by == p)
+            .map(|mv| {
+                let action = &model.actions[mv.action];
+                let last = (mv.round + action.duration - 1).min(axis.rounds);
+                Span {
+                    first: mv.round,
+                    last,
+                    label: action.id.clone(),
+                    title: format!(
+                        "{} ({}), {} {}{}",
+                        action.name,
+                        party.name,
+                        model.round_unit,
+                        mv.round,
+                        if last > mv.round {
+                            format!("–{last}")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                }
+            })
+            .collect();
+        spans.sort_by_key(|s| (s.first, s.last));
+        let fill = PALETTE[p % PALETTE.len()];
+        lane(&mut lanes, axis, &party.name, &spans, ("move", fill));
+    }
+    let mut events: Vec<Span> = instance
+        .events
+        .iter()
+        .filter(|e| e.round >= 1 && e.round <= axis.rounds)
+        .map(|e| {
+            let meter = &model.meters[e.meter].id;
+            let change = if e.add >= 0.0 {
+                format!("+{}", fmt_num(e.add))
+            } else {
+                fmt_num(e.add)
+            };
+            let label = format!("{meter} {change}");
+            Span {
+                first: e.round,
+                last: e.round,
+                title: match &e.name {
+                    Some(name) => format!("{name}: {label} ({} {})", model.round_unit, e.round),
+                    None => format!("{label} ({} {})", model.round_unit, e.round),
+                },
+                label,
+            }
+        })
+        .collect();
+    if !events.is_empty() {
+        events.sort_by_key(|s| s.first);
+        lane(&mut lanes, axis, "Events", &events, ("event", "#eeeeee"));
+    }
+    if let Some(r) = evaluation.met_round.filter(|&r| r >= 1) {
+        let x = axis.x(r + 1);
+        lanes.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "met");
+        let label = format!("all met by {} {r}", model.round_unit);
+        let anchor = if x - text_width(&label) - 3.0 >= LEFT {
+            "end"
+        } else {
+            "start"
+        };
+        let at = if anchor == "end" { x - 3.0 } else { x + 3.0 };
+        lanes.text(at, lanes.y + 14.0, anchor, "met-label", &label);
+        lanes.y += 18.0;
+    }
+    let bottom = lanes.y;
+    let mut axis_canvas = Canvas {
+        body: String::new(),
+        y: grid_top,
+    };
+    round_axis(&mut axis_canvas, axis, &model.round_unit, bottom);
+    canvas.body.push_str(&axis_canvas.body);
+    canvas.body.push_str(&lanes.body);
+    canvas.y = bottom;
+    for m in 0..model.meters.len() {
+        meter_chart(canvas, axis, instance, evaluation, m);
+    }
+}
+
+const STYLE: &str = "text{font-family:FONTS;font-size:11px;fill:#222}\
+.title{font-size:13px;font-weight:bold}\
+.lane{font-weight:bold}\
+.meter-name{font-weight:bold}\
+.axis{fill:#555}\
+.scale{fill:#777}\
+.grid{stroke:#e4e4e4;stroke-width:1}\
+.lane-rule{stroke:#bbbbbb;stroke-width:1}\
+.bar{stroke:#555555;stroke-width:0.6}\
+.plot{fill:#fbfbfb;stroke:#bbbbbb;stroke-width:1}\
+.trajectory{fill:none;stroke:#1f4e79;stroke-width:2}\
+line.red-line{stroke:#c00000;stroke-width:1.5;stroke-dasharray:6 3}\
+text.red-line{fill:#c00000}\
+line.expectation{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:2 3}\
+text.expectation{fill:#2e7d32}\
+.met{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:4 2}\
+.met-label{fill:#2e7d32}";
+
+/// One plan to draw, with the title line above it.
+pub struct Panel<'a, 'm> {
+    pub title: String,
+    pub instance: &'a Instance<'m>,
+    /// The moves and their evaluation, or why there is no plan.
+    pub plan: Result<(&'a Moves, &'a Evaluation), String>,
+}
+
+/// Draws panels one under the other on one shared round axis, so the
+/// same round is at the same x in every panel.
+pub fn panels(heading: &str, panels: &[Panel]) -> String {
+    let rounds = panels.iter().map(|p| p.instance.horizon).max().unwrap_or(1);
+    let axis = Axis { rounds };
+    let mut canvas = Canvas {
+        body: String::new(),
+        y: 0.0,
+    };
+    canvas.text(8.0, 18.0, "start", "title", &fit(heading, WIDTH - 16.0));
+    canvas.y = 26.0;
+    for panel in panels {
+        canvas.y += 10.0;
+        canvas.text(
+            8.0,
+            canvas.y + 12.0,
+            "start",
+            "title",
+            &fit(&panel.title, WIDTH - 16.0),
+        );
+        canvas.y += 18.0;
+        match &panel.plan {
+            Ok((moves, evaluation)) => {
+                plan_body(&mut canvas, &axis, panel.instance, moves, evaluation)
+            }
+            Err(reason) => {
+                canvas.text(
+                    8.0,
+                    canvas.y + 14.0,
+                    "start",
+                    "lane",
+                    &fit(reason, WIDTH - 16.0),
+                );
+                canvas.y += 24.0;
+            }
+        }
+    }
+    let height = canvas.y + 12.0;
+    let style = STYLE.replace("FONTS", FONT_FAMILY);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\n<title>{title}</title>\n<style>{style}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{body}</svg>\n",
+        w = px(WIDTH),
+        h = px(height),
+        title = escape(heading),
+        body = canvas.body
+    )
+}
+
+/// The title line of a plan: what it is, when everything is met, cost.
+pub fn plan_title(label: &str, evaluation: &Evaluation, unit: &str) -> String {
+    let met = match evaluation.met_round {
+        Some(0) => "no expectations".to_owned(),
+        Some(r) => format!("all met by {unit} {r}"),
+        None => "some expectations never met".to_owned(),
+    };
+    format!(
+        "{label}: {met}, {}, cost {}",
+        super::words::count(evaluation.move_count as u64, "move", "moves"),
+        fmt_num(evaluation.cost)
+    )
+}
+
+/// "base scenario" or "scenario ID".
+fn scenario_label(instance: &Instance) -> String {
+    instance
+        .scenario_id()
+        .map_or("base scenario".to_owned(), |s| format!("scenario {s}"))
+}
+
+/// One plan as a self-contained SVG document.
+pub fn plan(instance: &Instance, report: &PlanReport) -> String {
+    let label = format!(
+        "{}, plan {}",
+        scenario_label(instance),
+        report.status.as_str()
+    );
+    panels(
+        &instance.model.name,
+        &[Panel {
+            title: plan_title(&label, &report.evaluation, &instance.model.round_unit),
+            instance,
+            plan: Ok((&report.moves, &report.evaluation)),
+        }],
+    )
+}
+
+/// A proposed plan (from `check`), drawn as the simulator sees it.
+pub fn proposal(
+    instance: &Instance,
+    moves: &Moves,
+    evaluation: &Evaluation,
+    label: &str,
+) -> String {
+    panels(
+        &instance.model.name,
+        &[Panel {
+            title: plan_title(label, evaluation, &instance.model.round_unit),
+            instance,
+            plan: Ok((moves, evaluation)),
+        }],
+    )
+}
+
+/// Plans side by side (from `compare`), one under the other on one axis.
+pub fn comparison(heading: &str, entries: &[crate::compare::Entry]) -> String {
+    let drawn: Vec<Panel> = entries
+        .iter()
+        .map(|entry| {
+            let unit = &entry.instance.model.round_unit;
+            match &entry.outcome {
+                Ok(report) => Panel {
+                    title: plan_title(&entry.label, &report.evaluation, unit),
+                    instance: entry.instance,
+                    plan: Ok((&report.moves, &report.evaluation)),
+                },
+                Err((status, reason)) => Panel {
+                    title: format!("{}: {}", entry.label, status.as_str()),
+                    instance: entry.instance,
+                    plan: Err(reason.clone()),
+                },
+            }
+        })
+        .collect();
+    panels(heading, &drawn)
+}
+
+/// A picture saying there is no plan, and why.
+pub fn no_plan(instance: &Instance, message: &str) -> String {
+    panels(
+        &instance.model.name,
+        &[Panel {
+            title: format!("{}: no plan", scenario_label(instance)),
+            instance,
+            plan: Err(message.to_owned()),
+        }],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_keeps_labels_apart_and_in_range() {
+        let placed = spread(&[10.0, 11.0, 12.0], 12.0, 0.0, 100.0);
+        assert_eq!(placed, vec![10.0, 22.0, 34.0]);
+        let placed = spread(&[95.0, 96.0], 12.0, 0.0, 100.0);
+        assert_eq!(placed, vec![88.0, 100.0]);
+    }
+
+    #[test]
+    fn escape_covers_markup() {
+        assert_eq!(
+            escape(r#"<script>alert("x" & 'y')</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn long_names_are_shortened_to_fit() {
+        let fitted = fit(
+            "a very long party name indeed, longer than the column",
+            100.0,
+        );
+        assert!(text_width(&fitted) <= 100.0, "{fitted}");
+        assert!(fitted.ends_with('…'));
+    }
+}
