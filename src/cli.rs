@@ -26,6 +26,10 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// The most action-rounds (actions × rounds) to plan; larger models
+    /// are refused rather than left to run for hours.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::model::instance::DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
 }
 
 /// The commands.
@@ -238,6 +242,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// What every command takes from the global flags.
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    quiet: bool,
+    max_size: u64,
+}
+
 fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
@@ -258,12 +269,16 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 /// Runs a parsed command; returns the exit code.
 pub fn run(cli: &Cli) -> Result<u8, Error> {
+    let session = Session {
+        quiet: cli.quiet,
+        max_size: cli.max_size,
+    };
     match &cli.command {
-        Command::Plan(args) => plan(args, cli.quiet),
-        Command::Compare(args) => compare(args, cli.quiet),
-        Command::Explain(args) => explain(args, cli.quiet),
-        Command::Diagnose(args) => diagnose(args, cli.quiet),
-        Command::Check(args) => check(args, cli.quiet),
+        Command::Plan(args) => plan(args, session),
+        Command::Compare(args) => compare(args, session),
+        Command::Explain(args) => explain(args, session),
+        Command::Diagnose(args) => diagnose(args, session),
+        Command::Check(args) => check(args, session),
         Command::Validate(args) => validate(args),
         Command::Schema(args) => schema(args),
     }
@@ -271,9 +286,9 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
 
 /// The model with the command line's objective, and the overrides and
 /// solve options, ready to build an [`Instance`].
-fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOptions), Error> {
+fn prepare(args: &SolveArgs, session: Session) -> Result<(Model, Overrides, SolveOptions), Error> {
     let validated = load_model(&args.model)?;
-    if !quiet {
+    if !session.quiet {
         print_warnings(&args.model, &validated);
     }
     let model = with_objective(&validated.model, &args.objective)?;
@@ -287,6 +302,7 @@ fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOpti
             .map(|f| parse_force(f))
             .collect::<Result<_, _>>()?,
         only_forced: false,
+        max_size: Some(session.max_size),
     };
     let options = SolveOptions {
         time_limit: time_limit(args.time_limit)?,
@@ -294,9 +310,9 @@ fn prepare(args: &SolveArgs, quiet: bool) -> Result<(Model, Overrides, SolveOpti
     Ok((model, overrides, options))
 }
 
-fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
+fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
     if args.robust {
-        return robust(args, quiet);
+        return robust(args, session);
     }
     if args.solve.scenario.len() > 1 {
         return Err(Error::Usage(
@@ -304,8 +320,8 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
                 .into(),
         ));
     }
-    let (model, overrides, options) = prepare(&args.solve, quiet)?;
-    let instance = Instance::new(&model, &overrides)?;
+    let (model, overrides, options) = prepare(&args.solve, session)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     if let Some(count) = args.alternatives {
         return alternatives(args, &instance, &options, count);
     }
@@ -328,8 +344,8 @@ fn plan(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
     }
 }
 
-fn robust(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, quiet)?;
+fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, session)?;
     let scenarios: Vec<Option<String>> = if args.solve.scenario.is_empty() {
         std::iter::once(None)
             .chain(model.scenarios.iter().map(|s| Some(s.id.clone())))
@@ -352,7 +368,8 @@ fn robust(args: &PlanArgs, quiet: bool) -> Result<u8, Error> {
                 },
             )
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| in_file(&args.solve.model, e))?;
     let refs: Vec<&Instance> = instances.iter().collect();
     let labels: Vec<String> = scenarios
         .iter()
@@ -473,9 +490,9 @@ fn alternatives(
     Ok(0)
 }
 
-fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, quiet)?;
-    let instance = Instance::new(&model, &overrides)?;
+fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, session)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     match solve::plan(&instance, &options)? {
         Outcome::Plan(report) => {
             let explanation = crate::explain::explain(&instance, &report);
@@ -508,12 +525,12 @@ fn explain(args: &ExplainArgs, quiet: bool) -> Result<u8, Error> {
     }
 }
 
-fn compare(args: &CompareArgs, quiet: bool) -> Result<u8, Error> {
+fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error> {
     // Every (model, objective) variant first, so instances can borrow them.
     let mut variants: Vec<(PathBuf, Option<String>, Model)> = Vec::new();
     for path in &args.models {
         let validated = load_model(path)?;
-        if !quiet {
+        if !session.quiet {
             print_warnings(path, &validated);
         }
         if args.objective.is_empty() {
@@ -547,10 +564,10 @@ fn compare(args: &CompareArgs, quiet: bool) -> Result<u8, Error> {
             let overrides = Overrides {
                 scenario: scenario.clone(),
                 horizon: args.horizon,
+                max_size: Some(session.max_size),
                 ..Overrides::default()
             };
-            let instance = Instance::new(model, &overrides)
-                .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+            let instance = Instance::new(model, &overrides).map_err(|e| in_file(path, e))?;
             let mut parts = Vec::new();
             if args.models.len() > 1 {
                 parts.push(path.file_stem().map_or_else(
@@ -630,9 +647,9 @@ fn short_reason(instance: &Instance, outcome: &Outcome) -> (crate::Status, Strin
     }
 }
 
-fn diagnose(args: &DiagnoseArgs, quiet: bool) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, quiet)?;
-    let instance = Instance::new(&model, &overrides)?;
+fn diagnose(args: &DiagnoseArgs, session: Session) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, session)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     let diagnosis = crate::diagnose::diagnose(&instance, &options, args.conflicts)?;
     let text = match args.format {
         ReportFormat::Text => render::diagnose::text(&instance, &diagnosis),
@@ -724,9 +741,9 @@ fn diagnosis_page(instance: &Instance, diagnosis: &crate::diagnose::Diagnosis) -
     render::html::page(&instance.model.name, picture.as_slice(), &markdown)
 }
 
-fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {
+fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
     let validated = load_model(&args.model)?;
-    if !quiet {
+    if !session.quiet {
         print_warnings(&args.model, &validated);
     }
     let model = with_objective(&validated.model, &args.objective)?;
@@ -734,9 +751,10 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<u8, Error> {
     let overrides = Overrides {
         scenario: args.scenario.clone(),
         horizon: args.horizon,
+        max_size: Some(session.max_size),
         ..Overrides::default()
     };
-    let instance = Instance::new(&model, &overrides)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.model, e))?;
     let options = SolveOptions {
         time_limit: time_limit(args.time_limit)?,
     };
@@ -815,6 +833,14 @@ fn seqplan_schema_text() -> String {
         .unwrap_or_else(|e| unreachable!("a schema is plain JSON: {e}"));
     text.push('\n');
     text
+}
+
+/// A usage error about one model file, prefixed with the file's name.
+fn in_file(path: &Path, error: Error) -> Error {
+    match error {
+        Error::Usage(message) => Error::Usage(format!("{}: {message}", path.display())),
+        other => other,
+    }
 }
 
 /// "1 party", "3 parties".

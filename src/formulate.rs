@@ -1122,8 +1122,9 @@ impl<'a, 'm> Builder<'a, 'm> {
             let origin = Origin {
                 rule: Rule::Forced,
                 element: Element::Forced(i),
+                // The path names the round already.
                 path: format!("--force {}@{round}", self.instance.model.actions[a].id),
-                round: Some(round),
+                round: None,
             };
             if self.instance.forced[..i].contains(&(a, round)) {
                 // The same move twice: one start variable cannot hold it.

@@ -680,8 +680,11 @@ fn a_model_must_be_an_object() {
 }
 
 #[test]
-fn empty_file_is_invalid_json() {
-    expect_bad_model("", &["model.json:1:0: invalid JSON: EOF"]);
+fn empty_file_is_named_as_such() {
+    expect_bad_model(
+        "",
+        &["model.json:1:1: the file is empty: a model is a JSON object"],
+    );
 }
 
 #[test]

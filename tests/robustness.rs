@@ -56,7 +56,9 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 fn exercise(text: &str) {
     if let Ok(raw) = parse_model(text, "fuzz.json") {
         if let Ok(validated) = validate(&raw, "fuzz.json") {
-            let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
+            let Ok(instance) = Instance::new(&validated.model, &Overrides::default()) else {
+                return;
+            };
             let _ = simulate(&instance, &Moves::default());
             // Any outcome, even an error, but no panic.
             let _ = seqplan::plan(&instance, &seqplan::SolveOptions::default());
@@ -87,4 +89,88 @@ proptest! {
         }
         exercise(&model.to_string());
     }
+}
+
+/// Runs the real binary on a file holding `bytes`: (exit code, stderr).
+fn run_on_file(command: &str, bytes: &[u8], extra: &[&str]) -> (Option<i32>, String) {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("input.json");
+    std::fs::write(&path, bytes).unwrap();
+    let output = assert_cmd::Command::cargo_bin("seqplan")
+        .unwrap()
+        .arg(command)
+        .arg(&path)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Bad input: exit 2 and one message naming the file.
+fn assert_rejected(command: &str, bytes: &[u8], extra: &[&str]) -> String {
+    let (code, stderr) = run_on_file(command, bytes, extra);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains("input.json"),
+        "the message names the file: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// Through the binary: arbitrary bytes are bad input, never a crash.
+    #[test]
+    fn binary_rejects_arbitrary_bytes_with_a_message(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        assert_rejected("plan", &bytes, &[]);
+    }
+
+    /// Through the binary: an arbitrary JSON value is not a model.
+    #[test]
+    fn binary_rejects_arbitrary_json_with_a_message(value in arbitrary_json()) {
+        assert_rejected("validate", value.to_string().as_bytes(), &[]);
+    }
+}
+
+#[test]
+fn empty_blank_and_non_utf8_files_are_named_as_such() {
+    assert!(assert_rejected("plan", b"", &[]).contains("the file is empty"));
+    assert!(assert_rejected("plan", b"  \n\t\n", &[]).contains("the file is empty"));
+    assert!(assert_rejected("plan", b"{\"name\": \"caf\xe9\"}", &[]).contains("not UTF-8"));
+}
+
+#[test]
+fn deeply_nested_json_is_bad_input() {
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_rejected("plan", deep.as_bytes(), &[]);
+    let deep_objects = format!("{}1{}", "{\"summary\":".repeat(10_000), "}".repeat(10_000));
+    assert_rejected("validate", deep_objects.as_bytes(), &[]);
+}
+
+#[test]
+fn huge_files_are_refused_before_they_are_read() {
+    let mut huge = b"{\"summary\": \"".to_vec();
+    huge.resize(65 * 1024 * 1024, b'a');
+    let stderr = assert_rejected("validate", &huge, &[]);
+    assert!(stderr.contains("above the limit of 64 MiB"), "{stderr}");
+}
+
+/// A model too large to plan is refused with the limit and how to raise it;
+/// raising it lets the model through the guard.
+#[test]
+fn size_guard_names_its_limit_and_how_to_raise_it() {
+    let mut model = tiny();
+    model["horizon"] = 10_000.into();
+    let bytes = model.to_string().into_bytes();
+    let stderr = assert_rejected("plan", &bytes, &["--max-size", "1000"]);
+    assert!(stderr.contains("above the limit of 1000"), "{stderr}");
+    assert!(stderr.contains("--max-size 30000"), "{stderr}");
+    let (code, stderr) = run_on_file("validate", &bytes, &["--max-size", "1000"]);
+    assert_eq!(code, Some(0), "validate does not plan: {stderr}");
 }

@@ -19,7 +19,14 @@ pub struct Overrides {
     /// The plan must be exactly the forced moves, nothing else: used to
     /// ask the solver whether one given plan is valid.
     pub only_forced: bool,
+    /// The most action-rounds (actions × rounds) to accept; `None` means
+    /// [`DEFAULT_MAX_SIZE`].
+    pub max_size: Option<u64>,
 }
+
+/// The default cap on actions × rounds: each action-round is a variable of
+/// the program, and far beyond this the pure-Rust solver cannot finish.
+pub const DEFAULT_MAX_SIZE: u64 = 200_000;
 
 /// Where an event of an instance is defined: the model's `events` or a
 /// scenario's.
@@ -105,6 +112,16 @@ impl<'m> Instance<'m> {
             return Err(Error::Usage(format!(
                 "--horizon must be between 1 and {}",
                 super::validate::MAX_ROUNDS
+            )));
+        }
+        let size = model.actions.len() as u64 * u64::from(horizon);
+        let max_size = overrides.max_size.unwrap_or(DEFAULT_MAX_SIZE);
+        if size > max_size {
+            return Err(Error::Usage(format!(
+                "the model is too large to plan: {} actions over {horizon} {}s make {size} action-{}s, above the limit of {max_size} (each is a variable of the program); raise the limit with --max-size {size}, or plan fewer actions or a shorter horizon",
+                model.actions.len(),
+                model.round_unit,
+                model.round_unit,
             )));
         }
         let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();

@@ -15,12 +15,25 @@ pub fn load_model(path: &Path) -> Result<Validated, Error> {
     validate(&raw, &label)
 }
 
+/// The largest file seqplan reads (64 MiB): a model or plan this large is
+/// almost certainly not one, and reading it would only exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a whole file as UTF-8 text, with an error naming the file.
 pub fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+    let error = |reason: String| Error::Read {
         path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let metadata = std::fs::metadata(path).map_err(|e| error(e.to_string()))?;
+    if metadata.is_file() && metadata.len() > MAX_FILE_BYTES {
+        return Err(error(format!(
+            "the file is {} MiB, above the limit of {} MiB for a model or a plan",
+            metadata.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| Error::Read {
         path: path.display().to_string(),
         reason: format!(
@@ -34,6 +47,16 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
 pub fn parse_model(text: &str, file: &str) -> Result<RawModel, Error> {
     // serde would read a struct from an array too; a model is an object.
     let body = text.trim_start();
+    if body.is_empty() {
+        return Err(Error::Parse {
+            file: file.to_owned(),
+            line: 1,
+            column: 1,
+            message: "the file is empty: a model is a JSON object ({\"seqplan\": 1, ...})"
+                .to_owned(),
+            snippet: None,
+        });
+    }
     if !body.is_empty()
         && !body.starts_with('{')
         && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()

@@ -1,0 +1,50 @@
+//! Any bytes through the whole front of seqplan: parse a model, validate
+//! it, apply every scenario, then read a plan and simulate it. The input
+//! is a model, optionally followed by a line `#PLAN` and a plan in the
+//! `ROUND ACTION` text form (or JSON). Nothing may panic.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use seqplan::check::parse_plan;
+use seqplan::model::{parse_model, validate, Instance, Overrides};
+use seqplan::simulate;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (model_text, plan_text) = match text.split_once("\n#PLAN\n") {
+        Some((model, plan)) => (model, Some(plan)),
+        None => (text, None),
+    };
+    let Ok(raw) = parse_model(model_text, "fuzz.json") else {
+        return;
+    };
+    let Ok(validated) = validate(&raw, "fuzz.json") else {
+        return;
+    };
+    let model = validated.model;
+    let scenarios = std::iter::once(None).chain(model.scenarios.iter().map(|s| Some(s.id.clone())));
+    for scenario in scenarios {
+        let overrides = Overrides {
+            scenario,
+            ..Overrides::default()
+        };
+        let Ok(instance) = Instance::new(&model, &overrides) else {
+            continue;
+        };
+        // Keep each run fast: the simulator walks every round.
+        if instance.horizon > 500 {
+            continue;
+        }
+        if let Some(plan) = plan_text {
+            if let Ok(moves) = parse_plan(plan, "fuzz.txt", &model) {
+                let evaluation = simulate(&instance, &moves);
+                assert_eq!(evaluation.meters.len(), model.meters.len());
+            }
+        }
+        let empty = seqplan::Moves::new(Vec::new());
+        let _ = simulate(&instance, &empty);
+    }
+});
