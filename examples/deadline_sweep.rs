@@ -24,9 +24,7 @@ fn plan_with_deadline(
     let mut model = model.clone();
     model.expectations[expectation].by = Some(deadline);
     let instance = Instance::new(&model, overrides)?;
-    let options = SolveOptions {
-        time_limit: Some(Duration::from_secs(10)),
-    };
+    let options = SolveOptions::within(Some(Duration::from_secs(10)));
     Ok(match plan(&instance, &options)? {
         Outcome::Plan(report) => format!(
             "all met by {} {:>2}, cost {:>4}, {:>2} moves{}",

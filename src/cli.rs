@@ -49,6 +49,31 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the model format (models/schema.json).
     Schema(SchemaArgs),
+    /// Print a random, realistic model (for benchmarks and trying seqplan at scale).
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `seqplan generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of actions.
+    #[arg(long, default_value_t = 20)]
+    pub actions: usize,
+    /// Number of rounds.
+    #[arg(long, default_value_t = 12)]
+    pub horizon: u32,
+    /// Number of meters.
+    #[arg(long, default_value_t = 3)]
+    pub meters: usize,
+    /// Number of parties.
+    #[arg(long, default_value_t = 3)]
+    pub parties: usize,
+    /// Seed: the same seed gives the same model.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the model to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `seqplan check`.
@@ -104,6 +129,10 @@ pub struct SolveArgs {
     /// Stop the solve after this many seconds and return the best plan found.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// Solve the plain program, without presolve or implied rows (slower;
+    /// for measuring what the presolve gains).
+    #[arg(long)]
+    pub no_presolve: bool,
 }
 
 /// Arguments of `seqplan plan`.
@@ -201,8 +230,8 @@ pub struct SchemaArgs {
     pub output: Option<PathBuf>,
 }
 
-const SUBCOMMANDS: [&str; 8] = [
-    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "help",
+const SUBCOMMANDS: [&str; 9] = [
+    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate", "help",
 ];
 
 /// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
@@ -273,6 +302,8 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         quiet: cli.quiet,
         max_size: cli.max_size,
     };
+    // Drawn on a terminal only, and only once a solve takes over a second.
+    let _spinner = (!cli.quiet).then(crate::progress::Spinner::start);
     match &cli.command {
         Command::Plan(args) => plan(args, session),
         Command::Compare(args) => compare(args, session),
@@ -281,6 +312,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Check(args) => check(args, session),
         Command::Validate(args) => validate(args),
         Command::Schema(args) => schema(args),
+        Command::Generate(args) => generate(args),
     }
 }
 
@@ -303,10 +335,9 @@ fn prepare(args: &SolveArgs, session: Session) -> Result<(Model, Overrides, Solv
             .collect::<Result<_, _>>()?,
         only_forced: false,
         max_size: Some(session.max_size),
+        plain: args.no_presolve,
     };
-    let options = SolveOptions {
-        time_limit: time_limit(args.time_limit)?,
-    };
+    let options = SolveOptions::within(time_limit(args.time_limit)?);
     Ok((model, overrides, options))
 }
 
@@ -382,7 +413,7 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
                 solve::RobustOutcome::Unknown => "no plan found: the time limit ran out before any plan holding in every scenario was found".to_owned(),
                 _ => format!("no single plan meets every expectation without crossing a red line in all of {}", labels.join(", ")),
             };
-            eprintln!("{message}");
+            crate::progress::eprint_line(&message);
             return Ok(1);
         }
     };
@@ -555,9 +586,7 @@ fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error> {
     } else {
         args.scenario.iter().map(|s| Some(s.clone())).collect()
     };
-    let options = SolveOptions {
-        time_limit: time_limit(args.time_limit)?,
-    };
+    let options = SolveOptions::within(time_limit(args.time_limit)?);
     let mut instances = Vec::new();
     for (path, objective, model) in &variants {
         for scenario in &scenarios {
@@ -675,14 +704,16 @@ fn no_plan(
     output: Option<&Path>,
 ) -> Result<u8, Error> {
     let (status, message) = no_plan_message(instance, outcome);
-    eprintln!("{message}");
+    crate::progress::eprint_line(&message);
     // The diagnosis adds to the answer; if it fails, the answer stands.
     let diagnosis = match status {
         crate::Status::Unknown => None,
         _ => match crate::diagnose::diagnose(instance, options, 1) {
             Ok(diagnosis) => Some(diagnosis),
             Err(e) => {
-                eprintln!("(the diagnosis could not be completed: {e})");
+                crate::progress::eprint_line(&format!(
+                    "(the diagnosis could not be completed: {e})"
+                ));
                 None
             }
         },
@@ -755,9 +786,7 @@ fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
         ..Overrides::default()
     };
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.model, e))?;
-    let options = SolveOptions {
-        time_limit: time_limit(args.time_limit)?,
-    };
+    let options = SolveOptions::within(time_limit(args.time_limit)?);
     let report = crate::check::check(&instance, moves, &options)?;
     let label = args.plan.display().to_string();
     let text = match args.format {
@@ -818,6 +847,33 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
         count(validated.warnings.len(), "warning", "warnings"),
     ));
     emit(&out, None)?;
+    Ok(0)
+}
+
+fn generate(args: &GenerateArgs) -> Result<u8, Error> {
+    let limit = |what: &str, value: u64, max: u64| {
+        if value > max {
+            Err(Error::Usage(format!("--{what} {value}: at most {max}")))
+        } else {
+            Ok(())
+        }
+    };
+    limit("actions", args.actions as u64, 10_000)?;
+    limit(
+        "horizon",
+        u64::from(args.horizon),
+        u64::from(crate::model::validate::MAX_ROUNDS),
+    )?;
+    limit("meters", args.meters as u64, 100)?;
+    limit("parties", args.parties as u64, 100)?;
+    let size = crate::generate::Size {
+        actions: args.actions,
+        horizon: args.horizon,
+        meters: args.meters,
+        parties: args.parties,
+    };
+    let model = crate::generate::generate(size, args.seed)?;
+    emit(&render::json::to_json(&model), args.output.as_deref())?;
     Ok(0)
 }
 

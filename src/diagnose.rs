@@ -176,6 +176,10 @@ pub struct Infeasibility {
     pub relaxed_plan: Option<(Relaxation, PlanReport)>,
     pub closest: Option<ClosestPlan>,
     pub bounds: Vec<Bound>,
+    /// The command's time limit ran out during the diagnosis: some checks
+    /// were left undecided, so conflicts may have spare members and
+    /// changes may be larger than needed.
+    pub cut_short: bool,
 }
 
 /// The whole diagnosis of an instance.
@@ -247,6 +251,7 @@ fn check_options(options: &SolveOptions) -> SolveOptions {
                 .time_limit
                 .unwrap_or(std::time::Duration::from_secs(CHECK_SECONDS)),
         ),
+        deadline: options.deadline,
     }
 }
 
@@ -799,12 +804,16 @@ fn infeasible_diagnosis(
     let closest = closest_plan(instance, options)?;
     let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
     let bounds = bounds(instance, &sets);
+    let cut_short = options
+        .deadline
+        .is_some_and(|d| std::time::Instant::now() >= d);
     Ok(Diagnosis::Infeasible(Box::new(Infeasibility {
         conflicts,
         relaxations,
         relaxed_plan,
         closest,
         bounds,
+        cut_short,
     })))
 }
 

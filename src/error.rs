@@ -32,6 +32,10 @@ pub enum Error {
     /// A command-line argument does not fit the model.
     #[error("{0}")]
     Usage(String),
+    /// The solver gave up on a numerical difficulty before finding any plan:
+    /// a limit of the bundled solver on this model, not a verdict on it.
+    #[error("no plan found: the solver failed on a numerical difficulty ({0}) before finding any plan; the `cbc` build (see the README) may succeed")]
+    SolverGaveUp(String),
     /// seqplan itself is wrong (for example the solver returned a plan the
     /// simulator rejects). Never shown as a result.
     #[error("internal error: {0}\nthis is a bug in seqplan; please report it with the model")]
@@ -83,10 +87,12 @@ fn snippet_suffix(snippet: &Option<String>) -> String {
 }
 
 impl Error {
-    /// The process exit code: 2 for bad input, 3 for an internal error.
+    /// The process exit code: 2 for bad input, 1 when the solver gave up
+    /// (no plan found), 3 for an internal error.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Internal(_) => 3,
+            Error::SolverGaveUp(_) => 1,
             _ => 2,
         }
     }

@@ -347,6 +347,26 @@ fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> MeterBounds {
 /// cannot have completed in time, and `together` starts a partner lacks.
 /// Every removed start is one no valid plan uses, so the program keeps the
 /// same optimum with fewer variables and tighter big-M values.
+/// Every start in each action's window, with no presolve: the plain
+/// formulation, kept to measure what the presolve gains.
+fn plain_starts(instance: &Instance) -> Vec<Vec<u32>> {
+    instance
+        .start_windows()
+        .iter()
+        .enumerate()
+        .map(|(a, w)| {
+            let all = w.map_or_else(Vec::new, |(first, last)| (first..=last).collect::<Vec<_>>());
+            if instance.only_forced {
+                all.into_iter()
+                    .filter(|&s| instance.forced.contains(&(a, s)))
+                    .collect()
+            } else {
+                all
+            }
+        })
+        .collect()
+}
+
 fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
     let model = instance.model;
     let mut starts: Vec<Vec<u32>> = instance
@@ -440,9 +460,16 @@ impl<'a, 'm> Builder<'a, 'm> {
     fn new(instances: &[&'a Instance<'m>]) -> Self {
         let first = instances[0];
         // A start must be possible in every scenario.
-        let mut candidates = candidate_starts(first).0;
+        let starts_of = |instance: &Instance| {
+            if instance.overrides.plain {
+                plain_starts(instance)
+            } else {
+                candidate_starts(instance).0
+            }
+        };
+        let mut candidates = starts_of(first);
         for other in &instances[1..] {
-            let theirs = candidate_starts(other).0;
+            let theirs = starts_of(other);
             for (mine, theirs) in candidates.iter_mut().zip(&theirs) {
                 mine.retain(|s| theirs.contains(s));
             }
@@ -763,7 +790,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             // `b` completed in time, so Σ_s x[a][s] ≤ completions of b by its
             // last start − lag. Implied by the per-round rows for integers,
             // but it keeps the LP relaxation from taking `b` only fractionally.
-            let single = self.instance.model.actions[a].uses == 1;
+            let single = self.instance.model.actions[a].uses == 1 && !self.instance.overrides.plain;
             if let (true, Some(&(last, _))) =
                 (single && self.starts[a].len() > 1, self.starts[a].last())
             {
@@ -832,7 +859,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
-                if action.uses == 1 {
+                if action.uses == 1 && !self.instance.overrides.plain {
                     self.condition_reach(a, j);
                 }
             }

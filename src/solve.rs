@@ -20,6 +20,30 @@ use crate::simulate::{simulate, Evaluation};
 pub struct SolveOptions {
     /// Bounds the whole solve (all levels together).
     pub time_limit: Option<Duration>,
+    /// A moment no solve may run past, whatever its own limit: bounds a
+    /// whole command (a plan and its diagnosis) by the user's limit.
+    pub deadline: Option<Instant>,
+}
+
+impl SolveOptions {
+    /// Options bounded by `limit` from now, for a whole command.
+    pub fn within(limit: Option<Duration>) -> Self {
+        SolveOptions {
+            time_limit: limit,
+            deadline: limit.map(|l| Instant::now() + l),
+        }
+    }
+
+    /// The time this solve may take: its own limit, cut at the deadline.
+    pub fn effective_limit(&self) -> Option<Duration> {
+        let to_deadline = self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        match (self.time_limit, to_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// The outcome of planning an instance.
@@ -37,7 +61,47 @@ pub enum Outcome {
 /// returns the plan only if the simulator accepts it.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
     let milp = Milp::build(instance);
-    solve_milp(instance, &milp, &[], options)
+    match solve_milp(instance, &milp, &[], options)? {
+        Outcome::Unknown => Ok(greedy_fallback(instance, &milp).unwrap_or(Outcome::Unknown)),
+        outcome => Ok(outcome),
+    }
+}
+
+/// When the solver found no plan in time: the greedy plan, if it is valid,
+/// as a `feasible` answer. Its gap on `earliest` (when that comes first) is
+/// measured against the latest earliest-possible completion among the
+/// expected actions, an order-free lower bound on R.
+fn greedy_fallback(instance: &Instance, milp: &Milp) -> Option<Outcome> {
+    let moves = crate::greedy::greedy_plan(instance)?;
+    let evaluation = simulate(instance, &moves);
+    let met = evaluation.met_round?;
+    let model = instance.model;
+    let earliest_first = matches!(model.objective.first(), Some(Objective::Earliest));
+    let bound = model
+        .expectations
+        .iter()
+        .filter_map(|e| match e.kind {
+            crate::model::ExpectationKind::Action(a) => milp.starts[a]
+                .first()
+                .map(|&(s, _)| s + model.actions[a].duration - 1),
+            crate::model::ExpectationKind::Meter { .. } => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let gap =
+        (earliest_first && met > 0).then(|| f64::from(met.saturating_sub(bound)) / f64::from(met));
+    tracing::info!(
+        met,
+        bound,
+        "the solver found no plan in time; using the greedy plan"
+    );
+    Some(Outcome::Plan(PlanReport {
+        status: Status::Feasible,
+        objectives: objective_values(model, &evaluation),
+        gap,
+        moves,
+        evaluation,
+    }))
 }
 
 /// Up to `count` distinct plans: the optimum first, then the best plans
@@ -50,9 +114,12 @@ pub fn alternatives(
     count: usize,
     within: Option<f64>,
 ) -> Result<Vec<PlanReport>, Error> {
-    let deadline = options.time_limit.map(|limit| Instant::now() + limit);
+    let deadline = options
+        .effective_limit()
+        .map(|limit| Instant::now() + limit);
     let remaining = || SolveOptions {
         time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
+        deadline: options.deadline,
     };
     let milp = Milp::build(instance);
     let Outcome::Plan(first) = solve_milp(instance, &milp, &[], options)? else {
@@ -190,7 +257,9 @@ pub(crate) fn solve_program(
         tracing::debug!(reason = %milp.impossible[0].name(), "infeasible before solving");
         return Ok(Program::Infeasible);
     }
-    let deadline = options.time_limit.map(|limit| Instant::now() + limit);
+    let deadline = options
+        .effective_limit()
+        .map(|limit| Instant::now() + limit);
     let stages = merge_levels(&milp.levels, milp);
     let mut fixed: Vec<(LinExpr, Sense, f64)> = extra.to_vec();
     let mut incumbent: Option<Vec<f64>> = None;
@@ -199,6 +268,16 @@ pub(crate) fn solve_program(
     for (index, stage) in stages.iter().enumerate() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
+        let names: Vec<&str> = stage
+            .iter()
+            .map(|level| level.objective.as_ref().map_or("tie-break", |o| o.name()))
+            .collect();
+        crate::progress::set_stage(format!(
+            "solving objective stage {} of {} ({})",
+            index + 1,
+            stages.len(),
+            names.join(", ")
+        ));
         let level = &combine(stage, milp);
         let result = solve_level(milp, level, &fixed, incumbent.as_deref(), remaining);
         tracing::debug!(
@@ -235,9 +314,16 @@ pub(crate) fn solve_program(
                 }
                 None => return Ok(Program::Unknown),
             },
-            LevelResult::Failed(message) => {
-                return Err(Error::Internal(format!("the solver failed: {message}")))
-            }
+            // A numerical failure after a plan was found keeps that plan,
+            // unproven; before any, it is reported as such.
+            LevelResult::Failed(message) => match incumbent {
+                Some(_) => {
+                    tracing::warn!(%message, "the solver failed; keeping the plan found so far");
+                    status = Status::Feasible;
+                    break;
+                }
+                None => return Err(Error::SolverGaveUp(message)),
+            },
         }
     }
     let Some(values) = incumbent else {

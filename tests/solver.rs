@@ -183,3 +183,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// The presolve and the implied rows change the program, never its
+    /// answer: the plain program (`--no-presolve`) finds the same optimum.
+    #[test]
+    fn plain_program_finds_the_same_optimum(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        let presolved = Instance::new(&model, &Overrides::default()).unwrap();
+        let plain = Instance::new(&model, &Overrides { plain: true, ..Overrides::default() }).unwrap();
+        let context = format!("seed {seed}, model:\n{json:#}");
+        match (solve(&presolved), solve(&plain)) {
+            (Outcome::Plan(a), Outcome::Plan(b)) => {
+                prop_assert!(simulate(&plain, &b.moves).is_valid(), "{context}");
+                let found = level_values(&model, &b.moves, &b.evaluation);
+                let expected = level_values(&model, &a.moves, &a.evaluation);
+                assert_levels_equal(&found, &expected, &context);
+            }
+            (Outcome::Infeasible, Outcome::Infeasible) => {}
+            (a, b) => prop_assert!(false, "presolved {:?} vs plain {:?}\n{}", a, b, context),
+        }
+    }
+}

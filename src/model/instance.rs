@@ -22,6 +22,9 @@ pub struct Overrides {
     /// The most action-rounds (actions × rounds) to accept; `None` means
     /// [`DEFAULT_MAX_SIZE`].
     pub max_size: Option<u64>,
+    /// Build the plain program: no presolve of the starts and no implied
+    /// rows. Same optimum, usually much slower; kept to measure the gain.
+    pub plain: bool,
 }
 
 /// The default cap on actions × rounds: each action-round is a variable of

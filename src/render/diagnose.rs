@@ -339,8 +339,13 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 relaxed_plan,
                 closest,
                 bounds,
+                cut_short,
             } = found.as_ref();
             out.push_str(&format!("{}\nNo plan exists.\n", heading(instance)));
+            if *cut_short {
+                out.push_str(CUT_SHORT);
+                out.push('\n');
+            }
             for (i, conflict) in conflicts.iter().enumerate() {
                 let label = if conflicts.len() == 1 {
                     "These cannot all hold together".to_owned()
@@ -476,6 +481,9 @@ fn objectives_json(report: &PlanReport) -> Value {
         .into()
 }
 
+/// The note on a diagnosis the time limit cut short.
+const CUT_SHORT: &str = "(The time limit ran out during the diagnosis: some checks are undecided, so a conflict may have spare members and a change may be larger than needed. Allow more time with --time-limit.)";
+
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
     let mut out = super::json::header(instance, diagnosis.status());
@@ -506,7 +514,9 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 relaxed_plan,
                 closest,
                 bounds,
+                cut_short,
             } = found.as_ref();
+            out.insert("cut_short".into(), (*cut_short).into());
             let conflicts: Vec<Value> = conflicts
                 .iter()
                 .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>(), "proven_minimal": c.proven_minimal}))

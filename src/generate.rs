@@ -1,0 +1,388 @@
+//! Random but realistic models, for benchmarks and for trying seqplan at
+//! scale: chains of moves with lags, meter thresholds, red-line floors and
+//! ceilings, cost caps, a limit on moves per round, 2–4 expectations and
+//! two scenarios. Each model is built around a reference plan that meets
+//! every expectation without crossing a line, so the base model always has
+//! a plan; the scenarios usually do. The same seed gives the same model.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{parse_model, validate, Instance, Overrides};
+use crate::plan::{Move, Moves};
+use crate::simulate::simulate;
+use crate::{round6, Error};
+
+/// The size of a generated model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub actions: usize,
+    pub horizon: u32,
+    pub meters: usize,
+    pub parties: usize,
+}
+
+/// SplitMix64: small, fast and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    /// A multiple of 0.5 in `lo..=hi` (both multiples of 0.5).
+    fn halves(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + self.range(0, ((hi - lo) * 2.0) as u64) as f64 / 2.0
+    }
+}
+
+/// One generated action before it is written as JSON.
+struct Draft {
+    party: usize,
+    cost: f64,
+    duration: u32,
+    requires: Vec<(usize, u32)>,
+    effects: Vec<(usize, f64)>,
+    /// Its start in the reference plan, if it is in it.
+    start: Option<u32>,
+}
+
+/// A model of the given size for `seed`, as JSON (the model format).
+pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
+    if size.actions == 0 || size.horizon == 0 || size.parties == 0 {
+        return Err(Error::Usage(
+            "generate needs at least 1 action, 1 round and 1 party".into(),
+        ));
+    }
+    let mut rng = Rng(seed ^ 0x5EC0_91A4);
+    let meters = size.meters.max(1);
+    let horizon = size.horizon;
+    // Meter 0 is trust-like (decays), the last may be backlash (bad when high).
+    let decay: Vec<f64> = (0..meters)
+        .map(|m| if m == 0 || rng.chance(30) { 0.05 } else { 0.0 })
+        .collect();
+    let backlash = meters >= 3;
+    let initial: Vec<f64> = (0..meters).map(|_| rng.halves(0.5, 2.0)).collect();
+
+    let mut drafts: Vec<Draft> = Vec::with_capacity(size.actions);
+    // The earliest round each action could start, given what it requires.
+    let mut earliest: Vec<u32> = Vec::with_capacity(size.actions);
+    for i in 0..size.actions {
+        let duration = if rng.chance(75) {
+            1
+        } else {
+            rng.range(2, 3) as u32
+        };
+        let mut requires = Vec::new();
+        if i > 0 && rng.chance(55) {
+            // Mostly recent moves: chains rather than one hub.
+            let back = rng.range(1, (i as u64).min(6)) as usize;
+            requires.push((i - back, rng.range(0, 2) as u32));
+        }
+        if i > 4 && rng.chance(15) {
+            let other = rng.range(0, (i - 1) as u64) as usize;
+            if requires.iter().all(|&(b, _)| b != other) {
+                requires.push((other, 1));
+            }
+        }
+        let mut effects = vec![(
+            rng.range(0, (meters - 1) as u64) as usize,
+            rng.halves(0.5, 2.0),
+        )];
+        if rng.chance(40) {
+            let m = rng.range(0, (meters - 1) as u64) as usize;
+            if effects.iter().all(|&(n, _)| n != m) {
+                let add = if backlash && m == meters - 1 {
+                    rng.halves(0.5, 1.0)
+                } else {
+                    -rng.halves(0.5, 1.0)
+                };
+                effects.push((m, add));
+            }
+        }
+        if backlash && effects[0].0 == meters - 1 && rng.chance(50) {
+            // Some moves calm the backlash; the others stir it.
+            effects[0].1 = -effects[0].1;
+        }
+        let can_start = |requires: &[(usize, u32)]| {
+            requires
+                .iter()
+                .map(|&(b, lag)| (earliest[b] + drafts[b].duration - 1 + lag).max(1))
+                .max()
+                .unwrap_or(1)
+        };
+        if can_start(&requires) + duration - 1 > horizon {
+            requires.clear();
+        }
+        earliest.push(can_start(&requires));
+        drafts.push(Draft {
+            party: rng.range(0, (size.parties - 1) as u64) as usize,
+            cost: rng.range(1, 5) as f64,
+            duration,
+            requires,
+            effects,
+            start: None,
+        });
+    }
+
+    // The reference plan: each action at its release round or as soon as
+    // what it requires has completed, if it still fits in the horizon.
+    let spread = (f64::from(horizon) * 0.7).max(1.0) as u64;
+    for i in 0..drafts.len() {
+        let release = rng.range(1, spread) as u32;
+        // Not every move is part of the story: a third are spare.
+        let mut start = (i < 4 || !rng.chance(33)).then_some(release);
+        for &(b, lag) in &drafts[i].requires {
+            start = match (start, drafts[b].start) {
+                (Some(s), Some(sb)) => Some(s.max(sb + drafts[b].duration - 1 + lag)),
+                _ => None,
+            };
+        }
+        drafts[i].start = start.filter(|&s| s >= 1 && s + drafts[i].duration - 1 <= horizon);
+    }
+
+    let parties: Vec<Value> = (0..size.parties)
+        .map(|p| json!({"id": format!("p{p}"), "name": format!("Party {p}")}))
+        .collect();
+    let meter_values: Vec<Value> = (0..meters)
+        .map(|m| {
+            let mut meter = Map::new();
+            meter.insert("id".into(), format!("m{m}").into());
+            let name = if m == 0 {
+                "trust".to_owned()
+            } else if backlash && m == meters - 1 {
+                "backlash".to_owned()
+            } else {
+                format!("standing {m}")
+            };
+            meter.insert("name".into(), name.into());
+            meter.insert("initial".into(), initial[m].into());
+            if decay[m] > 0.0 {
+                meter.insert("decay".into(), decay[m].into());
+            }
+            Value::Object(meter)
+        })
+        .collect();
+    let mut actions: Vec<Value> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut action = Map::new();
+            action.insert("id".into(), format!("a{i}").into());
+            action.insert("by".into(), format!("p{}", d.party).into());
+            action.insert("cost".into(), d.cost.into());
+            if d.duration > 1 {
+                action.insert("duration".into(), d.duration.into());
+            }
+            if !d.requires.is_empty() {
+                let requires: Vec<Value> = d
+                    .requires
+                    .iter()
+                    .map(|&(b, lag)| json!({"action": format!("a{b}"), "lag": lag}))
+                    .collect();
+                action.insert("requires".into(), requires.into());
+            }
+            let effects: Vec<Value> = d
+                .effects
+                .iter()
+                .map(|&(m, add)| json!({"meter": format!("m{m}"), "add": add}))
+                .collect();
+            action.insert("effects".into(), effects.into());
+            Value::Object(action)
+        })
+        .collect();
+    let mut model = json!({
+        "seqplan": 1,
+        "name": format!("Generated model: {} actions, {horizon} rounds (seed {seed})", size.actions),
+        "summary": "A random model from `seqplan generate`, built around a plan that meets every expectation.",
+        "source": "seqplan generate",
+        "horizon": horizon,
+        "round": "week",
+        "parties": parties,
+        "meters": meter_values,
+        "actions": actions.clone(),
+    });
+
+    // Simulate the reference plan to set thresholds it meets.
+    let reference = Moves::new(
+        drafts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.start.map(|round| Move { action: i, round }))
+            .collect(),
+    );
+    let (trajectories, idle) = {
+        let raw = parse_model(&model.to_string(), "generated")?;
+        let validated = validate(&raw, "generated")?;
+        let instance = Instance::new(&validated.model, &Overrides::default())?;
+        (
+            simulate(&instance, &reference).meters,
+            simulate(&instance, &Moves::default()).meters,
+        )
+    };
+    let value_before = |m: usize, s: u32| trajectories[m][(s - 1) as usize];
+
+    // Thresholds: some moves wait for a meter the reference plan has reached.
+    for (i, d) in drafts.iter().enumerate() {
+        let Some(s) = d.start else { continue };
+        if s > 1 && rng.chance(35) {
+            let m = rng.range(0, (meters - 1) as u64) as usize;
+            let level = round6(value_before(m, s) - 0.25);
+            let condition = if backlash && m == meters - 1 {
+                json!({"meter": format!("m{m}"), "at_most": round6(value_before(m, s) + 0.25)})
+            } else {
+                json!({"meter": format!("m{m}"), "at_least": level})
+            };
+            actions[i]["when"] = json!([condition]);
+        }
+    }
+    model["actions"] = actions.into();
+
+    // Expectations: the last moves of the reference plan, and a meter level.
+    let mut taken: Vec<(usize, u32)> = drafts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.start.map(|s| (i, s + d.duration - 1)))
+        .collect();
+    taken.sort_by_key(|&(i, done)| (std::cmp::Reverse(done), i));
+    let wanted = rng.range(2, 4) as usize;
+    let mut expectations: Vec<Value> = taken
+        .iter()
+        .take(wanted - 1)
+        .enumerate()
+        .map(|(k, &(i, done))| {
+            json!({"id": format!("e{k}"), "action": format!("a{i}"),
+                   "by": (done + rng.range(0, 2) as u32).min(horizon)})
+        })
+        .collect();
+    let by = (horizon * 3 / 4).max(1);
+    let lowest_from = |path: &[f64]| {
+        path[by as usize..]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    };
+    let level = round6(lowest_from(&trajectories[0]) - 0.25);
+    // Only if the moves are what lifts trust there; else one more move.
+    if idle[0][1..].iter().any(|&v| v < level - 0.5) && lowest_from(&idle[0]) < level - 0.5 {
+        expectations.push(
+            json!({"id": format!("e{}", expectations.len()), "meter": "m0",
+                                 "at_least": level, "by": by}),
+        );
+    } else if let Some(&(i, done)) = taken.get(wanted - 1) {
+        expectations.push(json!({"id": format!("e{}", expectations.len()),
+                                 "action": format!("a{i}"), "by": done}));
+    }
+    model["expectations"] = expectations.into();
+
+    // Red lines the reference plan keeps clear of.
+    let mut red_lines = Vec::new();
+    let lowest = trajectories[0]
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    red_lines.push(json!({"id": "floor_m0", "meter": "m0", "never_below": round6(lowest - 0.5)}));
+    if backlash {
+        let m = meters - 1;
+        let highest = trajectories[m]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        red_lines.push(json!({"id": format!("cap_m{m}"), "meter": format!("m{m}"),
+                              "never_above": round6(highest + 0.5)}));
+    }
+    for p in 0..size.parties {
+        let spent: f64 = drafts
+            .iter()
+            .filter(|d| d.party == p && d.start.is_some())
+            .map(|d| d.cost)
+            .sum();
+        if spent > 0.0 && rng.chance(50) {
+            red_lines.push(
+                json!({"id": format!("budget_p{p}"), "party": format!("p{p}"),
+                                  "cost_at_most": spent + 2.0}),
+            );
+        }
+    }
+    model["red_lines"] = red_lines.into();
+    let busiest = (1..=horizon)
+        .map(|t| {
+            reference
+                .as_slice()
+                .iter()
+                .filter(|m| m.round <= t && t < m.round + drafts[m.action].duration)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    model["limits"] = json!({"moves_per_round": busiest + 1});
+
+    // Scenarios: a shock to trust, and a move that becomes unavailable.
+    let shock_round = (horizon / 2).max(1);
+    let mut scenarios = vec![json!({
+        "id": "shock", "name": "A shock to trust halfway",
+        "events": [{"round": shock_round, "meter": "m0", "add": -0.5, "name": "shock"}]
+    })];
+    // The withdrawn move: one nothing requires and no expectation names,
+    // preferably one the reference plan does without.
+    let spare = |i: usize| {
+        !taken.iter().take(wanted - 1).any(|&(t, _)| t == i)
+            && drafts
+                .iter()
+                .all(|d| d.requires.iter().all(|&(b, _)| b != i))
+    };
+    let withdrawn = (0..drafts.len())
+        .rev()
+        .find(|&i| spare(i) && drafts[i].start.is_none())
+        .or_else(|| (0..drafts.len()).rev().find(|&i| spare(i)));
+    if let Some(i) = withdrawn {
+        scenarios.push(json!({"id": "withdrawn", "name": "A move is withdrawn",
+                              "forbid": [format!("a{i}")]}));
+    }
+    model["scenarios"] = scenarios.into();
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(actions: usize, horizon: u32) -> Size {
+        Size {
+            actions,
+            horizon,
+            meters: 3,
+            parties: 3,
+        }
+    }
+
+    #[test]
+    fn same_seed_same_model_other_seed_other_model() {
+        let a = generate(size(20, 10), 7).unwrap();
+        assert_eq!(a, generate(size(20, 10), 7).unwrap());
+        assert_ne!(a, generate(size(20, 10), 8).unwrap());
+    }
+
+    #[test]
+    fn generated_models_validate_without_warnings() {
+        for seed in 0..30 {
+            let model = generate(size(15, 10), seed).unwrap();
+            let raw = parse_model(&model.to_string(), "generated").unwrap();
+            let validated = validate(&raw, "generated").unwrap();
+            assert!(
+                validated.warnings.is_empty(),
+                "seed {seed}: {:?}",
+                validated.warnings
+            );
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A quick plan without the solver: walk the rounds and start every useful
+//! move as soon as the simulator says it breaks no rule. It is no optimum,
+//! but when the solver runs out of time before finding any plan, a valid
+//! greedy plan is a better answer than none, and its distance from an
+//! order-free bound says how far from optimal it can be.
+
+use crate::model::{ActionIdx, ExpectationKind, Instance};
+use crate::plan::{Move, Moves};
+use crate::simulate::{simulate, ViolationKind};
+
+/// The actions an expectation names and everything they require
+/// (transitively, with `together` partners), in index order.
+fn needed_actions(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<ActionIdx> {
+    let model = instance.model;
+    let mut needed = vec![false; model.actions.len()];
+    let mut stack = roots;
+    while let Some(a) = stack.pop() {
+        if std::mem::replace(&mut needed[a], true) {
+            continue;
+        }
+        stack.extend(instance.precedences(a).into_iter().map(|(b, _)| b));
+        for group in model.together.iter().filter(|g| g.contains(&a)) {
+            stack.extend(group.iter().copied());
+        }
+    }
+    (0..model.actions.len())
+        .filter(|&a| needed[a] && instance.is_available(a))
+        .collect()
+}
+
+/// Two candidate lists, tried in turn: the moves the expected actions need;
+/// then those followed by moves that push a meter the way an expectation or
+/// a `when` band asks.
+fn candidate_lists(instance: &Instance) -> Vec<Vec<ActionIdx>> {
+    let model = instance.model;
+    let mut roots = Vec::new();
+    let mut wanted_meters = vec![false; model.meters.len()];
+    let mut lowered_meters = vec![false; model.meters.len()];
+    for e in &model.expectations {
+        match e.kind {
+            ExpectationKind::Action(a) => roots.push(a),
+            ExpectationKind::Meter { meter, .. } => wanted_meters[meter] = true,
+        }
+    }
+    for action in &model.actions {
+        for c in &action.when {
+            wanted_meters[c.meter] |= c.at_least.is_some();
+            lowered_meters[c.meter] |= c.at_most.is_some();
+        }
+    }
+    let needed = needed_actions(instance, roots);
+    let helpers: Vec<ActionIdx> = (0..model.actions.len())
+        .filter(|a| !needed.contains(a))
+        .filter(|&a| {
+            model.actions[a].effects.iter().any(|e| {
+                (e.add > 0.0 && wanted_meters[e.meter]) || (e.add < 0.0 && lowered_meters[e.meter])
+            })
+        })
+        .collect();
+    let with_helpers = needed_actions(instance, helpers);
+    let mut second = needed.clone();
+    second.extend(with_helpers.into_iter().filter(|a| !needed.contains(a)));
+    vec![needed, second]
+}
+
+/// Whether the plan breaks no rule other than unmet expectations (which
+/// later moves may still meet).
+fn clean_so_far(instance: &Instance, moves: &Moves) -> bool {
+    simulate(instance, moves)
+        .violations
+        .iter()
+        .all(|v| matches!(v.kind, ViolationKind::ExpectationUnmet { .. }))
+}
+
+/// A valid plan found greedily, or `None` if the greedy walk does not meet
+/// every expectation. Forced moves are placed first; `together` groups are
+/// not attempted (their partners must start in the same round).
+pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
+    if !instance.model.together.is_empty() || instance.only_forced {
+        return None;
+    }
+    candidate_lists(instance)
+        .iter()
+        .find_map(|candidates| walk(instance, candidates))
+}
+
+/// Walks the rounds, starting each candidate (in the order given) as soon
+/// as it breaks no rule; the plan if it ends valid.
+fn walk(instance: &Instance, candidates: &[ActionIdx]) -> Option<Moves> {
+    let mut moves: Vec<Move> = instance
+        .forced
+        .iter()
+        .map(|&(action, round)| Move { action, round })
+        .collect();
+    let windows = instance.start_windows();
+    for round in 1..=instance.horizon {
+        for &a in candidates {
+            let used = moves.iter().filter(|m| m.action == a).count() as u32;
+            let window_open =
+                windows[a].is_some_and(|(first, last)| first <= round && round <= last);
+            if used > 0 || !window_open {
+                continue;
+            }
+            let mut trial = moves.clone();
+            trial.push(Move { action: a, round });
+            let trial = Moves::new(trial);
+            if clean_so_far(instance, &trial) {
+                moves = trial.as_slice().to_vec();
+            }
+        }
+    }
+    let moves = Moves::new(moves);
+    simulate(instance, &moves).is_valid().then_some(moves)
+}

@@ -1,0 +1,94 @@
+//! Progress for people waiting at a terminal: after a second, a spinner on
+//! stderr shows which objective level is being solved and for how long.
+//! Nothing is drawn when stderr is not a terminal, so pipes, files and CI
+//! logs stay clean.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the solver is doing now, as a short phrase.
+static STAGE: Mutex<String> = Mutex::new(String::new());
+
+/// The spinner while it is drawn, so messages can be printed around it.
+static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// Prints a line on stderr without tearing the spinner, if one is drawn.
+pub fn eprint_line(line: &str) {
+    let bar = BAR.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
+}
+
+/// Records what the solver is doing now ("objective level 1 of 2: earliest, cheapest").
+pub fn set_stage(stage: impl Into<String>) {
+    if let Ok(mut current) = STAGE.lock() {
+        *current = stage.into();
+    }
+}
+
+fn stage() -> String {
+    STAGE.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// A spinner on stderr, shown after one second while it lives.
+pub struct Spinner {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Spinner {
+    /// Starts the spinner if stderr is a terminal; otherwise does nothing.
+    pub fn start() -> Spinner {
+        let stop = Arc::new(AtomicBool::new(false));
+        if !std::io::stderr().is_terminal() {
+            return Spinner { stop, thread: None };
+        }
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(1) {
+                if stopped.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(mut shared) = BAR.lock() {
+                *shared = Some(bar.clone());
+            }
+            while !stopped.load(Ordering::Relaxed) {
+                let what = stage();
+                let what = if what.is_empty() {
+                    "planning".to_owned()
+                } else {
+                    what
+                };
+                bar.set_message(format!("{what} ({:.1} s)", started.elapsed().as_secs_f64()));
+                bar.tick();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if let Ok(mut shared) = BAR.lock() {
+                *shared = None;
+            }
+            bar.finish_and_clear();
+        });
+        Spinner {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
