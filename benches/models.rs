@@ -1,0 +1,87 @@
+//! End-to-end planning of every shipped model (load, validate, plan, check
+//! with the simulator), and the small generated sizes with and without the
+//! presolve, measured in the same run. `cargo bench --bench models`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use seqplan::generate::{generate, Size};
+use seqplan::model::{load_model, parse_model, validate, Instance, Overrides};
+use seqplan::{plan, Outcome, SolveOptions};
+
+fn shipped_models() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("models/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "schema.json")
+        })
+        .collect();
+    models.sort();
+    models
+}
+
+fn plan_file(path: &PathBuf) {
+    let model = load_model(path).expect("a shipped model").model;
+    let instance = Instance::new(&model, &Overrides::default()).expect("instance");
+    let outcome = plan(&instance, &SolveOptions::default()).expect("plan");
+    assert!(matches!(outcome, Outcome::Plan(_)));
+}
+
+fn bench_shipped(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shipped model, end to end");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    for path in shipped_models() {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        group.bench_function(name, |b| b.iter(|| plan_file(&path)));
+    }
+    group.finish();
+}
+
+fn bench_generated_small(c: &mut Criterion) {
+    let mut group = c.benchmark_group("generated 10x8");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    let size = Size {
+        actions: 10,
+        horizon: 8,
+        meters: 3,
+        parties: 3,
+    };
+    let json = generate(size, 1).expect("generate").to_string();
+    let model = validate(
+        &parse_model(&json, "generated").expect("parse"),
+        "generated",
+    )
+    .expect("valid")
+    .model;
+    for (label, plain) in [("presolve", false), ("plain", true)] {
+        let overrides = Overrides {
+            plain,
+            ..Overrides::default()
+        };
+        group.bench_with_input(
+            BenchmarkId::new(label, "seed 1"),
+            &overrides,
+            |b, overrides| {
+                b.iter(|| {
+                    let instance = Instance::new(&model, overrides).expect("instance");
+                    plan(&instance, &SolveOptions::default()).expect("plan")
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_shipped, bench_generated_small);
+criterion_main!(benches);
