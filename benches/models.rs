@@ -24,7 +24,7 @@ fn shipped_models() -> Vec<PathBuf> {
     models
 }
 
-fn plan_file(path: &PathBuf) {
+fn plan_file(path: &std::path::Path) {
     let model = load_model(path).expect("a shipped model").model;
     let instance = Instance::new(&model, &Overrides::default()).expect("instance");
     let outcome = plan(&instance, &SolveOptions::default()).expect("plan");
