@@ -146,8 +146,8 @@ pub fn table(comparison: &Comparison) -> String {
     let mut out = table.to_string();
     if comparison.last_move_round < comparison.rounds {
         out.push_str(&format!(
-            "\nNo plan starts a move after {unit} {}.",
-            comparison.last_move_round
+            "\n(Rows stop at {unit} {}: no plan starts a move after it; the horizon is {unit} {}.)",
+            comparison.last_move_round, comparison.rounds
         ));
     }
     if any_marked(comparison) {

@@ -62,6 +62,12 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
         ViolationKind::Overlap {
             action: a,
             previous,
+        } if *previous == v.round => {
+            format!("{} cannot start twice in the same {unit}", action(*a))
+        }
+        ViolationKind::Overlap {
+            action: a,
+            previous,
         } => format!(
             "{} starts again while its use started in {unit} {previous} is still in progress",
             action(*a)
