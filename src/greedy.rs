@@ -28,9 +28,9 @@ fn needed_actions(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<ActionIdx> 
         .collect()
 }
 
-/// Two candidate lists, tried in turn: the moves the expected actions need;
+/// Candidate lists, tried in turn: the moves the expected actions need;
 /// then those followed by moves that push a meter the way an expectation or
-/// a `when` band asks.
+/// a `when` band asks (the helpers); then with fixed halves of the helpers.
 fn candidate_lists(instance: &Instance) -> Vec<Vec<ActionIdx>> {
     let model = instance.model;
     let mut roots = Vec::new();
@@ -57,11 +57,37 @@ fn candidate_lists(instance: &Instance) -> Vec<Vec<ActionIdx>> {
             })
         })
         .collect();
-    let with_helpers = needed_actions(instance, helpers);
-    let mut second = needed.clone();
-    second.extend(with_helpers.into_iter().filter(|a| !needed.contains(a)));
-    vec![needed, second]
+    let with_helpers = |helpers: Vec<ActionIdx>| {
+        let mut list = needed.clone();
+        list.extend(
+            needed_actions(instance, helpers)
+                .into_iter()
+                .filter(|a| !needed.contains(a)),
+        );
+        list
+    };
+    let mut lists = vec![needed.clone(), with_helpers(helpers.clone())];
+    // Then a few fixed halves of the helpers: taking every helper as soon
+    // as possible can spend a budget or a limit an expected move needs.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..RANDOM_TRIES {
+        let half: Vec<ActionIdx> = helpers
+            .iter()
+            .copied()
+            .filter(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state % 2 == 0
+            })
+            .collect();
+        lists.push(with_helpers(half));
+    }
+    lists
 }
+
+/// How many random halves of the helpers the greedy walk tries.
+const RANDOM_TRIES: usize = 6;
 
 /// Whether the plan breaks no rule other than unmet expectations (which
 /// later moves may still meet).

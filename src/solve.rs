@@ -60,9 +60,22 @@ pub enum Outcome {
 /// Plans an instance: builds the program, solves it level by level, and
 /// returns the plan only if the simulator accepts it.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
+    // Under a time limit, a greedy plan is found first (in well under a
+    // second) and kept in case the solver finds none in the time left.
+    let options = &SolveOptions {
+        deadline: options
+            .effective_limit()
+            .map(|limit| Instant::now() + limit),
+        ..options.clone()
+    };
+    let greedy = options
+        .deadline
+        .and_then(|_| crate::greedy::greedy_plan(instance));
     let milp = Milp::build(instance);
     match solve_milp(instance, &milp, &[], options)? {
-        Outcome::Unknown => Ok(greedy_fallback(instance, &milp).unwrap_or(Outcome::Unknown)),
+        Outcome::Unknown => Ok(greedy
+            .and_then(|moves| greedy_fallback(instance, &milp, moves))
+            .unwrap_or(Outcome::Unknown)),
         outcome => Ok(outcome),
     }
 }
@@ -71,8 +84,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
 /// as a `feasible` answer. Its gap on `earliest` (when that comes first) is
 /// measured against the latest earliest-possible completion among the
 /// expected actions, an order-free lower bound on R.
-fn greedy_fallback(instance: &Instance, milp: &Milp) -> Option<Outcome> {
-    let moves = crate::greedy::greedy_plan(instance)?;
+fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Outcome> {
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;

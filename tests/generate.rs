@@ -94,3 +94,72 @@ fn oversized_requests_are_bad_input() {
         .unwrap()
         .contains("--actions 20000: at most 10000"));
 }
+
+/// On a generated model the solver needs seconds for, the greedy walk finds
+/// a valid plan at once: the fallback `plan` offers when time runs out.
+#[test]
+fn greedy_walk_plans_a_generated_model() {
+    let size = Size {
+        actions: 40,
+        horizon: 16,
+        meters: 3,
+        parties: 3,
+    };
+    let json = generate(size, 1).unwrap();
+    let model = validate(
+        &parse_model(&json.to_string(), "generated").unwrap(),
+        "generated",
+    )
+    .unwrap()
+    .model;
+    let instance = Instance::new(&model, &Overrides::default()).unwrap();
+    let moves = seqplan::greedy::greedy_plan(&instance).expect("a greedy plan");
+    assert!(simulate(&instance, &moves).is_valid());
+}
+
+/// A time limit far too short for the solver still gives a valid plan on a
+/// model the greedy walk can plan, marked as not proven optimal.
+#[test]
+fn a_short_time_limit_still_answers_with_a_valid_plan() {
+    let folder = tempfile::tempdir().unwrap();
+    let model = folder.path().join("g.json");
+    std::fs::write(
+        &model,
+        generated(&["--actions", "40", "--horizon", "16", "--seed", "1"]),
+    )
+    .unwrap();
+    let plan_file = folder.path().join("plan.json");
+    let output = Command::cargo_bin("seqplan")
+        .unwrap()
+        .arg(&model)
+        .args(["--time-limit", "0.05", "--format", "json", "-o"])
+        .arg(&plan_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    assert!(
+        ["feasible", "optimal"].contains(&plan["status"].as_str().unwrap()),
+        "{plan}"
+    );
+    let check = Command::cargo_bin("seqplan")
+        .unwrap()
+        .arg("check")
+        .arg(&model)
+        .arg(&plan_file)
+        .args(["--time-limit", "0.05"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

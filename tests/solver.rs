@@ -210,3 +210,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// The greedy fallback only ever offers plans the simulator accepts,
+    /// and never one on a model that has none.
+    #[test]
+    fn greedy_plans_are_valid(seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        if let Some(moves) = seqplan::greedy::greedy_plan(&instance) {
+            prop_assert!(simulate(&instance, &moves).is_valid(), "seed {seed}: {moves:?}\n{json:#}");
+            prop_assert!(matches!(solve(&instance), Outcome::Plan(_)), "seed {seed}");
+        }
+    }
+}
