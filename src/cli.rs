@@ -494,17 +494,7 @@ fn alternatives(
         .collect();
     let comparison = crate::compare::compare(&entries);
     let heading = format!("{}: optimal plan and alternatives", instance.model.name);
-    let mut text = match args.format {
-        Format::Text => render::compare::text(&comparison),
-        Format::Json => render::compare::json(&comparison),
-        Format::Markdown => render::compare::markdown(&comparison),
-        Format::Svg => render::svg::comparison(&heading, &entries),
-        Format::Html => render::html::page(
-            &heading,
-            &[render::svg::comparison(&heading, &entries)],
-            &render::compare::markdown(&comparison),
-        ),
-    };
+    let mut text = render_comparison(&heading, &entries, &comparison, args.format);
     if plans.len() < count && args.format == Format::Text {
         let what = if args.within.is_some() {
             "within the given margin"
@@ -644,17 +634,7 @@ fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error> {
         1 => format!("{}: plans side by side", variants[0].2.name),
         _ => "Plans side by side".to_owned(),
     };
-    let text = match args.format {
-        Format::Text => render::compare::text(&comparison),
-        Format::Json => render::compare::json(&comparison),
-        Format::Markdown => render::compare::markdown(&comparison),
-        Format::Svg => render::svg::comparison(&heading, &entries),
-        Format::Html => render::html::page(
-            &heading,
-            &[render::svg::comparison(&heading, &entries)],
-            &render::compare::markdown(&comparison),
-        ),
-    };
+    let text = render_comparison(&heading, &entries, &comparison, args.format);
     emit(&text, args.output.as_deref())?;
     Ok(0)
 }
@@ -889,6 +869,26 @@ fn seqplan_schema_text() -> String {
         .unwrap_or_else(|e| unreachable!("a schema is plain JSON: {e}"));
     text.push('\n');
     text
+}
+
+/// Plans side by side (compare, alternatives) in any format.
+fn render_comparison(
+    heading: &str,
+    entries: &[crate::compare::Entry],
+    comparison: &crate::compare::Comparison,
+    format: Format,
+) -> String {
+    match format {
+        Format::Text => render::compare::text(comparison),
+        Format::Json => render::compare::json(comparison),
+        Format::Markdown => render::compare::markdown(comparison),
+        Format::Svg => render::svg::comparison(heading, entries),
+        Format::Html => render::html::page(
+            heading,
+            &[render::svg::comparison(heading, entries)],
+            &render::compare::markdown(comparison),
+        ),
+    }
 }
 
 /// A usage error about one model file, prefixed with the file's name.

@@ -10,20 +10,9 @@ use seqplan::model::{load_model, Instance, Overrides};
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 use serde_json::Value;
 
-/// The model files in a folder of models/ (not the schema), sorted.
-fn models_in(folder: &str) -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(folder);
-    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "schema.json")
-        })
-        .collect();
-    models.sort();
-    models
-}
+mod common;
+
+use common::model_files as models_in;
 
 fn shipped_models() -> Vec<PathBuf> {
     let models = models_in("models");

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -29,17 +31,8 @@ fn seqplan(args: &[&str]) -> (Option<i32>, String) {
 
 /// The shipped models with each of their scenarios (`None`: the base).
 fn models_and_scenarios() -> Vec<(String, Option<String>)> {
-    let mut models: Vec<PathBuf> = std::fs::read_dir(repo("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "schema.json")
-        })
-        .collect();
-    models.sort();
     let mut out = Vec::new();
-    for path in models {
+    for path in common::model_files("models") {
         let relative = format!("models/{}", path.file_name().unwrap().to_str().unwrap());
         let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         out.push((relative.clone(), None));

@@ -24,19 +24,7 @@ fn schema_validator() -> jsonschema::Validator {
     jsonschema::validator_for(&read_json(&repo("models/schema.json"))).unwrap()
 }
 
-/// Model files (not the schema) in a folder, sorted.
-fn json_files(folder: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo(folder))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "schema.json")
-        })
-        .collect();
-    files.sort();
-    files
-}
+use common::model_files as json_files;
 
 fn errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
     validator

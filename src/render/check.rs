@@ -117,15 +117,8 @@ fn moves_table(instance: &Instance, report: &CheckReport) -> String {
     let rows: Vec<Vec<String>> = rounds
         .iter()
         .map(|&r| {
-            let moves: Vec<String> = report
-                .moves
-                .as_slice()
-                .iter()
-                .filter(|m| m.round == r)
-                .map(|m| {
-                    let action = &model.actions[m.action];
-                    format!("`{}` ({})", action.id, model.parties[action.by].id)
-                })
+            let moves: Vec<String> = super::text::started_in(model, &report.moves, r)
+                .map(|(action, party)| format!("`{action}` ({party})"))
                 .collect();
             vec![r.to_string(), moves.join("<br>")]
         })

@@ -79,19 +79,8 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
     start.extend(meters.iter().map(|m| fmt_meter(m[0])));
     rows.push(start);
     for t in 1..=instance.horizon {
-        let moves: Vec<String> = report
-            .moves
-            .as_slice()
-            .iter()
-            .filter(|m| m.round == t)
-            .map(|m| {
-                let action = &model.actions[m.action];
-                format!(
-                    "`{}` ({})",
-                    action.id,
-                    escape_cell(&model.parties[action.by].id)
-                )
-            })
+        let moves: Vec<String> = super::text::started_in(model, &report.moves, t)
+            .map(|(action, party)| format!("`{action}` ({})", escape_cell(party)))
             .collect();
         let mut row = vec![t.to_string(), moves.join("<br>")];
         row.extend(meters.iter().map(|m| fmt_meter(m[t as usize])));

@@ -91,21 +91,30 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
     start.extend(meters.iter().map(|m| Cell::new(fmt_meter(m[0]))));
     table.add_row(start);
     for t in 1..=instance.horizon {
-        let moves: Vec<String> = report
-            .moves
-            .as_slice()
-            .iter()
-            .filter(|m| m.round == t)
-            .map(|m| {
-                let action = &model.actions[m.action];
-                format!("{} ({})", action.id, model.parties[action.by].id)
-            })
+        let moves: Vec<String> = started_in(model, &report.moves, t)
+            .map(|(action, party)| format!("{action} ({party})"))
             .collect();
         let mut row = vec![Cell::new(t), Cell::new(moves.join("\n"))];
         row.extend(meters.iter().map(|m| Cell::new(fmt_meter(m[t as usize]))));
         table.add_row(row);
     }
     table
+}
+
+/// The moves started in round `t`, as (action id, party id).
+pub(crate) fn started_in<'a>(
+    model: &'a crate::model::Model,
+    moves: &'a crate::plan::Moves,
+    t: u32,
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    moves
+        .as_slice()
+        .iter()
+        .filter(move |m| m.round == t)
+        .map(|m| {
+            let action = &model.actions[m.action];
+            (action.id.as_str(), model.parties[action.by].id.as_str())
+        })
 }
 
 /// Column headers of the expectations table.

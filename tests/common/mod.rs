@@ -292,3 +292,19 @@ pub fn with_random_scenarios(mut model: Value, seed: u64) -> Value {
     model["scenarios"] = json!(scenarios);
     model
 }
+
+/// The JSON files of a folder of the repository (not the schema), sorted:
+/// the shipped models, the teaching cases, the fixtures.
+pub fn model_files(folder: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "schema.json")
+        })
+        .collect();
+    files.sort();
+    files
+}
