@@ -293,9 +293,10 @@ pub(crate) fn solve_program(
         let level = &combine(stage, milp);
         let result = solve_level(milp, level, &fixed, incumbent.as_deref(), remaining);
         tracing::debug!(
-            level = index,
+            stage = index,
+            levels = %names.join(", "),
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "solved a level"
+            "solved an objective stage"
         );
         match result {
             LevelResult::Solved {
