@@ -4,7 +4,7 @@
 //! greedy plan is a better answer than none, and its distance from an
 //! order-free bound says how far from optimal it can be.
 
-use crate::model::{ActionIdx, ExpectationKind, Instance};
+use crate::model::{ActionIdx, ExpectationKind, Instance, RedLineKind};
 use crate::plan::{Move, Moves};
 use crate::simulate::{simulate, ViolationKind};
 
@@ -105,14 +105,33 @@ pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
     if !instance.model.together.is_empty() || instance.only_forced {
         return None;
     }
-    candidate_lists(instance)
+    let lists = candidate_lists(instance);
+    let needed = &lists[0];
+    lists
         .iter()
-        .find_map(|candidates| walk(instance, candidates))
+        .find_map(|candidates| walk(instance, candidates, needed))
+}
+
+/// Per party, the lowest `cost_at_most` cap on it (infinite without one).
+fn budgets(instance: &Instance) -> Vec<f64> {
+    let model = instance.model;
+    let mut caps = vec![f64::INFINITY; model.parties.len()];
+    for line in &model.red_lines {
+        if let RedLineKind::CostAtMost { party, cap } = line.kind {
+            caps[party] = caps[party].min(cap);
+        }
+    }
+    caps
 }
 
 /// Walks the rounds, starting each candidate (in the order given) as soon
-/// as it breaks no rule; the plan if it ends valid.
-fn walk(instance: &Instance, candidates: &[ActionIdx]) -> Option<Moves> {
+/// as it breaks no rule; the plan if it ends valid. A move that is not
+/// `needed` is only taken if its party's budget still covers the needed
+/// moves that party has yet to make.
+fn walk(instance: &Instance, candidates: &[ActionIdx], needed: &[ActionIdx]) -> Option<Moves> {
+    let model = instance.model;
+    let caps = budgets(instance);
+    let cost = |a: ActionIdx| model.actions[a].cost;
     let mut moves: Vec<Move> = instance
         .forced
         .iter()
@@ -126,6 +145,23 @@ fn walk(instance: &Instance, candidates: &[ActionIdx]) -> Option<Moves> {
                 windows[a].is_some_and(|(first, last)| first <= round && round <= last);
             if used > 0 || !window_open {
                 continue;
+            }
+            let party = model.actions[a].by;
+            if !needed.contains(&a) {
+                let spent: f64 = moves
+                    .iter()
+                    .filter(|m| model.actions[m.action].by == party)
+                    .map(|m| cost(m.action))
+                    .sum();
+                let reserved: f64 = needed
+                    .iter()
+                    .filter(|&&b| model.actions[b].by == party)
+                    .filter(|&&b| moves.iter().all(|m| m.action != b))
+                    .map(|&b| cost(b))
+                    .sum();
+                if spent + cost(a) + reserved > caps[party] + crate::TOLERANCE {
+                    continue;
+                }
             }
             let mut trial = moves.clone();
             trial.push(Move { action: a, round });
