@@ -82,6 +82,15 @@ pub fn read_plan(path: &Path, model: &Model) -> Result<Moves, Error> {
 
 /// Parses a proposed plan; `file` names it in error messages.
 pub fn parse_plan(text: &str, file: &str, model: &Model) -> Result<Moves, Error> {
+    if text.trim().is_empty() {
+        return Err(Error::Parse {
+            file: file.to_owned(),
+            line: 1,
+            column: 1,
+            message: "the file is empty: a plan is JSON ({\"moves\": [...]}) or one `ROUND ACTION` per line".to_owned(),
+            snippet: None,
+        });
+    }
     if text.trim_start().starts_with('{') {
         parse_json_plan(text, file, model)
     } else {

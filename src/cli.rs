@@ -243,7 +243,17 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
         .iter()
         .take_while(|w| w.starts_with('-'))
         .any(|w| matches!(*w, "-h" | "--help" | "-V" | "--version"));
-    let first_word = words.iter().find(|w| !w.starts_with('-'));
+    // The first word that is neither a flag nor the value of a global flag.
+    let mut rest = words.iter();
+    let mut first_word = None;
+    while let Some(w) = rest.next() {
+        if *w == "--max-size" {
+            rest.next();
+        } else if !w.starts_with('-') {
+            first_word = Some(w);
+            break;
+        }
+    }
     let has_command = first_word.is_some_and(|w| SUBCOMMANDS.contains(w));
     if !args.is_empty() && args.len() > 1 && !top_level && !has_command {
         args.insert(1, "plan".into());

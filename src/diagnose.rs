@@ -115,6 +115,8 @@ pub enum Change {
     Drop,
     /// Even dropping it does not restore a plan: another conflict remains.
     NotEnough,
+    /// The time limit ran out before even dropping it could be checked.
+    Undecided,
 }
 
 /// An order-free bound that shows why an expectation cannot be met.
@@ -471,8 +473,13 @@ impl Relaxed {
 
     /// Whether the relaxed input has a plan.
     fn feasible(&self, options: &SolveOptions) -> Result<bool, Error> {
+        Ok(self.feasibility(options)? == Some(true))
+    }
+
+    /// Whether the relaxed input has a plan; `None` when undecided in time.
+    fn feasibility(&self, options: &SolveOptions) -> Result<Option<bool>, Error> {
         let milp = Milp::build(&self.instance()?);
-        Ok(feasible_with(&milp, &groups(&milp), options)? == Some(true))
+        feasible_with(&milp, &groups(&milp), options)
     }
 }
 
@@ -487,8 +494,13 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
     let model = instance.model;
     let base = Relaxed::of(instance);
     let works = |change: &Change| base.with(instance, group, change).feasible(options);
-    if !works(&Change::Drop)? {
-        return Ok(Change::NotEnough);
+    match base
+        .with(instance, group, &Change::Drop)
+        .feasibility(options)?
+    {
+        Some(true) => {}
+        Some(false) => return Ok(Change::NotEnough),
+        None => return Ok(Change::Undecided),
     }
     let horizon = instance.horizon;
     let search = |from: u32, to: u32, make: &dyn Fn(u32) -> Change| -> Result<Option<u32>, Error> {
@@ -759,7 +771,7 @@ fn size(change: &Change) -> f64 {
         | Change::Ceiling { from, to, .. }
         | Change::CostCap { from, to } => relative(from, to),
         Change::Drop => 1e6,
-        Change::NotEnough => f64::INFINITY,
+        Change::NotEnough | Change::Undecided => f64::INFINITY,
     }
 }
 
@@ -1033,8 +1045,14 @@ fn feasible_diagnosis(
     let mut out = Vec::new();
     for (group, round) in binding {
         let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
+        // Only proven optima are compared: a solve the time limit cut
+        // short could look worse without the line than with it.
         let without = match plan(&input.instance()?, options)? {
-            Outcome::Plan(better) if better.objectives != report.objectives => {
+            Outcome::Plan(better)
+                if better.status == Status::Optimal
+                    && report.status == Status::Optimal
+                    && better.objectives != report.objectives =>
+            {
                 Some(better.objectives)
             }
             _ => None,

@@ -174,3 +174,52 @@ fn size_guard_names_its_limit_and_how_to_raise_it() {
     let (code, stderr) = run_on_file("validate", &bytes, &["--max-size", "1000"]);
     assert_eq!(code, Some(0), "validate does not plan: {stderr}");
 }
+
+/// Global flags may come before the command, with their values.
+#[test]
+fn global_max_size_before_the_command() {
+    let mut model = tiny();
+    model["horizon"] = 1000.into();
+    let bytes = model.to_string().into_bytes();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("input.json");
+    std::fs::write(&path, &bytes).unwrap();
+    let output = assert_cmd::Command::cargo_bin("seqplan")
+        .unwrap()
+        .args(["--max-size", "100", "plan"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("above the limit of 100"), "{stderr}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_content() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(tiny().to_string().into_bytes());
+    let (code, stderr) = run_on_file("validate", &bytes, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn an_empty_plan_file_is_named_as_such() {
+    let folder = tempfile::tempdir().unwrap();
+    let plan = folder.path().join("plan.txt");
+    std::fs::write(&plan, "\n  \n").unwrap();
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.json");
+    let output = assert_cmd::Command::cargo_bin("seqplan")
+        .unwrap()
+        .arg("check")
+        .arg(&model)
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("plan.txt:1:1: the file is empty"),
+        "{stderr}"
+    );
+}

@@ -33,7 +33,11 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    let mut bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    // A byte-order mark, as some Windows editors write, is not content.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| Error::Read {
         path: path.display().to_string(),
         reason: format!(

@@ -106,11 +106,11 @@ pub fn text(comparison: &Comparison) -> String {
     for c in &comparison.columns {
         let scenario = c.scenario.as_deref().unwrap_or("base");
         out.push_str(&format!(
-            "  {}: {} · scenario {scenario} · objective {} · {} {unit}s\n",
+            "  {}: {} · scenario {scenario} · objective {} · {}\n",
             c.label,
             c.model,
             c.objective.join(","),
-            c.horizon
+            super::words::rounds(c.horizon, unit)
         ));
     }
     out.push('\n');

@@ -173,6 +173,9 @@ pub fn relaxation_sentence(instance: &Instance, r: &Relaxation) -> String {
         Change::NotEnough => {
             format!("changing {who} alone is not enough: another conflict remains")
         }
+        Change::Undecided => {
+            format!("undecided for {who}: the time limit ran out before it could be checked")
+        }
     }
 }
 
@@ -460,6 +463,7 @@ fn change_json(change: &Change) -> Value {
         Change::Latest { from, to } => json!({"kind": "latest", "from": from, "to": to}),
         Change::Drop => json!({"kind": "drop"}),
         Change::NotEnough => json!({"kind": "not_enough"}),
+        Change::Undecided => json!({"kind": "undecided"}),
     }
 }
 

@@ -246,6 +246,7 @@ fn spread(wishes: &[f64], gap: f64, lo: f64, hi: f64) -> Vec<f64> {
 /// A horizontal reference level on a meter chart.
 struct Level {
     value: f64,
+    /// The first round whose value it constrains (0: drawn across).
     from_round: u32,
     label: String,
     class: &'static str,
@@ -266,13 +267,13 @@ fn meter_chart(
         match line.kind {
             RedLineKind::NeverBelow { meter, level } if meter == m => levels.push(Level {
                 value: level,
-                from_round: 1,
+                from_round: 0,
                 label: format!("red line ≥ {}", fmt_num(level)),
                 class: "red-line",
             }),
             RedLineKind::NeverAbove { meter, level } if meter == m => levels.push(Level {
                 value: level,
-                from_round: 1,
+                from_round: 0,
                 label: format!("red line ≤ {}", fmt_num(level)),
                 class: "red-line",
             }),
@@ -334,35 +335,33 @@ fn meter_chart(
         px(plot_bottom - plot_top)
     );
 
-    // Reference levels, labelled in the left gutter.
+    // Reference levels, labelled in the left gutter and spread apart; each
+    // line starts where its first constrained value is drawn.
     let wishes: Vec<f64> = levels.iter().map(|l| y_of(l.value) + 4.0).collect();
-    let mut gutter: Vec<(f64, String, &str)> = levels
-        .iter()
-        .map(|l| (y_of(l.value) + 4.0, l.label.clone(), l.class))
-        .collect();
-    // The scale's ends, in the same gutter so they never collide.
-    let scale = [(hi - pad, "scale"), (lo + pad, "scale")];
-    for (value, class) in scale {
-        gutter.push((y_of(value) + 4.0, fmt_meter(value), class));
-    }
-    let all_wishes: Vec<f64> = wishes
-        .iter()
-        .copied()
-        .chain(gutter[levels.len()..].iter().map(|g| g.0))
-        .collect();
     let placed = spread(
-        &all_wishes,
+        &wishes,
         FONT_SIZE + 1.0,
         top + 12.0 + FONT_SIZE,
         plot_bottom + 6.0,
     );
-    for (level, _) in levels.iter().zip(&placed) {
+    for (level, y_label) in levels.iter().zip(&placed) {
         let y = y_of(level.value);
-        let x0 = axis.x(level.from_round.max(1));
+        let x0 = (LEFT + f64::from(level.from_round) * axis.cell()).min(axis.right() - 8.0);
         canvas.line((x0, y), (axis.right(), y), level.class);
+        canvas.text(
+            LEFT - 6.0,
+            *y_label,
+            "end",
+            level.class,
+            &fit(&level.label, LEFT - 20.0),
+        );
     }
-    for ((_, label, class), y) in gutter.iter().zip(&placed) {
-        canvas.text(LEFT - 6.0, *y, "end", class, &fit(label, LEFT - 20.0));
+    // The scale's ends at their values, unless a level's label is there.
+    for value in [hi - pad, lo + pad] {
+        let y = y_of(value) + 4.0;
+        if placed.iter().all(|p| (p - y).abs() >= FONT_SIZE + 1.0) {
+            canvas.text(LEFT - 6.0, y, "end", "scale", &fmt_meter(value));
+        }
     }
 
     // The trajectory: m[0] at the start of round 1, m[t] at its end.

@@ -45,8 +45,8 @@ pub(crate) fn header(instance: &Instance, report: &PlanReport) -> String {
     };
     let mut out = format!("{}\n", model.name);
     out.push_str(&format!(
-        "{scenario}; {} {unit}s; plan {}",
-        instance.horizon,
+        "{scenario}; {}; plan {}",
+        super::words::rounds(instance.horizon, unit),
         report.status.as_str()
     ));
     if let (Status::Feasible, Some(gap)) = (report.status, report.gap) {
