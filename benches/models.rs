@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use seqplan::generate::{generate, Size};
-use seqplan::model::{load_model, parse_model, validate, Instance, Overrides};
+use seqplan::generate::{generate_model, Size};
+use seqplan::model::{load_model, Instance, Overrides};
 use seqplan::{plan, Outcome, SolveOptions};
 
 fn shipped_models() -> Vec<PathBuf> {
@@ -57,13 +57,7 @@ fn bench_generated_small(c: &mut Criterion) {
         meters: 3,
         parties: 3,
     };
-    let json = generate(size, 1).expect("generate").to_string();
-    let model = validate(
-        &parse_model(&json, "generated").expect("parse"),
-        "generated",
-    )
-    .expect("valid")
-    .model;
+    let model = generate_model(size, 1).expect("a generated model");
     for (label, plain) in [("presolve", false), ("plain", true)] {
         let overrides = Overrides {
             plain,

@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use seqplan::generate::{generate, Size};
-use seqplan::model::{parse_model, validate, Instance, Overrides};
+use seqplan::generate::{generate_model, Size};
+use seqplan::model::{Instance, Overrides};
 use seqplan::{plan, Outcome, SolveOptions};
 
 const SIZES: [(usize, u32, &str); 4] = [
@@ -67,13 +67,7 @@ fn main() {
             meters: 3,
             parties: 3,
         };
-        let json = generate(size, 1).expect("generate").to_string();
-        let model = validate(
-            &parse_model(&json, "generated").expect("parse"),
-            "generated",
-        )
-        .expect("valid")
-        .model;
+        let model = generate_model(size, 1).expect("a generated model");
         let (fast, fast_what) = solve_once(&model, false, limit);
         let (slow, slow_what) = solve_once(&model, true, limit);
         println!(

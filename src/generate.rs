@@ -56,6 +56,17 @@ struct Draft {
     start: Option<u32>,
 }
 
+/// Reads generated JSON as a validated model (it is valid by construction).
+fn validated(json: &Value) -> Result<crate::model::Validated, Error> {
+    validate(&parse_model(&json.to_string(), "generated")?, "generated")
+}
+
+/// A generated model, validated and ready to plan: what benchmarks and
+/// tests want from [`generate`].
+pub fn generate_model(size: Size, seed: u64) -> Result<crate::Model, Error> {
+    Ok(validated(&generate(size, seed)?)?.model)
+}
+
 /// A model of the given size for `seed`, as JSON (the model format).
 pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
     if size.actions == 0 || size.horizon == 0 || size.parties == 0 {
@@ -221,8 +232,7 @@ pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
             .collect(),
     );
     let (trajectories, idle) = {
-        let raw = parse_model(&model.to_string(), "generated")?;
-        let validated = validate(&raw, "generated")?;
+        let validated = validated(&model)?;
         let instance = Instance::new(&validated.model, &Overrides::default())?;
         (
             simulate(&instance, &reference).meters,
@@ -376,8 +386,7 @@ mod tests {
     fn generated_models_validate_without_warnings() {
         for seed in 0..30 {
             let model = generate(size(15, 10), seed).unwrap();
-            let raw = parse_model(&model.to_string(), "generated").unwrap();
-            let validated = validate(&raw, "generated").unwrap();
+            let validated = validated(&model).unwrap();
             assert!(
                 validated.warnings.is_empty(),
                 "seed {seed}: {:?}",

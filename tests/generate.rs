@@ -105,13 +105,7 @@ fn greedy_walk_plans_a_generated_model() {
         meters: 3,
         parties: 3,
     };
-    let json = generate(size, 1).unwrap();
-    let model = validate(
-        &parse_model(&json.to_string(), "generated").unwrap(),
-        "generated",
-    )
-    .unwrap()
-    .model;
+    let model = seqplan::generate::generate_model(size, 1).unwrap();
     let instance = Instance::new(&model, &Overrides::default()).unwrap();
     let moves = seqplan::greedy::greedy_plan(&instance).expect("a greedy plan");
     assert!(simulate(&instance, &moves).is_valid());

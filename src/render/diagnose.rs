@@ -37,11 +37,9 @@ fn describe(instance: &Instance, group: Group) -> String {
         Group::RedLine(i) => {
             let line = &model.red_lines[i];
             let rule = match line.kind {
-                RedLineKind::NeverBelow { meter, level } => {
-                    format!("{} never below {}", model.meters[meter].id, fmt_num(level))
-                }
-                RedLineKind::NeverAbove { meter, level } => {
-                    format!("{} never above {}", model.meters[meter].id, fmt_num(level))
+                RedLineKind::NeverBelow { meter, level }
+                | RedLineKind::NeverAbove { meter, level } => {
+                    super::words::meter_rule(model, &line.kind, meter, level)
                 }
                 RedLineKind::NotBefore {
                     action,

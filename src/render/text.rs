@@ -171,11 +171,8 @@ pub(crate) fn red_line_rows(instance: &Instance, report: &PlanReport) -> Vec<[St
     let mut rows = Vec::new();
     for (line, approach) in model.red_lines.iter().zip(&report.evaluation.red_lines) {
         let rule = match line.kind {
-            RedLineKind::NeverBelow { meter, level } => {
-                format!("{} never below {}", model.meters[meter].id, fmt_num(level))
-            }
-            RedLineKind::NeverAbove { meter, level } => {
-                format!("{} never above {}", model.meters[meter].id, fmt_num(level))
+            RedLineKind::NeverBelow { meter, level } | RedLineKind::NeverAbove { meter, level } => {
+                super::words::meter_rule(model, &line.kind, meter, level)
             }
             RedLineKind::NotBefore {
                 action,

@@ -205,3 +205,17 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
 pub fn rounds(n: impl Into<u64>, unit: &str) -> String {
     count(n, unit, &format!("{unit}s"))
 }
+
+/// "trust never below 1": a meter red line as a rule.
+pub fn meter_rule(
+    model: &crate::model::Model,
+    kind: &crate::model::RedLineKind,
+    meter: crate::model::MeterIdx,
+    level: f64,
+) -> String {
+    let side = match kind {
+        crate::model::RedLineKind::NeverAbove { .. } => "above",
+        _ => "below",
+    };
+    format!("{} never {side} {}", model.meters[meter].id, fmt_num(level))
+}
