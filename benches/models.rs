@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use seqplan::generate::{generate_model, Size};
-use seqplan::model::{load_model, Instance, Overrides};
+use seqplan::model::{load_model, Instance, Overrides, Tuning};
 use seqplan::{plan, Outcome, SolveOptions};
 
 fn shipped_models() -> Vec<PathBuf> {
@@ -58,9 +58,9 @@ fn bench_generated_small(c: &mut Criterion) {
         parties: 3,
     };
     let model = generate_model(size, 1).expect("a generated model");
-    for (label, plain) in [("presolve", false), ("plain", true)] {
+    for (label, tuning) in [("presolve", Tuning::ALL), ("plain", Tuning::NONE)] {
         let overrides = Overrides {
-            plain,
+            tuning,
             ..Overrides::default()
         };
         group.bench_with_input(

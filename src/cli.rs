@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{did_you_mean, Error};
-use crate::model::{load_model, Instance, Model, Objective, Overrides, Validated};
+use crate::model::{
+    load_model, Instance, Model, Objective, Overrides, Tuning, TuningStep, Validated,
+};
 use crate::render::{self, Format, ReportFormat};
 use crate::solve::{self, Outcome, SolveOptions};
 
@@ -133,6 +135,11 @@ pub struct SolveArgs {
     /// for measuring what the presolve gains).
     #[arg(long)]
     pub no_presolve: bool,
+    /// Turn off some speed-ups, to measure each (comma-separated: windows,
+    /// drop-useless, deadlines, implied-rows, counts, warm-start,
+    /// earliest-first).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', hide = true, value_parser = parse_step)]
+    pub without: Vec<TuningStep>,
 }
 
 /// Arguments of `seqplan plan`.
@@ -345,10 +352,25 @@ fn prepare(args: &SolveArgs, session: Session) -> Result<(Model, Overrides, Solv
             .collect::<Result<_, _>>()?,
         only_forced: false,
         max_size: Some(session.max_size),
-        plain: args.no_presolve,
+        tuning: if args.no_presolve {
+            Tuning::NONE
+        } else {
+            args.without.iter().fold(Tuning::ALL, |t, step| step.off(t))
+        },
     };
     let options = SolveOptions::within(time_limit(args.time_limit)?);
     Ok((model, overrides, options))
+}
+
+/// A name `--without` accepts.
+fn parse_step(name: &str) -> Result<TuningStep, String> {
+    TuningStep::ALL
+        .into_iter()
+        .find(|step| step.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = TuningStep::ALL.iter().map(|s| s.name()).collect();
+            format!("expected one of {}", names.join(", "))
+        })
 }
 
 fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {

@@ -836,7 +836,7 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
     if model.expectations.is_empty() {
         return Ok(None);
     }
-    let mut milp = Milp::build(instance);
+    let mut milp = Milp::build(&without_deadlines(instance));
     milp.rows.retain(|r| {
         !matches!(
             r.origin.element,
@@ -959,11 +959,19 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
     }))
 }
 
+/// The instance for a program whose plans may miss expectations: the
+/// presolve must not narrow anything by the deadlines.
+fn without_deadlines<'m>(instance: &Instance<'m>) -> Instance<'m> {
+    let mut loose = instance.clone();
+    loose.overrides.tuning.deadlines = false;
+    loose
+}
+
 /// Order-free bounds for the expectations in the conflicts.
 fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
     let model = instance.model;
     let windows = instance.start_windows();
-    let milp = Milp::build(instance);
+    let milp = Milp::build(&without_deadlines(instance));
     let mut out = Vec::new();
     let expectations: BTreeSet<usize> = conflicts
         .iter()

@@ -47,6 +47,8 @@ impl LinExpr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VarKind {
     Binary,
+    /// A whole number between its bounds.
+    Integer,
     Continuous,
 }
 
@@ -86,6 +88,10 @@ pub enum Rule {
     MeterExpectation,
     MetRound,
     Forced,
+    /// The number of an action's moves, as one variable (implied).
+    MoveCount,
+    /// The completion an expectation demands of an action (implied).
+    Demanded,
     Latest,
     Forbid,
     Never,
@@ -112,6 +118,8 @@ impl Rule {
             Rule::MeterExpectation => "expectation",
             Rule::MetRound => "met_round",
             Rule::Forced => "force",
+            Rule::Demanded => "demanded",
+            Rule::MoveCount => "moves",
             Rule::Latest => "latest",
             Rule::Forbid => "forbid",
             Rule::Never => "never",
@@ -193,6 +201,12 @@ pub struct Milp {
     pub starts: Vec<Vec<(u32, VarId)>>,
     /// Per action, how many of its start variables can be 1 at once (`uses`).
     pub uses: Vec<u32>,
+    /// Per action, the variable counting its moves (with
+    /// [`Tuning::counts`](crate::model::Tuning)), if it has any start.
+    pub counts: Vec<Option<VarId>>,
+    /// `met_by[t-1]` is 1 when every expectation holds from round t on
+    /// (empty without `earliest`).
+    pub met_by: Vec<VarId>,
     /// m[k][t] of the first scenario (t = 0 has no variable).
     pub meter_vars: Vec<Vec<Option<VarId>>>,
     /// Bounds of m[k][t] over all plans, first scenario.
@@ -379,6 +393,14 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
             rounds.retain(|&s| instance.forced.contains(&(a, s)));
         }
     }
+    if instance.overrides.tuning.drop_useless {
+        let useful = crate::presolve::useful_actions(instance);
+        for (rounds, useful) in starts.iter_mut().zip(useful) {
+            if !useful {
+                rounds.clear();
+            }
+        }
+    }
     let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..model.actions.len())
         .map(|a| {
             if instance.relaxable {
@@ -393,6 +415,17 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
         })
         .collect();
     loop {
+        let last_start: Vec<Option<u32>> = starts.iter().map(|s| s.last().copied()).collect();
+        let demands = crate::presolve::demanded_completions(instance, &last_start);
+        for (a, demand) in demands.into_iter().enumerate() {
+            let action = &model.actions[a];
+            if !instance.overrides.tuning.deadlines {
+                break;
+            }
+            if let (Some(by), 1) = (demand, action.uses) {
+                starts[a].retain(|&s| s + action.duration - 1 <= by);
+            }
+        }
         let bounds = meter_bounds(instance, &starts);
         let before: usize = starts.iter().map(Vec::len).sum();
         for (a, action) in model.actions.iter().enumerate() {
@@ -446,6 +479,9 @@ struct Builder<'a, 'm> {
     impossible: Vec<Origin>,
     /// x[a]: (round, var) for each possible start, shared by all scenarios.
     starts: Vec<Vec<(u32, VarId)>>,
+    /// Per action, the number of its moves as one variable, if counted.
+    counts: Vec<Option<VarId>>,
+    met_by: Vec<VarId>,
     /// m[k][t] for t in 0..=H; m[k][0] is the initial value (no variable).
     meters: Vec<Vec<Option<VarId>>>,
     bounds: MeterBounds,
@@ -461,7 +497,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         let first = instances[0];
         // A start must be possible in every scenario.
         let starts_of = |instance: &Instance| {
-            if instance.overrides.plain {
+            if !instance.overrides.tuning.windows {
                 plain_starts(instance)
             } else {
                 candidate_starts(instance).0
@@ -481,6 +517,8 @@ impl<'a, 'm> Builder<'a, 'm> {
             rows: Vec::new(),
             impossible: Vec::new(),
             starts: Vec::new(),
+            counts: Vec::new(),
+            met_by: Vec::new(),
             meters: Vec::new(),
             bounds: Vec::new(),
             idle: Vec::new(),
@@ -540,6 +578,10 @@ impl<'a, 'm> Builder<'a, 'm> {
             self.conditions();
             self.meter_red_lines();
             self.expectations();
+            let tuning = self.instance.overrides.tuning;
+            if tuning.implied_rows && tuning.deadlines {
+                self.demanded();
+            }
         }
         self.select(0);
         self.prefix.clear();
@@ -550,6 +592,9 @@ impl<'a, 'm> Builder<'a, 'm> {
             .max()
             .unwrap_or(self.horizon);
         self.uses_and_overlap();
+        if self.instance.overrides.tuning.counts {
+            self.move_counts();
+        }
         self.precedences();
         self.together();
         self.limits();
@@ -564,6 +609,8 @@ impl<'a, 'm> Builder<'a, 'm> {
             rows: self.rows,
             levels,
             uses: self.instance.model.actions.iter().map(|a| a.uses).collect(),
+            counts: self.counts,
+            met_by: self.met_by,
             meter_vars: self.views[0].meters.clone(),
             meter_bounds: self.views[0].bounds.clone(),
             event_vars: self.event_vars,
@@ -752,6 +799,59 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
+    /// n[a] = Σ_s x[a][s], a whole number up to `uses`, for every action
+    /// with more than one possible start (with one, n[a] is that start).
+    /// The cost and count objectives read n, so branching on n decides
+    /// whether an action is taken, and how often, before when.
+    fn move_counts(&mut self) {
+        for (a, action) in self.instance.model.actions.iter().enumerate() {
+            let all: Vec<VarId> = self.starts[a].iter().map(|&(_, v)| v).collect();
+            let count = match all.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                _ => {
+                    let most = action.uses.min(all.len() as u32);
+                    let name = format!("moves[{}]", action.id);
+                    let n = self.new_var(name, VarKind::Integer, 0.0, f64::from(most));
+                    let mut expr = LinExpr::sum(all);
+                    expr.add(n, -1.0);
+                    let origin = Origin {
+                        rule: Rule::MoveCount,
+                        element: Element::Action(a),
+                        path: Self::action_path(a),
+                        round: None,
+                    };
+                    self.row(expr, Sense::Equal, 0.0, origin);
+                    Some(n)
+                }
+            };
+            self.counts.push(count);
+        }
+    }
+
+    /// Σ c_a · (moves of a) over actions: through the move counts when
+    /// there are any, else over every start.
+    fn per_move(&self, weight: impl Fn(ActionIdx) -> f64) -> LinExpr {
+        let mut expr = LinExpr::default();
+        for (a, list) in self.starts.iter().enumerate() {
+            let c = weight(a);
+            if c == 0.0 {
+                continue;
+            }
+            match self.counts.get(a) {
+                Some(&Some(n)) => {
+                    expr.add(n, c);
+                }
+                _ => {
+                    for &(_, v) in list {
+                        expr.add(v, c);
+                    }
+                }
+            }
+        }
+        expr
+    }
+
     /// `requires` and `not_before`: x[a][s] ≤ Σ completions of b by s − lag.
     fn precedences(&mut self) {
         let model = self.instance.model;
@@ -790,7 +890,8 @@ impl<'a, 'm> Builder<'a, 'm> {
             // `b` completed in time, so Σ_s x[a][s] ≤ completions of b by its
             // last start − lag. Implied by the per-round rows for integers,
             // but it keeps the LP relaxation from taking `b` only fractionally.
-            let single = self.instance.model.actions[a].uses == 1 && !self.instance.overrides.plain;
+            let single = self.instance.model.actions[a].uses == 1
+                && self.instance.overrides.tuning.implied_rows;
             if let (true, Some(&(last, _))) =
                 (single && self.starts[a].len() > 1, self.starts[a].last())
             {
@@ -859,7 +960,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         }
                     }
                 }
-                if action.uses == 1 && !self.instance.overrides.plain {
+                if action.uses == 1 && self.instance.overrides.tuning.implied_rows {
                     self.condition_reach(a, j);
                 }
             }
@@ -1144,6 +1245,41 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
+    /// Σ completions of a by D ≥ 1 for every action whose first use the
+    /// expectations demand by D (see [`crate::presolve::demanded_completions`]),
+    /// when D is earlier than an expectation on a itself says.
+    fn demanded(&mut self) {
+        let model = self.instance.model;
+        let last_start: Vec<Option<u32>> = self
+            .starts
+            .iter()
+            .map(|list| list.last().map(|&(s, _)| s))
+            .collect();
+        let demands = crate::presolve::demanded_completions(self.instance, &last_start);
+        for (a, demand) in demands.into_iter().enumerate() {
+            let Some(by) = demand else { continue };
+            let stated =
+                model.expectations.iter().enumerate().any(|(e, x)| {
+                    x.kind == ExpectationKind::Action(a) && self.instance.by[e] <= by
+                });
+            if stated {
+                continue;
+            }
+            let origin = Origin {
+                rule: Rule::Demanded,
+                element: Element::Action(a),
+                path: Self::action_path(a),
+                round: Some(by),
+            };
+            self.row(
+                self.completed_by(a, i64::from(by)),
+                Sense::AtLeast,
+                1.0,
+                origin,
+            );
+        }
+    }
+
     fn forced_moves(&mut self) {
         for (i, &(a, round)) in self.instance.forced.iter().enumerate() {
             let origin = Origin {
@@ -1186,6 +1322,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             let fixed = if t >= last_deadline { 1.0 } else { 0.0 };
             ys.push(self.new_var(format!("met_by[{t}]"), VarKind::Binary, fixed, 1.0));
         }
+        self.met_by.clone_from(&ys);
         let origin = |t: u32, element: Element, path: String| Origin {
             rule: Rule::MetRound,
             element,
@@ -1271,24 +1408,16 @@ impl<'a, 'm> Builder<'a, 'm> {
                     integral: true,
                 },
                 Objective::Cheapest => {
-                    let terms = self
-                        .all_starts()
-                        .filter(|&(a, _, _)| model.actions[a].cost != 0.0)
-                        .map(|(a, _, v)| (v, model.actions[a].cost))
-                        .collect();
                     let integral = model.actions.iter().all(|a| a.cost.fract() == 0.0);
                     Level {
                         objective: Some(objective.clone()),
-                        expr: LinExpr {
-                            terms,
-                            constant: 0.0,
-                        },
+                        expr: self.per_move(|a| model.actions[a].cost),
                         maximize: false,
                         integral,
                     }
                 }
                 Objective::Fewest => {
-                    let expr = LinExpr::sum(self.all_starts().map(|(_, _, v)| v));
+                    let expr = self.per_move(|_| 1.0);
                     Level {
                         objective: Some(objective.clone()),
                         expr,
@@ -1357,6 +1486,7 @@ mod tests {
             "actions": [{"id": "a", "by": "p", "uses": 2, "effects": [{"meter": "m", "add": 2}]},
                         {"id": "b", "by": "p", "requires": ["a"], "when": [{"meter": "m", "at_least": 1.5}],
                          "effects": [{"meter": "m", "add": -1, "delay": 1}]}],
+            "expectations": [{"id": "e", "action": "b", "by": 5}],
             "red_lines": [{"id": "floor", "meter": "m", "never_below": -3}]}"#;
         validate(&parse_model(text, "t").unwrap(), "t")
             .unwrap()

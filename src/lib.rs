@@ -23,13 +23,14 @@ pub mod generate;
 pub mod greedy;
 pub mod model;
 pub mod plan;
+pub mod presolve;
 pub mod progress;
 pub mod render;
 pub mod simulate;
 pub mod solve;
 
 pub use error::Error;
-pub use model::{load_model, Instance, Model, Overrides};
+pub use model::{load_model, Instance, Model, Overrides, Tuning};
 pub use plan::{Move, Moves, PlanReport, Status};
 pub use simulate::{simulate, Evaluation};
 pub use solve::{plan, Outcome, SolveOptions};

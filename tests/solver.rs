@@ -196,7 +196,7 @@ proptest! {
         prop_assume!(model.is_some());
         let model = model.unwrap();
         let presolved = Instance::new(&model, &Overrides::default()).unwrap();
-        let plain = Instance::new(&model, &Overrides { plain: true, ..Overrides::default() }).unwrap();
+        let plain = Instance::new(&model, &Overrides { tuning: seqplan::Tuning::NONE, ..Overrides::default() }).unwrap();
         let context = format!("seed {seed}, model:\n{json:#}");
         match (solve(&presolved), solve(&plain)) {
             (Outcome::Plan(a), Outcome::Plan(b)) => {

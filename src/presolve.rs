@@ -1,0 +1,130 @@
+//! What can be known about every valid (or every optimal) plan before any
+//! solve, so that the program is built smaller and tighter: the actions
+//! that can never help, and the rounds by which the expectations demand
+//! an action's first use. Each result holds for every plan the solver
+//! could return, so the optimum does not change.
+
+use crate::model::{ActionIdx, ExpectationKind, Instance, Objective, RedLineKind};
+
+/// Per action, whether some optimal plan could contain it. An action can
+/// matter only if one of its effects pushes a meter the way something asks
+/// (an expectation, a `when` band, a red line or a `maximize` weight), if an
+/// expectation or a forced move names it, or if such an action requires it
+/// or moves together with it. Any other move only lowers what is asked for,
+/// uses up limits and budget, and costs: removing it from a valid plan
+/// leaves a valid plan no worse on any objective level. In relaxable mode
+/// (diagnosis) every action counts.
+pub fn useful_actions(instance: &Instance) -> Vec<bool> {
+    let model = instance.model;
+    let actions = model.actions.len();
+    if instance.relaxable || instance.only_forced {
+        return vec![true; actions];
+    }
+    let meters = model.meters.len();
+    let mut raise = vec![false; meters];
+    let mut lower = vec![false; meters];
+    for e in &model.expectations {
+        if let ExpectationKind::Meter { meter, .. } = e.kind {
+            raise[meter] = true;
+        }
+    }
+    for action in &model.actions {
+        for c in &action.when {
+            raise[c.meter] |= c.at_least.is_some();
+            lower[c.meter] |= c.at_most.is_some();
+        }
+    }
+    for line in &model.red_lines {
+        match line.kind {
+            RedLineKind::NeverBelow { meter, .. } => raise[meter] = true,
+            RedLineKind::NeverAbove { meter, .. } => lower[meter] = true,
+            _ => {}
+        }
+    }
+    for objective in &model.objective {
+        if let Objective::Maximize(weights) = objective {
+            for &(meter, weight) in weights {
+                raise[meter] |= weight > 0.0;
+                lower[meter] |= weight < 0.0;
+            }
+        }
+    }
+    let mut stack: Vec<ActionIdx> = (0..actions)
+        .filter(|&a| {
+            model.actions[a]
+                .effects
+                .iter()
+                .any(|e| (e.add > 0.0 && raise[e.meter]) || (e.add < 0.0 && lower[e.meter]))
+        })
+        .collect();
+    stack.extend(model.expectations.iter().filter_map(|e| match e.kind {
+        ExpectationKind::Action(a) => Some(a),
+        ExpectationKind::Meter { .. } => None,
+    }));
+    stack.extend(instance.forced.iter().map(|&(a, _)| a));
+    let mut useful = vec![false; actions];
+    while let Some(a) = stack.pop() {
+        if std::mem::replace(&mut useful[a], true) {
+            continue;
+        }
+        stack.extend(instance.precedences(a).into_iter().map(|(b, _)| b));
+        for group in model.together.iter().filter(|g| g.contains(&a)) {
+            stack.extend(group.iter().copied());
+        }
+    }
+    useful
+}
+
+/// Per action, the round by which its first use must have completed in
+/// every valid plan, if the expectations demand it: an expected action by
+/// its deadline, and back along `requires`, `not_before` and `together`,
+/// each thing it needs early enough for it to start in time. `windows`
+/// gives, per action, the last round it could start in, which can bring
+/// the demand earlier still. Not in relaxable mode, where expectations may
+/// be dropped.
+pub fn demanded_completions(instance: &Instance, last_start: &[Option<u32>]) -> Vec<Option<u32>> {
+    let model = instance.model;
+    let actions = model.actions.len();
+    let mut demand: Vec<Option<u32>> = vec![None; actions];
+    if instance.relaxable {
+        return demand;
+    }
+    for (e, expectation) in model.expectations.iter().enumerate() {
+        if let ExpectationKind::Action(a) = expectation.kind {
+            let by = instance.by[e];
+            demand[a] = Some(demand[a].map_or(by, |d| d.min(by)));
+        }
+    }
+    // Each pass only lowers demands, which start at most at H; a demand
+    // that falls below round 1 stays there and is caught by the solver.
+    let limit = actions * (instance.horizon as usize + 2) + 1;
+    for _ in 0..limit {
+        let mut changed = false;
+        for a in 0..actions {
+            let Some(complete) = demand[a] else { continue };
+            let duration = model.actions[a].duration;
+            let mut latest_start = (complete + 1).saturating_sub(duration);
+            if let Some(last) = last_start[a] {
+                latest_start = latest_start.min(last);
+            }
+            let mut lower = |b: ActionIdx, by: u32| {
+                if demand[b].is_none_or(|d| by < d) {
+                    demand[b] = Some(by);
+                    changed = true;
+                }
+            };
+            for (b, lag) in instance.precedences(a) {
+                lower(b, latest_start.saturating_sub(lag));
+            }
+            for group in model.together.iter().filter(|g| g.contains(&a)) {
+                for &b in group.iter().filter(|&&b| b != a) {
+                    lower(b, latest_start + model.actions[b].duration - 1);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    demand
+}
