@@ -128,3 +128,74 @@ pub fn demanded_completions(instance: &Instance, last_start: &[Option<u32>]) -> 
     }
     demand
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate, Model, Overrides};
+
+    fn model(text: &str) -> Model {
+        let raw = parse_model(text, "t").expect("a model");
+        validate(&raw, "t").expect("a valid model").model
+    }
+
+    const MODEL: &str = r#"{"seqplan": 1, "name": "t", "horizon": 8, "parties": [{"id": "p"}],
+        "meters": [{"id": "trust", "initial": 1}, {"id": "noise", "initial": 0}],
+        "actions": [
+            {"id": "prepare", "by": "p", "duration": 2},
+            {"id": "deliver", "by": "p", "requires": [{"action": "prepare", "lag": 1}]},
+            {"id": "escort", "by": "p"},
+            {"id": "gesture", "by": "p", "effects": [{"meter": "trust", "add": 1}]},
+            {"id": "insult", "by": "p", "effects": [{"meter": "trust", "add": -1}, {"meter": "noise", "add": 2}]}
+        ],
+        "together": [["deliver", "escort"]],
+        "expectations": [
+            {"id": "delivered", "action": "deliver", "by": 6},
+            {"id": "trusted", "meter": "trust", "at_least": 2, "by": 8}
+        ],
+        "red_lines": [{"id": "floor", "meter": "trust", "never_below": 0}]}"#;
+
+    #[test]
+    fn only_moves_that_push_the_right_way_or_are_needed_are_useful() {
+        let m = model(MODEL);
+        let instance = Instance::new(&m, &Overrides::default()).expect("an instance");
+        // prepare: required by deliver; escort: together with deliver;
+        // gesture raises trust; insult only lowers it (noise is unwatched).
+        assert_eq!(
+            useful_actions(&instance),
+            vec![true, true, true, true, false]
+        );
+    }
+
+    #[test]
+    fn deadlines_reach_back_along_requirements_and_partners() {
+        let m = model(MODEL);
+        let instance = Instance::new(&m, &Overrides::default()).expect("an instance");
+        let no_windows = vec![None; m.actions.len()];
+        // deliver by 6 starts by 6; prepare (lag 1) completes by 5;
+        // escort starts with deliver, so completes by 6.
+        assert_eq!(
+            demanded_completions(&instance, &no_windows),
+            vec![Some(5), Some(6), Some(6), None, None]
+        );
+        // If deliver cannot start after round 4, everything moves earlier
+        // (deliver too, through its partner).
+        let mut windows = no_windows;
+        windows[1] = Some(4);
+        assert_eq!(
+            demanded_completions(&instance, &windows),
+            vec![Some(3), Some(4), Some(4), None, None]
+        );
+    }
+
+    #[test]
+    fn diagnosis_keeps_every_action_and_no_demand() {
+        let m = model(MODEL);
+        let mut instance = Instance::new(&m, &Overrides::default()).expect("an instance");
+        instance.relaxable = true;
+        assert!(useful_actions(&instance).iter().all(|&u| u));
+        assert!(demanded_completions(&instance, &[None; 5])
+            .iter()
+            .all(Option::is_none));
+    }
+}

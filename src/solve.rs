@@ -103,27 +103,25 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
 
 /// [`plan`] with the instance's own tuning.
 fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
-    // Under a time limit, a greedy plan is found first (in well under a
-    // second) and kept in case the solver finds none in the time left.
-    let options = &SolveOptions {
-        deadline: options
-            .effective_limit()
-            .map(|limit| Instant::now() + limit),
-        ..options.clone()
-    };
+    // A greedy plan (found in well under a second) is the solver's first
+    // incumbent, and under a time limit it is kept in case the solver finds
+    // none in the time left. It never holds forced moves.
     let tuning = instance.overrides.tuning;
-    let greedy = (options.deadline.is_some() || tuning.warm_start)
+    let wants_hint = tuning.warm_start && instance.forced.is_empty();
+    let greedy = (options.deadline.is_some() || wants_hint)
         .then(|| crate::greedy::greedy_plan(instance))
         .flatten();
-    let milp = Milp::build(instance);
+    let first = greedy.as_ref().filter(|_| wants_hint);
+    let bounded = first.and_then(|moves| bounded_by(instance, moves));
+    let solve_as = bounded.as_ref().unwrap_or(instance);
+    let milp = Milp::build(solve_as);
     tracing::debug!(
         greedy = greedy.is_some(),
         starts = milp.starts.iter().map(Vec::len).sum::<usize>(),
         "looked for a first plan"
     );
-    let first = greedy.as_ref().filter(|_| tuning.warm_start);
     let outcome = if splits_earliest(instance, &milp) {
-        earliest_first(instance, &milp, first, options)?
+        earliest_first(instance, solve_as, &milp, first, options)?
     } else {
         let hint = first.and_then(|moves| warm_start(instance, &milp, moves));
         solve_milp(instance, &milp, &[], hint, options)?
@@ -136,18 +134,35 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     }
 }
 
-/// The fewest start variables for which `earliest` is solved on its own
-/// first. The split costs a second build and solve, some tens of
-/// milliseconds: on the shipped models (80 to 260 starts) that is most of
-/// the time, while on generated 40x16 and 120x36 models (400 to 3,500) it
-/// saves seconds (see `cargo bench --bench scale`).
-const EARLIEST_FIRST_STARTS: usize = 300;
+/// With `earliest` first, a valid greedy plan that meets everything by
+/// round R bounds the optimum: no optimal plan meets it later. So every
+/// deadline can be brought forward to R, which the presolve turns into
+/// narrower windows. `None` if that changes nothing.
+fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m>> {
+    let tuning = instance.overrides.tuning;
+    if !tuning.deadlines
+        || instance.relaxable
+        || !matches!(instance.model.objective.first(), Some(Objective::Earliest))
+    {
+        return None;
+    }
+    let evaluation = simulate(instance, greedy);
+    let met = evaluation.met_round.filter(|_| evaluation.is_valid())?;
+    if instance.by.iter().all(|&by| by <= met) {
+        return None;
+    }
+    let mut bounded = instance.clone();
+    for by in &mut bounded.by {
+        *by = (*by).min(met);
+    }
+    tracing::debug!(met, "the greedy plan brings every deadline forward");
+    Some(bounded)
+}
 
 /// Whether to solve `earliest` on its own first (see [`earliest_first`]).
 fn splits_earliest(instance: &Instance, milp: &Milp) -> bool {
     let tuning = instance.overrides.tuning;
-    tuning.earliest_first
-        && milp.starts.iter().map(Vec::len).sum::<usize>() >= EARLIEST_FIRST_STARTS
+    milp.starts.iter().map(Vec::len).sum::<usize>() >= tuning.earliest_first_from
         && tuning.deadlines
         && !instance.relaxable
         && milp.levels.len() > 1
@@ -161,9 +176,12 @@ fn splits_earliest(instance: &Instance, milp: &Milp) -> bool {
 /// the presolve cuts every start the earlier deadlines rule out, so the
 /// later levels search a smaller program, from the first plan as their
 /// incumbent. If they run out of time, the first plan is kept, unproven
-/// on the later levels.
+/// on the later levels. Programs are built from `solve_as` (`instance`, or
+/// it with deadlines brought forward by [`bounded_by`]); plans are checked
+/// against `instance`.
 fn earliest_first(
     instance: &Instance,
+    solve_as: &Instance,
     milp: &Milp,
     greedy: Option<&Moves>,
     options: &SolveOptions,
@@ -187,7 +205,7 @@ fn earliest_first(
             ..report.clone()
         }));
     };
-    let mut clipped = instance.clone();
+    let mut clipped = solve_as.clone();
     for by in &mut clipped.by {
         *by = (*by).min(met);
     }
@@ -853,6 +871,9 @@ fn solve_level(
     if time_limit.is_some_and(|t| t.is_zero()) {
         return LevelResult::TimedOut;
     }
+    // Handing a large program to the backend takes time of its own, which
+    // counts against the limit.
+    let building = Instant::now();
     let mut problem = ProblemVariables::new();
     let vars: Vec<Variable> = milp
         .vars
@@ -881,9 +902,6 @@ fn solve_level(
         problem.minimise(objective)
     };
     let mut model = backend(unsolved, whole.as_ref().map(|stop| stop.gap));
-    if let Some(limit) = time_limit {
-        model = model.with_time_limit(limit.as_secs_f64());
-    }
     if let Some(values) = warm_start {
         model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
     }
@@ -900,6 +918,17 @@ fn solve_level(
             Sense::Equal => lhs.eq(rhs),
         };
         model.add_constraint(constraint);
+    }
+    if let Some(limit) = time_limit {
+        let left = limit.saturating_sub(building.elapsed());
+        if left.is_zero() {
+            return LevelResult::TimedOut;
+        }
+        // The backend looks at its clock between nodes, and one node of a
+        // large program can take a second: it gets a twentieth less (at
+        // most 2 s less), so that the whole command ends within the limit.
+        let margin = (left / 20).min(Duration::from_secs(2));
+        model = model.with_time_limit((left - margin).as_secs_f64());
     }
     // microlp panics on numerical states it cannot handle; that is our
     // failure, reported as an internal error rather than a crash.

@@ -9,7 +9,7 @@ mod common;
 
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};
 use proptest::prelude::*;
-use seqplan::model::{Instance, Overrides};
+use seqplan::model::{Instance, Overrides, Tuning, TuningStep};
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 
 fn solve(instance: &Instance) -> Outcome {
@@ -196,7 +196,7 @@ proptest! {
         prop_assume!(model.is_some());
         let model = model.unwrap();
         let presolved = Instance::new(&model, &Overrides::default()).unwrap();
-        let plain = Instance::new(&model, &Overrides { tuning: seqplan::Tuning::NONE, ..Overrides::default() }).unwrap();
+        let plain = Instance::new(&model, &Overrides { tuning: Tuning::NONE, ..Overrides::default() }).unwrap();
         let context = format!("seed {seed}, model:\n{json:#}");
         match (solve(&presolved), solve(&plain)) {
             (Outcome::Plan(a), Outcome::Plan(b)) => {
@@ -226,6 +226,42 @@ proptest! {
         if let Some(moves) = seqplan::greedy::greedy_plan(&instance) {
             prop_assert!(simulate(&instance, &moves).is_valid(), "seed {seed}: {moves:?}\n{json:#}");
             prop_assert!(matches!(solve(&instance), Outcome::Plan(_)), "seed {seed}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// Each speed-up keeps the optimum: with `earliest` solved first on
+    /// every program (not only large ones), and with any one step turned
+    /// off, the solver still equals the exhaustive search.
+    #[test]
+    fn every_speed_up_keeps_the_optimum(seed in any::<u64>(), step in 0..seqplan::model::TuningStep::ALL.len()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        let default = Instance::new(&model, &Overrides::default()).unwrap();
+        let plans = all_plans(&default, 150_000);
+        prop_assume!(plans.is_some());
+        let expected = brute_force_optimum(&default, &plans.unwrap());
+        let split = Tuning { earliest_first_from: 0, ..Tuning::ALL };
+        for tuning in [split, TuningStep::ALL[step].off(split)] {
+            let instance = Instance::new(&model, &Overrides { tuning, ..Overrides::default() }).unwrap();
+            let context = format!("seed {seed}, {tuning:?}, model:\n{json:#}");
+            match (solve(&instance), &expected) {
+                (Outcome::Plan(report), Some(expected)) => {
+                    let evaluation = simulate(&instance, &report.moves);
+                    prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
+                    let found = level_values(&model, &report.moves, &evaluation);
+                    assert_levels_equal(&found, expected, &context);
+                }
+                (Outcome::Infeasible, None) => {}
+                (outcome, expected) => {
+                    prop_assert!(false, "solver said {:?} but brute force found {:?}\n{}", outcome, expected, context);
+                }
+            }
         }
     }
 }

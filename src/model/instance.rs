@@ -55,9 +55,14 @@ pub struct Tuning {
     pub counts: bool,
     /// The greedy plan handed to the solver as its first incumbent.
     pub warm_start: bool,
-    /// With `earliest` first: solve it alone, then the other levels on a
-    /// program rebuilt with every deadline at the met round found.
-    pub earliest_first: bool,
+    /// With `earliest` first, on programs with at least this many start
+    /// variables: solve it alone, then the other levels on a program
+    /// rebuilt with every deadline at the met round found (`usize::MAX`:
+    /// never). The split costs a second build and solve, some tens of
+    /// milliseconds: on the shipped models (80 to 260 starts) that is most
+    /// of the time, while on generated 40x16 and 120x36 models (400 to
+    /// 3,500 starts) it saves seconds (see `cargo bench --bench scale`).
+    pub earliest_first_from: usize,
 }
 
 impl Tuning {
@@ -69,7 +74,7 @@ impl Tuning {
         implied_rows: true,
         counts: true,
         warm_start: true,
-        earliest_first: true,
+        earliest_first_from: 300,
     };
     /// The plain program.
     pub const NONE: Tuning = Tuning {
@@ -79,7 +84,7 @@ impl Tuning {
         implied_rows: false,
         counts: false,
         warm_start: false,
-        earliest_first: false,
+        earliest_first_from: usize::MAX,
     };
 }
 
@@ -130,7 +135,10 @@ impl TuningStep {
             TuningStep::ImpliedRows => &mut tuning.implied_rows,
             TuningStep::Counts => &mut tuning.counts,
             TuningStep::WarmStart => &mut tuning.warm_start,
-            TuningStep::EarliestFirst => &mut tuning.earliest_first,
+            TuningStep::EarliestFirst => {
+                tuning.earliest_first_from = usize::MAX;
+                return tuning;
+            }
         };
         *flag = false;
         tuning
