@@ -2,27 +2,15 @@
 //! with the simulator), and the small generated sizes with and without the
 //! presolve, measured in the same run. `cargo bench --bench models`.
 
-use std::path::PathBuf;
+mod common;
+
+use common::shipped_models;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use seqplan::generate::{generate_model, Size};
 use seqplan::model::{load_model, Instance, Overrides, Tuning};
 use seqplan::{plan, Outcome, SolveOptions};
-
-fn shipped_models() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    let mut models: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("models/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "schema.json")
-        })
-        .collect();
-    models.sort();
-    models
-}
 
 fn plan_file(path: &std::path::Path) {
     let model = load_model(path).expect("a shipped model").model;

@@ -10,7 +10,8 @@
 //! Every solve has a limit (60 s unless `SEQPLAN_BENCH_LIMIT=SECONDS`).
 //! `cargo bench --bench scale [targets|steps]` runs one part.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use seqplan::generate::{generate_model, Size};
@@ -49,6 +50,7 @@ fn solve_once(model: &Model, tuning: Tuning, limit: Duration) -> (f64, String) {
         ),
         Ok(Outcome::Infeasible) => "infeasible".to_owned(),
         Ok(Outcome::Unknown) => "no plan in time".to_owned(),
+        Err(seqplan::Error::SolverGaveUp(_)) => "the solver failed numerically".to_owned(),
         Err(e) => format!("error: {e}"),
     };
     (seconds, what)
@@ -85,17 +87,7 @@ fn generated(actions: usize, horizon: u32, seed: u64) -> Model {
 }
 
 fn shipped_models() -> Vec<(String, Model)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("models/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "schema.json")
-        })
-        .collect();
-    paths.sort();
-    paths
+    common::shipped_models()
         .into_iter()
         .map(|p| {
             let name = p

@@ -1218,12 +1218,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         path,
                         round: Some(by),
                     };
-                    self.row(
-                        self.completed_by(a, i64::from(by)),
-                        Sense::AtLeast,
-                        1.0,
-                        origin,
-                    );
+                    self.completed_row(a, by, origin);
                 }
                 ExpectationKind::Meter { meter, at_least } => {
                     for t in by..=self.horizon {
@@ -1271,13 +1266,18 @@ impl<'a, 'm> Builder<'a, 'm> {
                 path: Self::action_path(a),
                 round: Some(by),
             };
-            self.row(
-                self.completed_by(a, i64::from(by)),
-                Sense::AtLeast,
-                1.0,
-                origin,
-            );
+            self.completed_row(a, by, origin);
         }
+    }
+
+    /// a's first use completes by round `by`: Σ completions of a by `by` ≥ 1.
+    fn completed_row(&mut self, a: ActionIdx, by: u32, origin: Origin) {
+        self.row(
+            self.completed_by(a, i64::from(by)),
+            Sense::AtLeast,
+            1.0,
+            origin,
+        );
     }
 
     fn forced_moves(&mut self) {

@@ -11,19 +11,8 @@ use crate::simulate::{simulate, ViolationKind};
 /// The actions an expectation names and everything they require
 /// (transitively, with `together` partners), in index order.
 fn needed_actions(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<ActionIdx> {
-    let model = instance.model;
-    let mut needed = vec![false; model.actions.len()];
-    let mut stack = roots;
-    while let Some(a) = stack.pop() {
-        if std::mem::replace(&mut needed[a], true) {
-            continue;
-        }
-        stack.extend(instance.precedences(a).into_iter().map(|(b, _)| b));
-        for group in model.together.iter().filter(|g| g.contains(&a)) {
-            stack.extend(group.iter().copied());
-        }
-    }
-    (0..model.actions.len())
+    let needed = crate::presolve::with_what_they_need(instance, roots);
+    (0..instance.model.actions.len())
         .filter(|&a| needed[a] && instance.is_available(a))
         .collect()
 }

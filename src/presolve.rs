@@ -62,9 +62,18 @@ pub fn useful_actions(instance: &Instance) -> Vec<bool> {
         ExpectationKind::Meter { .. } => None,
     }));
     stack.extend(instance.forced.iter().map(|&(a, _)| a));
-    let mut useful = vec![false; actions];
+    with_what_they_need(instance, stack)
+}
+
+/// Per action, whether it is one of `roots` or something one of them
+/// needs: what it requires or must come after (transitively), and its
+/// `together` partners.
+pub fn with_what_they_need(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<bool> {
+    let model = instance.model;
+    let mut needed = vec![false; model.actions.len()];
+    let mut stack = roots;
     while let Some(a) = stack.pop() {
-        if std::mem::replace(&mut useful[a], true) {
+        if std::mem::replace(&mut needed[a], true) {
             continue;
         }
         stack.extend(instance.precedences(a).into_iter().map(|(b, _)| b));
@@ -72,7 +81,7 @@ pub fn useful_actions(instance: &Instance) -> Vec<bool> {
             stack.extend(group.iter().copied());
         }
     }
-    useful
+    needed
 }
 
 /// Per action, the round by which its first use must have completed in
