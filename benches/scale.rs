@@ -136,15 +136,16 @@ fn steps(limit: Duration) {
     );
     println!("|---|{}", "---:|".repeat(TuningStep::ALL.len() + 2));
     for (name, model, runs) in cases {
-        let mut row = vec![seconds(best_of(&model, Tuning::ALL, limit, runs).0)];
-        for step in TuningStep::ALL {
-            let (s, what) = best_of(&model, step.off(Tuning::ALL), limit, runs);
-            let mark = if what.starts_with("optimal") { "" } else { "*" };
-            row.push(format!("{}{mark}", seconds(s)));
-        }
-        let (s, what) = best_of(&model, Tuning::NONE, limit, runs);
-        let mark = if what.starts_with("optimal") { "" } else { "*" };
-        row.push(format!("{}{mark}", seconds(s)));
+        let tunings = std::iter::once(Tuning::ALL)
+            .chain(TuningStep::ALL.iter().map(|step| step.off(Tuning::ALL)))
+            .chain(std::iter::once(Tuning::NONE));
+        let row: Vec<String> = tunings
+            .map(|tuning| {
+                let (s, what) = best_of(&model, tuning, limit, runs);
+                let mark = if what.starts_with("optimal") { "" } else { "*" };
+                format!("{}{mark}", seconds(s))
+            })
+            .collect();
         println!("| {name} | {} |", row.join(" | "));
     }
     println!("\n\\* not proven optimal within the limit");

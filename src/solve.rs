@@ -195,15 +195,13 @@ fn earliest_first(
     let Outcome::Plan(report) = &found else {
         return Ok(found);
     };
+    // Unproven (the limit struck): that plan is the answer.
     let Some(met) = report
         .evaluation
         .met_round
         .filter(|_| report.status == Status::Optimal)
     else {
-        return Ok(Outcome::Plan(PlanReport {
-            objectives: objective_values(instance.model, &report.evaluation),
-            ..report.clone()
-        }));
+        return Ok(found);
     };
     let mut clipped = solve_as.clone();
     for by in &mut clipped.by {
