@@ -139,11 +139,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
 /// deadline can be brought forward to R, which the presolve turns into
 /// narrower windows. `None` if that changes nothing.
 fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m>> {
-    let tuning = instance.overrides.tuning;
-    if !tuning.deadlines
-        || instance.relaxable
-        || !matches!(instance.model.objective.first(), Some(Objective::Earliest))
-    {
+    if !earliest_leads(instance) {
         return None;
     }
     let evaluation = simulate(instance, greedy);
@@ -151,23 +147,34 @@ fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m
     if instance.by.iter().all(|&by| by <= met) {
         return None;
     }
-    let mut bounded = instance.clone();
-    for by in &mut bounded.by {
+    tracing::debug!(met, "the greedy plan brings every deadline forward");
+    Some(due_by(instance, met))
+}
+
+/// Whether `earliest` is the first level and the deadlines may narrow the
+/// program: what bringing deadlines forward to a met round relies on.
+fn earliest_leads(instance: &Instance) -> bool {
+    instance.overrides.tuning.deadlines
+        && !instance.relaxable
+        && matches!(instance.model.objective.first(), Some(Objective::Earliest))
+}
+
+/// `instance` with every deadline at round `met` or earlier: the plans
+/// that meet everything by `met`.
+fn due_by<'m>(instance: &Instance<'m>, met: u32) -> Instance<'m> {
+    let mut due = instance.clone();
+    for by in &mut due.by {
         *by = (*by).min(met);
     }
-    tracing::debug!(met, "the greedy plan brings every deadline forward");
-    Some(bounded)
+    due
 }
 
 /// Whether to solve `earliest` on its own first (see [`earliest_first`]).
 fn splits_earliest(instance: &Instance, milp: &Milp) -> bool {
-    let tuning = instance.overrides.tuning;
-    milp.starts.iter().map(Vec::len).sum::<usize>() >= tuning.earliest_first_from
-        && tuning.deadlines
-        && !instance.relaxable
+    milp.starts.iter().map(Vec::len).sum::<usize>() >= instance.overrides.tuning.earliest_first_from
+        && earliest_leads(instance)
         && milp.levels.len() > 1
         && !instance.model.expectations.is_empty()
-        && matches!(instance.model.objective.first(), Some(Objective::Earliest))
 }
 
 /// `earliest` alone, then the other levels on a program rebuilt with
@@ -203,10 +210,7 @@ fn earliest_first(
     else {
         return Ok(found);
     };
-    let mut clipped = solve_as.clone();
-    for by in &mut clipped.by {
-        *by = (*by).min(met);
-    }
+    let clipped = due_by(solve_as, met);
     let tight = Milp::build(&clipped);
     tracing::debug!(
         met,
