@@ -726,6 +726,7 @@ fn elastic(
         expr: objective.clone(),
         maximize,
         integral: false,
+        step: None,
     }];
     let Ok(Program::Solved { values, moves, .. }) =
         solve_program(&milp, &[], &check_options(options))
@@ -909,6 +910,7 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
         expr: met,
         maximize: true,
         integral: false,
+        step: None,
     }];
     milp.levels.extend(tie_break);
     let Ok(Program::Solved {

@@ -188,6 +188,41 @@ pub struct Level {
     pub maximize: bool,
     /// Whether the expression only takes whole values (so it can be fixed exactly).
     pub integral: bool,
+    /// A spacing every plan's value of this level keeps from every other
+    /// plan's (1 for whole values, the costs' common divisor for
+    /// `cheapest`, the weighted effects' for `maximize` over meters without
+    /// decay): the search may stop once no branch can gain a full step.
+    pub step: Option<f64>,
+}
+
+/// The greatest common divisor of `values`, which must be fractions with a
+/// denominator up to 1000 (such as 0.5 or 0.1); `None` for other values or
+/// when every value is 0. The spacing of all their sums with whole
+/// multipliers.
+pub fn common_step(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let values: Vec<f64> = values.into_iter().filter(|v| *v != 0.0).collect();
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let whole = |x: f64| (x - x.round()).abs() <= 1e-9 * x.abs().max(1.0);
+    let denominator = (1..=1000u32).find(|&q| values.iter().all(|v| whole(v * f64::from(q))))?;
+    let mut divisor: u64 = 0;
+    for v in &values {
+        let numerator = (v * f64::from(denominator)).round().abs();
+        if numerator > 1e15 {
+            return None;
+        }
+        divisor = gcd(divisor, numerator as u64);
+    }
+    Some(divisor as f64 / f64::from(denominator))
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// The whole program.
@@ -1406,14 +1441,17 @@ impl<'a, 'm> Builder<'a, 'm> {
                     expr: self.met_round(),
                     maximize: false,
                     integral: true,
+                    step: Some(1.0),
                 },
                 Objective::Cheapest => {
                     let integral = model.actions.iter().all(|a| a.cost.fract() == 0.0);
+                    let step = common_step(model.actions.iter().map(|a| a.cost));
                     Level {
                         objective: Some(objective.clone()),
                         expr: self.per_move(|a| model.actions[a].cost),
                         maximize: false,
                         integral,
+                        step: step.or(integral.then_some(1.0)),
                     }
                 }
                 Objective::Fewest => {
@@ -1423,6 +1461,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         expr,
                         maximize: false,
                         integral: true,
+                        step: Some(1.0),
                     }
                 }
                 Objective::Maximize(weights) => {
@@ -1451,6 +1490,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                         expr,
                         maximize: true,
                         integral: false,
+                        step: self.maximize_step(weights),
                     }
                 }
             };
@@ -1468,8 +1508,30 @@ impl<'a, 'm> Builder<'a, 'm> {
             },
             maximize: false,
             integral: true,
+            step: Some(1.0),
         });
         levels
+    }
+
+    /// The spacing of a `maximize` level's values: without decay, a meter
+    /// at the horizon is its start plus the effects and events that landed,
+    /// so the weighted sum moves in steps of the weighted changes' common
+    /// divisor. A decaying meter has no such step.
+    fn maximize_step(&self, weights: &[(MeterIdx, f64)]) -> Option<f64> {
+        let model = self.instance.model;
+        let mut changes = Vec::new();
+        for &(k, w) in weights.iter().filter(|(_, w)| *w != 0.0) {
+            if model.meters[k].decay != 0.0 {
+                return None;
+            }
+            let effects = model.actions.iter().flat_map(|a| &a.effects);
+            changes.extend(effects.filter(|e| e.meter == k).map(|e| w * e.add));
+            for view in &self.views {
+                let events = view.instance.events.iter();
+                changes.extend(events.filter(|e| e.meter == k).map(|e| w * e.add));
+            }
+        }
+        common_step(changes)
     }
 }
 
@@ -1495,6 +1557,17 @@ mod tests {
 
     /// The big-M bounds must contain the meter of every plan the program can
     /// express (moves within the presolved windows, distinct starts).
+    #[test]
+    fn common_step_is_the_spacing_of_whole_combinations() {
+        assert_eq!(common_step([2.0, 4.0, 6.0]), Some(2.0));
+        assert_eq!(common_step([1.0, 0.5, -1.5]), Some(0.5));
+        assert_eq!(common_step([0.3 * 0.5, 0.3, 0.0]), Some(0.15));
+        assert_eq!(common_step([0.0, 0.0]), None);
+        assert_eq!(common_step([1.0 / 3.0, 1.0]), Some(1.0 / 3.0));
+        assert_eq!(common_step([std::f64::consts::PI]), None);
+        assert_eq!(common_step([f64::NAN]), None);
+    }
+
     #[test]
     fn meter_bounds_contain_every_plan() {
         let m = model();

@@ -795,6 +795,7 @@ fn combine(stage: &[Level], milp: &Milp) -> Level {
         expr,
         maximize: false,
         integral: true,
+        step: Some(1.0),
     }
 }
 
@@ -968,36 +969,33 @@ fn solve_level(
     }
 }
 
-/// How to stop the search on a level whose every value is a whole number:
-/// as soon as no open branch can reach a value 1 better than the
-/// incumbent, which proves it optimal. The backend stops only on a gap
-/// relative to its objective; a constant `offset` added to the objective
-/// (through a variable fixed at 1) makes that relative `gap` stand for an
-/// absolute gap just under 1 wherever the objective lies.
+/// How to stop the search on a level whose values are a step apart (whole
+/// numbers, or multiples of a common divisor): as soon as no open branch
+/// can reach a value one step better than the incumbent, which proves it
+/// optimal. The backend stops only on a gap relative to its objective; a
+/// constant `offset` added to the objective (through a variable fixed at
+/// one) makes that relative `gap` stand for an absolute gap just under one
+/// step wherever the objective lies.
 struct WholeStop {
     offset: f64,
     gap: f32,
 }
 
-/// The stop for `level`, if its value is a whole number in every plan.
+/// The stop for `level`, if its values are spaced by a known step.
 fn whole_objective(milp: &Milp, level: &Level) -> Option<WholeStop> {
-    if !level.integral {
-        return None;
-    }
+    let step = level.step?;
     let mut reach = 0.0;
     for &(v, c) in &level.expr.terms {
         let def = &milp.vars[v];
-        if def.kind == VarKind::Continuous || c.fract() != 0.0 {
-            return None;
-        }
         reach += c.abs() * def.upper.abs().max(def.lower.abs());
     }
     // |objective| stays within [offset − reach, offset + reach]: a relative
-    // gap of 0.99 / (offset + reach) is an absolute gap below 1, and near
-    // 0.99 · (offset − reach) / (offset + reach) ≈ 0.98 at worst.
-    let offset = 100.0 * (reach + 1.0);
-    let gap = (0.99 / (offset + reach)) as f32;
-    (offset < 1e12).then_some(WholeStop { offset, gap })
+    // gap of 0.99 · step / (offset + reach) is an absolute gap below a
+    // step, and near 0.99 · (offset − reach) / (offset + reach) ≈ 0.98 of
+    // one at worst.
+    let offset = 100.0 * (reach + step);
+    let gap = (0.99 * step / (offset + reach)) as f32;
+    (offset < 1e12 && gap > 0.0).then_some(WholeStop { offset, gap })
 }
 
 #[cfg(not(feature = "cbc"))]

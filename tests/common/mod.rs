@@ -145,11 +145,18 @@ pub fn random_model(seed: u64) -> Value {
         };
     }
     let mut objective: Vec<Value> = Vec::new();
+    // Weights whose products with the effects are spaced unevenly (0.3 ·
+    // 0.5 = 0.15), and two meters pulling opposite ways.
+    let weights = if n_meters == 2 && rng.chance(40) {
+        json!({"m0": 1.0, "m1": -0.5})
+    } else {
+        json!({"m0": *rng.pick(&[1.0, 1.0, -1.0, 0.3])})
+    };
     for level in [
         json!("earliest"),
         json!("cheapest"),
         json!("fewest"),
-        json!({"maximize": {"m0": 1.0}}),
+        json!({ "maximize": weights }),
     ] {
         if rng.chance(50) {
             objective.push(level);
