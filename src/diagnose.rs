@@ -905,12 +905,13 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
         }
     }
     let tie_break = milp.levels.last().cloned();
+    let step = crate::formulate::common_step(model.expectations.iter().map(|e| e.weight));
     milp.levels = vec![Level {
         objective: None,
         expr: met,
         maximize: true,
         integral: false,
-        step: None,
+        step,
     }];
     milp.levels.extend(tie_break);
     let Ok(Program::Solved {

@@ -1,5 +1,6 @@
 //! A quick plan without the solver: walk the rounds and start every useful
-//! move as soon as the simulator says it breaks no rule. It is no optimum,
+//! move as soon as the simulator says it breaks no rule (or, for the moves
+//! no expectation needs, from a later round on). It is no optimum,
 //! but when the solver runs out of time before finding any plan, a valid
 //! greedy plan is a better answer than none, and its distance from an
 //! order-free bound says how far from optimal it can be.
@@ -78,13 +79,19 @@ fn candidate_lists(instance: &Instance) -> Vec<Vec<ActionIdx>> {
 /// How many random halves of the helpers the greedy walk tries.
 const RANDOM_TRIES: usize = 6;
 
-/// Whether the plan breaks no rule other than unmet expectations (which
-/// later moves may still meet).
-fn clean_so_far(instance: &Instance, moves: &Moves) -> bool {
+/// Whether the plan breaks no rule other than unmet expectations and meter
+/// lines crossed after `round` (which later moves may still put right).
+fn clean_so_far(instance: &Instance, moves: &Moves, round: u32) -> bool {
     simulate(instance, moves)
         .violations
         .iter()
-        .all(|v| matches!(v.kind, ViolationKind::ExpectationUnmet { .. }))
+        .all(|v| match v.kind {
+            ViolationKind::ExpectationUnmet { .. } => true,
+            // A meter that decays below a floor after this round may yet be
+            // held up by later moves.
+            ViolationKind::MeterCrossed { .. } => v.round > round,
+            _ => false,
+        })
 }
 
 /// A valid plan found greedily, or `None` if the greedy walk does not meet
@@ -96,9 +103,29 @@ pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
     }
     let lists = candidate_lists(instance);
     let needed = &lists[0];
-    lists
-        .iter()
-        .find_map(|candidates| walk(instance, candidates, needed))
+    let holds = hold_rounds(instance);
+    lists.iter().enumerate().find_map(|(i, candidates)| {
+        // The needed moves alone are never held back.
+        let holds = if i == 0 { &holds[..1] } else { &holds[..] };
+        holds
+            .iter()
+            .find_map(|&from| walk(instance, candidates, needed, from))
+    })
+}
+
+/// The rounds from which the moves that are not needed may start, tried in
+/// turn: at once, then later by eighths of the horizon up to the last
+/// deadline. Taken as early as possible, the effects of such moves on a
+/// decaying meter can fade before an expectation on it has to hold.
+fn hold_rounds(instance: &Instance) -> Vec<u32> {
+    let horizon = instance.horizon;
+    let last_deadline = instance.by.iter().copied().max().unwrap_or(horizon);
+    let mut rounds: Vec<u32> = (0..8)
+        .map(|k| 1 + k * horizon / 8)
+        .filter(|&r| r == 1 || r < last_deadline)
+        .collect();
+    rounds.dedup();
+    rounds
 }
 
 /// Per party, the lowest `cost_at_most` cap on it (infinite without one).
@@ -115,9 +142,14 @@ fn budgets(instance: &Instance) -> Vec<f64> {
 
 /// Walks the rounds, starting each candidate (in the order given) as soon
 /// as it breaks no rule; the plan if it ends valid. A move that is not
-/// `needed` is only taken if its party's budget still covers the needed
-/// moves that party has yet to make.
-fn walk(instance: &Instance, candidates: &[ActionIdx], needed: &[ActionIdx]) -> Option<Moves> {
+/// `needed` is only taken from round `from` on, and if its party's budget
+/// still covers the needed moves that party has yet to make.
+fn walk(
+    instance: &Instance,
+    candidates: &[ActionIdx],
+    needed: &[ActionIdx],
+    from: u32,
+) -> Option<Moves> {
     let model = instance.model;
     let caps = budgets(instance);
     let cost = |a: ActionIdx| model.actions[a].cost;
@@ -137,6 +169,9 @@ fn walk(instance: &Instance, candidates: &[ActionIdx], needed: &[ActionIdx]) -> 
             }
             let party = model.actions[a].by;
             if !needed.contains(&a) {
+                if round < from {
+                    continue;
+                }
                 let spent: f64 = moves
                     .iter()
                     .filter(|m| model.actions[m.action].by == party)
@@ -155,7 +190,7 @@ fn walk(instance: &Instance, candidates: &[ActionIdx], needed: &[ActionIdx]) -> 
             let mut trial = moves.clone();
             trial.push(Move { action: a, round });
             let trial = Moves::new(trial);
-            if clean_so_far(instance, &trial) {
+            if clean_so_far(instance, &trial, round) {
                 moves = trial.as_slice().to_vec();
             }
         }
