@@ -1555,8 +1555,6 @@ mod tests {
             .model
     }
 
-    /// The big-M bounds must contain the meter of every plan the program can
-    /// express (moves within the presolved windows, distinct starts).
     #[test]
     fn common_step_is_the_spacing_of_whole_combinations() {
         assert_eq!(common_step([2.0, 4.0, 6.0]), Some(2.0));
@@ -1568,6 +1566,8 @@ mod tests {
         assert_eq!(common_step([f64::NAN]), None);
     }
 
+    /// The big-M bounds must contain the meter of every plan the program can
+    /// express (moves within the presolved windows, distinct starts).
     #[test]
     fn meter_bounds_contain_every_plan() {
         let m = model();

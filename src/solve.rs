@@ -512,17 +512,18 @@ fn solve_hinted(
             LevelResult::Solved {
                 values,
                 proven,
-                gap: stage_gap,
+                slack,
             } => {
                 for part in stage {
                     fixed.push(fixing(part, part.expr.eval(&values)));
                 }
-                incumbent = Some(values);
                 if !proven {
                     status = Status::Feasible;
-                    gap = stage_gap;
+                    gap = slack.map(|slack| first_unproven_gap(stage, milp, &values, slack));
+                    incumbent = Some(values);
                     break;
                 }
+                incumbent = Some(values);
             }
             LevelResult::Infeasible if incumbent.is_some() => {
                 return Err(Error::Internal(format!(
@@ -776,19 +777,28 @@ fn merge_levels(levels: &[Level], milp: &Milp) -> Vec<Vec<Level>> {
     stages
 }
 
+/// The weight of each level of a stage in its one objective: 1 for the
+/// last, and for each other the product of (spread + 1) of those after it,
+/// so that it exceeds everything they can add up to.
+fn stage_weights(stage: &[Level], milp: &Milp) -> Vec<f64> {
+    let mut weights = vec![1.0; stage.len()];
+    for i in (0..stage.len().saturating_sub(1)).rev() {
+        weights[i] = weights[i + 1] * (spread(&stage[i + 1], milp).unwrap_or(0.0) + 1.0);
+    }
+    weights
+}
+
 /// One objective for a stage: Σ wᵢ·levelᵢ with wᵢ > spread of the rest.
 fn combine(stage: &[Level], milp: &Milp) -> Level {
     if stage.len() == 1 {
         return stage[0].clone();
     }
     let mut expr = LinExpr::default();
-    let mut weight = 1.0;
-    for level in stage.iter().rev() {
+    for (level, weight) in stage.iter().zip(stage_weights(stage, milp)) {
         for &(v, c) in &level.expr.terms {
             expr.terms.push((v, weight * c));
         }
         expr.constant += weight * level.expr.constant;
-        weight *= spread(level, milp).unwrap_or(0.0) + 1.0;
     }
     Level {
         objective: None,
@@ -797,6 +807,65 @@ fn combine(stage: &[Level], milp: &Milp) -> Level {
         integral: true,
         step: Some(1.0),
     }
+}
+
+/// The relative gap of the first level of an unproven stage that the
+/// bound does not settle, given `slack`, the distance between the stage's
+/// objective and its best bound.
+///
+/// In a merged stage the objective's own gap would mislead: it is relative
+/// to a sum dominated by the first level's weight. A plan one better on
+/// level i (the levels before it equal) is ruled out when the slack plus
+/// what the later levels could still drop from their maxima is less than
+/// level i's weight; the first level where it is not gets the gap between
+/// its value and the bound this gives.
+fn first_unproven_gap(stage: &[Level], milp: &Milp, values: &[f64], slack: f64) -> f64 {
+    let relative = |value: f64, bound: f64| (value - bound).abs() / value.abs().max(1e-9);
+    if stage.len() == 1 {
+        let value = stage[0].expr.eval(values);
+        return relative(value, value - slack);
+    }
+    let weights = stage_weights(stage, milp);
+    let room: Vec<f64> = stage
+        .iter()
+        .map(|level| (level_max(level, milp) - level.expr.eval(values)).max(0.0))
+        .collect();
+    for i in 0..stage.len() {
+        let later: f64 = (i + 1..stage.len()).map(|j| weights[j] * room[j]).sum();
+        let excess = (slack + later) / weights[i];
+        if excess >= 1.0 - 1e-9 || i + 1 == stage.len() {
+            let value = stage[i].expr.eval(values);
+            let bound = (value - excess - 1e-9).ceil();
+            return relative(value, bound.min(value));
+        }
+    }
+    0.0
+}
+
+/// An upper bound on a whole-number level's value over all plans, with at
+/// most `uses` starts of an action at once.
+fn level_max(level: &Level, milp: &Milp) -> f64 {
+    let mut owner: Vec<Option<usize>> = vec![None; milp.vars.len()];
+    for (a, list) in milp.starts.iter().enumerate() {
+        for &(_, v) in list {
+            owner[v] = Some(a);
+        }
+    }
+    let mut per_action: Vec<Vec<f64>> = vec![Vec::new(); milp.starts.len()];
+    let mut total = level.expr.constant;
+    for &(v, c) in &level.expr.terms {
+        let def = &milp.vars[v];
+        match owner[v] {
+            Some(a) if c > 0.0 => per_action[a].push(c),
+            Some(_) => {}
+            None => total += (c * def.upper).max(c * def.lower),
+        }
+    }
+    for (a, mut coefs) in per_action.into_iter().enumerate() {
+        coefs.sort_by(|x, y| y.total_cmp(x));
+        total += coefs.iter().take(milp.uses[a] as usize).sum::<f64>();
+    }
+    total
 }
 
 /// The constraint that keeps a solved level at its optimum.
@@ -844,11 +913,12 @@ fn extract_moves(milp: &Milp, values: &[f64]) -> Moves {
 }
 
 enum LevelResult {
-    /// `gap`: relative gap of the stage's objective when not proven optimal.
+    /// `slack`: how far the stage's objective may be from its best bound,
+    /// when not proven optimal.
     Solved {
         values: Vec<f64>,
         proven: bool,
-        gap: Option<f64>,
+        slack: Option<f64>,
     },
     Infeasible,
     TimedOut,
@@ -948,17 +1018,16 @@ fn solve_level(
                 _ => false,
             };
             // The backend's gap is relative to its own objective, which
-            // holds the offset; restated relative to the level's value.
-            let gap = backend_gap(solution).map(|relative| {
+            // holds the offset.
+            let slack = backend_gap(solution).map(|relative| {
                 let linear = level.expr.eval(&values) - level.expr.constant;
                 let offset = whole.as_ref().map_or(0.0, |stop| stop.offset);
-                let absolute = relative * (linear + offset).abs();
-                absolute / level.expr.eval(&values).abs().max(1e-9)
+                relative * (linear + offset).abs()
             });
             LevelResult::Solved {
                 values,
                 proven,
-                gap,
+                slack,
             }
         }
         Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
@@ -1031,4 +1100,47 @@ fn backend(
     let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
     model.set_parameter("log", "0");
     model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate, Overrides};
+
+    /// Three moves costing 1, 2 and 3, each possible in rounds 1 to 3:
+    /// `cheapest` and the tie-break merge into one stage, the tie-break's
+    /// spread is 9 and so `cheapest` weighs 10.
+    #[test]
+    fn merged_stage_gap_is_that_of_the_first_level_left_open() {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 3, "parties": [{"id": "p"}],
+            "meters": [{"id": "m", "initial": 0}],
+            "actions": [{"id": "a", "by": "p", "cost": 1}, {"id": "b", "by": "p", "cost": 2},
+                        {"id": "c", "by": "p", "cost": 3}],
+            "objective": ["cheapest"]}"#;
+        let model = validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model;
+        let overrides = Overrides {
+            tuning: Tuning::NONE,
+            ..Overrides::default()
+        };
+        let instance = Instance::new(&model, &overrides).unwrap();
+        let milp = Milp::build(&instance);
+        let stages = merge_levels(&milp.levels, &milp);
+        assert_eq!(stages.len(), 1);
+        let stage = &stages[0];
+        assert_eq!(stage_weights(stage, &milp), vec![10.0, 1.0]);
+        // The plan in hand: c in round 3 (cost 3, tie-break 3, room 6).
+        let mut values = vec![0.0; milp.vars.len()];
+        values[milp.starts[2][2].1] = 1.0;
+        // Slack 5: (5 + 6) / 10 ≥ 1, so a cost of 2 is not ruled out.
+        let gap = first_unproven_gap(stage, &milp, &values, 5.0);
+        assert!((gap - 1.0 / 3.0).abs() < 1e-9, "{gap}");
+        // Slack 2: the cost is settled; the tie-break may be 1.
+        let gap = first_unproven_gap(stage, &milp, &values, 2.0);
+        assert!((gap - 2.0 / 3.0).abs() < 1e-9, "{gap}");
+        // A lone level: the slack over its value.
+        let gap = first_unproven_gap(&stage[..1], &milp, &values, 1.5);
+        assert!((gap - 0.5).abs() < 1e-9, "{gap}");
+    }
 }
