@@ -95,10 +95,10 @@ fn clean_so_far(instance: &Instance, moves: &Moves, round: u32) -> bool {
 }
 
 /// A valid plan found greedily, or `None` if the greedy walk does not meet
-/// every expectation. Forced moves are placed first; `together` groups are
-/// not attempted (their partners must start in the same round).
+/// every expectation. Forced moves are placed first; the members of a
+/// `together` group are started as one.
 pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
-    if !instance.model.together.is_empty() || instance.only_forced {
+    if instance.only_forced {
         return None;
     }
     let lists = candidate_lists(instance);
@@ -116,8 +116,17 @@ pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
 /// The rounds from which the moves that are not needed may start, tried in
 /// turn: at once, then later by eighths of the horizon up to the last
 /// deadline. Taken as early as possible, the effects of such moves on a
-/// decaying meter can fade before an expectation on it has to hold.
+/// decaying meter can fade before an expectation on it has to hold; with
+/// no expectation on a decaying meter, only at once.
 fn hold_rounds(instance: &Instance) -> Vec<u32> {
+    let model = instance.model;
+    let fading = model.expectations.iter().any(|e| match e.kind {
+        ExpectationKind::Meter { meter, .. } => model.meters[meter].decay > 0.0,
+        ExpectationKind::Action(_) => false,
+    });
+    if !fading {
+        return vec![1];
+    }
     let horizon = instance.horizon;
     let last_deadline = instance.by.iter().copied().max().unwrap_or(horizon);
     let mut rounds: Vec<u32> = (0..8)
@@ -126,6 +135,27 @@ fn hold_rounds(instance: &Instance) -> Vec<u32> {
         .collect();
     rounds.dedup();
     rounds
+}
+
+/// The actions that must start in the same round as `a`: its `together`
+/// groups, joined where they share a member; `a` alone without one.
+fn starting_with(instance: &Instance, a: ActionIdx) -> Vec<ActionIdx> {
+    let mut group = vec![a];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for members in &instance.model.together {
+            if members.iter().any(|b| group.contains(b)) {
+                for &b in members {
+                    if !group.contains(&b) {
+                        group.push(b);
+                        grew = true;
+                    }
+                }
+            }
+        }
+    }
+    group
 }
 
 /// Per party, the lowest `cost_at_most` cap on it (infinite without one).
@@ -161,21 +191,27 @@ fn walk(
     let windows = instance.start_windows();
     for round in 1..=instance.horizon {
         for &a in candidates {
-            let used = moves.iter().filter(|m| m.action == a).count() as u32;
-            let window_open =
-                windows[a].is_some_and(|(first, last)| first <= round && round <= last);
-            if used > 0 || !window_open {
+            let group = starting_with(instance, a);
+            let ready = |b: ActionIdx| {
+                moves.iter().all(|m| m.action != b)
+                    && windows[b].is_some_and(|(first, last)| first <= round && round <= last)
+            };
+            if !group.iter().all(|&b| ready(b)) {
                 continue;
             }
-            let party = model.actions[a].by;
-            if !needed.contains(&a) {
-                if round < from {
-                    continue;
-                }
+            if !needed.contains(&a) && round < from {
+                continue;
+            }
+            let over_budget = |party: usize| {
                 let spent: f64 = moves
                     .iter()
                     .filter(|m| model.actions[m.action].by == party)
                     .map(|m| cost(m.action))
+                    .sum();
+                let extra: f64 = group
+                    .iter()
+                    .filter(|&&b| model.actions[b].by == party && !needed.contains(&b))
+                    .map(|&b| cost(b))
                     .sum();
                 let reserved: f64 = needed
                     .iter()
@@ -183,12 +219,13 @@ fn walk(
                     .filter(|&&b| moves.iter().all(|m| m.action != b))
                     .map(|&b| cost(b))
                     .sum();
-                if spent + cost(a) + reserved > caps[party] + crate::TOLERANCE {
-                    continue;
-                }
+                extra > 0.0 && spent + extra + reserved > caps[party] + crate::TOLERANCE
+            };
+            if group.iter().any(|&b| over_budget(model.actions[b].by)) {
+                continue;
             }
             let mut trial = moves.clone();
-            trial.push(Move { action: a, round });
+            trial.extend(group.iter().map(|&action| Move { action, round }));
             let trial = Moves::new(trial);
             if clean_so_far(instance, &trial, round) {
                 moves = trial.as_slice().to_vec();

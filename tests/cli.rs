@@ -208,9 +208,11 @@ fn time_limit_still_returns_a_valid_plan() {
         .stderr(contains("--time-limit"));
 }
 
+/// Convening formats: the greedy walk finds no plan there, so a limit
+/// that runs out before the solver finds one leaves nothing to return.
 #[test]
 fn time_limit_that_runs_out_before_any_plan_exits_1() {
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/convening_formats.json");
     seqplan()
         .arg(&model)
         .args(["--time-limit", "0.000001"])
@@ -225,6 +227,32 @@ fn time_limit_that_runs_out_before_any_plan_exits_1() {
         .code(1);
     let plan: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(plan["status"], "unknown");
+}
+
+/// Education: when the limit runs out first, the greedy plan is the
+/// answer, `feasible` with its gap on `earliest`, and `check` accepts it.
+#[test]
+fn time_limit_that_runs_out_first_returns_the_greedy_plan() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let out = seqplan()
+        .arg(&model)
+        .args(["--time-limit", "0.000001", "--format", "json"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let plan: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(plan["status"], "feasible");
+    assert!(plan["gap"].as_f64().is_some_and(|gap| gap >= 0.0), "{plan}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("greedy.json");
+    std::fs::write(&path, text).unwrap();
+    let check = seqplan()
+        .args(["check", model.to_str().unwrap(), path.to_str().unwrap()])
+        .args(["--format", "json"])
+        .assert()
+        .code(0);
+    let check: Value = serde_json::from_slice(&check.get_output().stdout).unwrap();
+    assert_eq!(check["valid"], true, "{check}");
 }
 
 // -------------------------------------------------------------- compare

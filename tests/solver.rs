@@ -252,6 +252,36 @@ fn greedy_walk_plans_generated_models() {
     }
 }
 
+/// Education's moves come in `together` groups; the walk starts each
+/// group as one and finds a valid plan (it used to give up on any model
+/// with a group).
+#[test]
+fn greedy_walk_starts_together_groups_as_one() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let model = seqplan::load_model(&path).unwrap().model;
+    assert!(!model.together.is_empty());
+    let instance = Instance::new(&model, &Overrides::default()).unwrap();
+    let moves = seqplan::greedy::greedy_plan(&instance).expect("a greedy plan");
+    assert!(simulate(&instance, &moves).is_valid());
+    for group in &model.together {
+        let rounds: Vec<Vec<u32>> = group
+            .iter()
+            .map(|&a| {
+                moves
+                    .as_slice()
+                    .iter()
+                    .filter(|m| m.action == a)
+                    .map(|m| m.round)
+                    .collect()
+            })
+            .collect();
+        assert!(
+            rounds.windows(2).all(|w| w[0] == w[1]),
+            "{group:?}: {rounds:?}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, .. ProptestConfig::default() })]
 
