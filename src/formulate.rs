@@ -204,7 +204,9 @@ pub fn common_step(values: impl IntoIterator<Item = f64>) -> Option<f64> {
     if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let whole = |x: f64| (x - x.round()).abs() <= 1e-9 * x.abs().max(1.0);
+    // Absolute: a value as large as 2e7 + 0.01 must not pass for whole.
+    // Where rounding noise itself passes 1e-6 (beyond about 1e9), no step.
+    let whole = |x: f64| (x - x.round()).abs() <= 1e-6;
     let denominator = (1..=1000u32).find(|&q| values.iter().all(|v| whole(v * f64::from(q))))?;
     let mut divisor: u64 = 0;
     for v in &values {
@@ -1564,6 +1566,9 @@ mod tests {
         assert_eq!(common_step([1.0 / 3.0, 1.0]), Some(1.0 / 3.0));
         assert_eq!(common_step([std::f64::consts::PI]), None);
         assert_eq!(common_step([f64::NAN]), None);
+        // Large values are whole only if they are, to the cent.
+        assert_eq!(common_step([20_000_000.01, 20_000_000.0]), Some(0.01));
+        assert_eq!(common_step([20_000_000.001, 1.0]), Some(0.001));
     }
 
     /// The big-M bounds must contain the meter of every plan the program can

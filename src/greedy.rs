@@ -5,6 +5,8 @@
 //! greedy plan is a better answer than none, and its distance from an
 //! order-free bound says how far from optimal it can be.
 
+use std::time::Instant;
+
 use crate::model::{ActionIdx, ExpectationKind, Instance, RedLineKind};
 use crate::plan::{Move, Moves};
 use crate::simulate::{simulate, ViolationKind};
@@ -98,18 +100,32 @@ fn clean_so_far(instance: &Instance, moves: &Moves, round: u32) -> bool {
 /// every expectation. Forced moves are placed first; the members of a
 /// `together` group are started as one.
 pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
+    greedy_plan_until(instance, None)
+}
+
+/// [`greedy_plan`], trying no further walk once `deadline` has passed
+/// (the first two, at once with the needed moves and with every helper,
+/// always run: each takes well under a second even at 300 × 52).
+pub fn greedy_plan_until(instance: &Instance, deadline: Option<Instant>) -> Option<Moves> {
     if instance.only_forced {
         return None;
     }
     let lists = candidate_lists(instance);
     let needed = &lists[0];
     let holds = hold_rounds(instance);
-    lists.iter().enumerate().find_map(|(i, candidates)| {
+    let mut tries = Vec::new();
+    for (i, candidates) in lists.iter().enumerate() {
         // The needed moves alone are never held back.
         let holds = if i == 0 { &holds[..1] } else { &holds[..] };
-        holds
-            .iter()
-            .find_map(|&from| walk(instance, candidates, needed, from))
+        tries.extend(holds.iter().map(|&from| (candidates, from)));
+    }
+    let mut tried = 0;
+    tries.into_iter().find_map(|(candidates, from)| {
+        tried += 1;
+        if tried > 2 && deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
+        walk(instance, candidates, needed, from)
     })
 }
 

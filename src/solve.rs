@@ -109,7 +109,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     let tuning = instance.overrides.tuning;
     let wants_hint = tuning.warm_start && instance.forced.is_empty();
     let greedy = (options.deadline.is_some() || wants_hint)
-        .then(|| crate::greedy::greedy_plan(instance))
+        .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
     let first = greedy.as_ref().filter(|_| wants_hint);
     let bounded = first.and_then(|moves| bounded_by(instance, moves));
@@ -1060,11 +1060,15 @@ fn whole_objective(milp: &Milp, level: &Level) -> Option<WholeStop> {
     }
     // |objective| stays within [offset − reach, offset + reach]: a relative
     // gap of 0.99 · step / (offset + reach) is an absolute gap below a
-    // step, and near 0.99 · (offset − reach) / (offset + reach) ≈ 0.98 of
-    // one at worst.
-    let offset = 100.0 * (reach + step);
+    // step, and at least 0.99 · (offset − reach) / (offset + reach) of one
+    // (0.98 with the full offset, a third with the least allowed). The
+    // backend also prunes any node within 1e-9 · |objective| of the
+    // incumbent, so the objective must stay under 1e8 steps, where that is
+    // a tenth of a step: past it, nodes a whole step better could be lost.
+    let ceiling = 1e8 * step;
+    let offset = (100.0 * (reach + step)).min(ceiling - reach);
     let gap = (0.99 * step / (offset + reach)) as f32;
-    (offset < 1e12 && gap > 0.0).then_some(WholeStop { offset, gap })
+    (offset >= 2.0 * reach + step && gap > 0.0).then_some(WholeStop { offset, gap })
 }
 
 #[cfg(not(feature = "cbc"))]
@@ -1107,11 +1111,35 @@ mod tests {
     use super::*;
     use crate::model::{parse_model, validate, Overrides};
 
-    /// Three moves costing 1, 2 and 3, each possible in rounds 1 to 3:
-    /// `cheapest` and the tie-break merge into one stage, the tie-break's
-    /// spread is 9 and so `cheapest` weighs 10.
+    /// The stop is an absolute gap under one step, and there is none where
+    /// the backend's own pruning (1e-9 of the objective) would pass a step.
     #[test]
-    fn merged_stage_gap_is_that_of_the_first_level_left_open() {
+    fn whole_stop_stays_within_a_step_and_within_the_pruning_tolerance() {
+        let milp = tiny_milp();
+        let x = milp.starts[0][0].1;
+        let level = |coef: f64, step: f64| Level {
+            objective: None,
+            expr: LinExpr {
+                terms: vec![(x, coef)],
+                constant: 0.0,
+            },
+            maximize: false,
+            integral: true,
+            step: Some(step),
+        };
+        for (coef, step) in [(3.0, 1.0), (0.5, 0.5), (2e6, 1.0)] {
+            let stop = whole_objective(&milp, &level(coef, step)).expect("a stop");
+            let widest = f64::from(stop.gap) * (stop.offset + coef);
+            assert!(widest < step, "{coef} {step}: {widest}");
+            assert!(1e-9 * (stop.offset + coef) <= 0.1 * step, "{coef} {step}");
+        }
+        assert!(whole_objective(&milp, &level(1e9, 1.0)).is_none());
+        assert!(whole_objective(&milp, &level(1e6, 0.001)).is_none());
+    }
+
+    /// Three moves costing 1, 2 and 3, each possible in rounds 1 to 3, with
+    /// every start kept (no presolve).
+    fn tiny_milp() -> Milp {
         let text = r#"{"seqplan": 1, "name": "t", "horizon": 3, "parties": [{"id": "p"}],
             "meters": [{"id": "m", "initial": 0}],
             "actions": [{"id": "a", "by": "p", "cost": 1}, {"id": "b", "by": "p", "cost": 2},
@@ -1124,8 +1152,14 @@ mod tests {
             tuning: Tuning::NONE,
             ..Overrides::default()
         };
-        let instance = Instance::new(&model, &overrides).unwrap();
-        let milp = Milp::build(&instance);
+        Milp::build(&Instance::new(&model, &overrides).unwrap())
+    }
+
+    /// `cheapest` and the tie-break of [`tiny_milp`] merge into one stage;
+    /// the tie-break's spread is 9 and so `cheapest` weighs 10.
+    #[test]
+    fn merged_stage_gap_is_that_of_the_first_level_left_open() {
+        let milp = tiny_milp();
         let stages = merge_levels(&milp.levels, &milp);
         assert_eq!(stages.len(), 1);
         let stage = &stages[0];
