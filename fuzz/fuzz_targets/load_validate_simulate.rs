@@ -1,7 +1,9 @@
 //! Any bytes through the whole front of seqplan: parse a model, validate
-//! it, apply every scenario, then read a plan and simulate it. The input
-//! is a model, optionally followed by a line `#PLAN` and a plan in the
-//! `ROUND ACTION` text form (or JSON). Nothing may panic.
+//! it, apply every scenario, then read a plan and simulate it; on small
+//! models also the greedy walk and the building of the program (presolve
+//! and formulation, without solving). The input is a model, optionally
+//! followed by a line `#PLAN` and a plan in the `ROUND ACTION` text form
+//! (or JSON). Nothing may panic.
 
 #![no_main]
 
@@ -46,5 +48,13 @@ fuzz_target!(|data: &[u8]| {
         }
         let empty = seqplan::Moves::new(Vec::new());
         let _ = simulate(&instance, &empty);
+        // The presolve, the program and the greedy walk, where they are quick.
+        let size = model.actions.len() as u64 * u64::from(instance.horizon);
+        if size <= 400 {
+            if let Some(moves) = seqplan::greedy::greedy_plan(&instance) {
+                assert!(simulate(&instance, &moves).is_valid());
+            }
+            let _ = seqplan::formulate::Milp::build(&instance);
+        }
     }
 });
