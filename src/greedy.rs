@@ -186,6 +186,40 @@ fn budgets(instance: &Instance) -> Vec<f64> {
     caps
 }
 
+/// Whether starting `group` now would leave `party` too little of its
+/// budget (`caps`) for the needed moves it has yet to make. Needed moves
+/// themselves always may spend it.
+fn over_budget(
+    instance: &Instance,
+    caps: &[f64],
+    moves: &[Move],
+    group: &[ActionIdx],
+    needed: &[ActionIdx],
+    party: usize,
+) -> bool {
+    let model = instance.model;
+    let cost_of = |b: &ActionIdx| model.actions[*b].cost;
+    let by_party = |b: &&ActionIdx| model.actions[**b].by == party;
+    let spent: f64 = moves
+        .iter()
+        .filter(|m| model.actions[m.action].by == party)
+        .map(|m| model.actions[m.action].cost)
+        .sum();
+    let extra: f64 = group
+        .iter()
+        .filter(by_party)
+        .filter(|b| !needed.contains(b))
+        .map(cost_of)
+        .sum();
+    let reserved: f64 = needed
+        .iter()
+        .filter(by_party)
+        .filter(|&&b| moves.iter().all(|m| m.action != b))
+        .map(cost_of)
+        .sum();
+    extra > 0.0 && spent + extra + reserved > caps[party] + crate::TOLERANCE
+}
+
 /// Walks the rounds, starting each candidate (in the order given) as soon
 /// as it breaks no rule; the plan if it ends valid. A move that is not
 /// `needed` is only taken from round `from` on, and if its party's budget
@@ -198,7 +232,6 @@ fn walk(
 ) -> Option<Moves> {
     let model = instance.model;
     let caps = budgets(instance);
-    let cost = |a: ActionIdx| model.actions[a].cost;
     let mut moves: Vec<Move> = instance
         .forced
         .iter()
@@ -218,26 +251,8 @@ fn walk(
             if !needed.contains(&a) && round < from {
                 continue;
             }
-            let over_budget = |party: usize| {
-                let spent: f64 = moves
-                    .iter()
-                    .filter(|m| model.actions[m.action].by == party)
-                    .map(|m| cost(m.action))
-                    .sum();
-                let extra: f64 = group
-                    .iter()
-                    .filter(|&&b| model.actions[b].by == party && !needed.contains(&b))
-                    .map(|&b| cost(b))
-                    .sum();
-                let reserved: f64 = needed
-                    .iter()
-                    .filter(|&&b| model.actions[b].by == party)
-                    .filter(|&&b| moves.iter().all(|m| m.action != b))
-                    .map(|&b| cost(b))
-                    .sum();
-                extra > 0.0 && spent + extra + reserved > caps[party] + crate::TOLERANCE
-            };
-            if group.iter().any(|&b| over_budget(model.actions[b].by)) {
+            let over = |b: ActionIdx| over_budget(instance, &caps, &moves, &group, needed, b);
+            if group.iter().any(|&b| over(model.actions[b].by)) {
                 continue;
             }
             let mut trial = moves.clone();
