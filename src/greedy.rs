@@ -119,14 +119,12 @@ pub fn greedy_plan_until(instance: &Instance, deadline: Option<Instant>) -> Opti
         let holds = if i == 0 { &holds[..1] } else { &holds[..] };
         tries.extend(holds.iter().map(|&from| (candidates, from)));
     }
-    let mut tried = 0;
-    tries.into_iter().find_map(|(candidates, from)| {
-        tried += 1;
-        if tried > 2 && deadline.is_some_and(|d| Instant::now() >= d) {
-            return None;
-        }
-        walk(instance, candidates, needed, from)
-    })
+    let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
+    tries
+        .into_iter()
+        .enumerate()
+        .take_while(|&(i, _)| i < 2 || !past_deadline())
+        .find_map(|(_, (candidates, from))| walk(instance, candidates, needed, from))
 }
 
 /// The rounds from which the moves that are not needed may start, tried in
@@ -238,9 +236,12 @@ fn walk(
         .map(|&(action, round)| Move { action, round })
         .collect();
     let windows = instance.start_windows();
+    let groups: Vec<Vec<ActionIdx>> = (0..model.actions.len())
+        .map(|a| starting_with(instance, a))
+        .collect();
     for round in 1..=instance.horizon {
         for &a in candidates {
-            let group = starting_with(instance, a);
+            let group = &groups[a];
             let ready = |b: ActionIdx| {
                 moves.iter().all(|m| m.action != b)
                     && windows[b].is_some_and(|(first, last)| first <= round && round <= last)
@@ -251,7 +252,7 @@ fn walk(
             if !needed.contains(&a) && round < from {
                 continue;
             }
-            let over = |b: ActionIdx| over_budget(instance, &caps, &moves, &group, needed, b);
+            let over = |b: ActionIdx| over_budget(instance, &caps, &moves, group, needed, b);
             if group.iter().any(|&b| over(model.actions[b].by)) {
                 continue;
             }

@@ -10,7 +10,7 @@ use good_lp::solvers::{
 use good_lp::{Expression, ProblemVariables, Variable};
 
 use crate::error::Error;
-use crate::formulate::{Level, LinExpr, Milp, Sense, VarId, VarKind};
+use crate::formulate::{Level, LinExpr, Milp, Sense, VarDef, VarId, VarKind};
 use crate::model::{Instance, Objective, Tuning};
 use crate::plan::{Move, Moves, ObjectiveValue, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation};
@@ -727,6 +727,26 @@ fn spread(level: &Level, milp: &Milp) -> Option<f64> {
     if !level.integral || level.maximize {
         return None;
     }
+    let whole =
+        |&(v, c): &(VarId, f64)| milp.vars[v].kind != VarKind::Continuous && c.fract() == 0.0;
+    if !level.expr.terms.iter().all(whole) {
+        return None;
+    }
+    Some(largest_sum(milp, &level.expr, f64::abs, |c, def| {
+        c.abs() * def.upper.max(-def.lower)
+    }))
+}
+
+/// The largest Σ over the terms of `expr` (its constant left out) when the
+/// start variables of an action count at most `uses` at once: a start
+/// gives `of_start(c)` (nothing if negative), any other variable
+/// `of_other(c, its bounds)`.
+fn largest_sum(
+    milp: &Milp,
+    expr: &LinExpr,
+    of_start: impl Fn(f64) -> f64,
+    of_other: impl Fn(f64, &VarDef) -> f64,
+) -> f64 {
     let mut owner: Vec<Option<usize>> = vec![None; milp.vars.len()];
     for (a, list) in milp.starts.iter().enumerate() {
         for &(_, v) in list {
@@ -735,21 +755,17 @@ fn spread(level: &Level, milp: &Milp) -> Option<f64> {
     }
     let mut per_action: Vec<Vec<f64>> = vec![Vec::new(); milp.starts.len()];
     let mut total = 0.0;
-    for &(v, c) in &level.expr.terms {
-        let def = &milp.vars[v];
-        if def.kind == VarKind::Continuous || c.fract() != 0.0 {
-            return None;
-        }
+    for &(v, c) in &expr.terms {
         match owner[v] {
-            Some(a) => per_action[a].push(c.abs()),
-            None => total += c.abs() * def.upper.max(-def.lower),
+            Some(a) => per_action[a].push(of_start(c).max(0.0)),
+            None => total += of_other(c, &milp.vars[v]),
         }
     }
-    for (a, mut coefs) in per_action.into_iter().enumerate() {
-        coefs.sort_by(|x, y| y.total_cmp(x));
-        total += coefs.iter().take(milp.uses[a] as usize).sum::<f64>();
+    for (a, mut values) in per_action.into_iter().enumerate() {
+        values.sort_by(|x, y| y.total_cmp(x));
+        total += values.iter().take(milp.uses[a] as usize).sum::<f64>();
     }
-    Some(total)
+    total
 }
 
 /// Groups consecutive whole-number levels into stages solved as one
@@ -845,27 +861,13 @@ fn first_unproven_gap(stage: &[Level], milp: &Milp, values: &[f64], slack: f64) 
 /// An upper bound on a whole-number level's value over all plans, with at
 /// most `uses` starts of an action at once.
 fn level_max(level: &Level, milp: &Milp) -> f64 {
-    let mut owner: Vec<Option<usize>> = vec![None; milp.vars.len()];
-    for (a, list) in milp.starts.iter().enumerate() {
-        for &(_, v) in list {
-            owner[v] = Some(a);
-        }
-    }
-    let mut per_action: Vec<Vec<f64>> = vec![Vec::new(); milp.starts.len()];
-    let mut total = level.expr.constant;
-    for &(v, c) in &level.expr.terms {
-        let def = &milp.vars[v];
-        match owner[v] {
-            Some(a) if c > 0.0 => per_action[a].push(c),
-            Some(_) => {}
-            None => total += (c * def.upper).max(c * def.lower),
-        }
-    }
-    for (a, mut coefs) in per_action.into_iter().enumerate() {
-        coefs.sort_by(|x, y| y.total_cmp(x));
-        total += coefs.iter().take(milp.uses[a] as usize).sum::<f64>();
-    }
-    total
+    let largest = largest_sum(
+        milp,
+        &level.expr,
+        |c| c,
+        |c, def| (c * def.upper).max(c * def.lower),
+    );
+    level.expr.constant + largest
 }
 
 /// The constraint that keeps a solved level at its optimum.
