@@ -179,8 +179,9 @@ pub struct Infeasibility {
     pub closest: Option<ClosestPlan>,
     pub bounds: Vec<Bound>,
     /// The command's time limit ran out during the diagnosis: some checks
-    /// were left undecided, so conflicts may have spare members and
-    /// changes may be larger than needed.
+    /// were left undecided, so conflicts may have spare members, changes
+    /// may be larger than needed, and the relaxed or closest plan may be
+    /// missing or unproven.
     pub cut_short: bool,
 }
 
@@ -804,22 +805,36 @@ fn infeasible_diagnosis(
         .iter()
         .filter(|r| size(&r.change).is_finite())
         .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)));
+    let mut ran_out = false;
     let relaxed_plan = match smallest {
         Some(best) => {
+            // Planning the relaxed model is as hard as planning: under the
+            // same cap as a check, so that it cannot stall the diagnosis.
             let input = relaxed(instance, best);
-            match plan(&input.instance()?, options)? {
+            match plan(&input.instance()?, &check_options(options))? {
                 Outcome::Plan(report) => Some((best.clone(), report)),
-                _ => None,
+                Outcome::Unknown => {
+                    ran_out = true;
+                    None
+                }
+                Outcome::Infeasible => None,
             }
         }
         None => None,
     };
-    let closest = closest_plan(instance, options)?;
+    let closest = match closest_plan(instance, options)? {
+        Attempt::Done(closest) => closest,
+        Attempt::OutOfTime => {
+            ran_out = true;
+            None
+        }
+    };
     let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
     let bounds = bounds(instance, &sets);
-    let cut_short = options
-        .deadline
-        .is_some_and(|d| std::time::Instant::now() >= d);
+    let cut_short = ran_out
+        || options
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d);
     Ok(Diagnosis::Infeasible(Box::new(Infeasibility {
         conflicts,
         relaxations,
@@ -832,10 +847,21 @@ fn infeasible_diagnosis(
 
 /// The plan meeting the most (weighted) expectations, red lines and every
 /// other rule kept; `None` when even that fails or nothing is missed.
-fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<ClosestPlan>, Error> {
+/// The result of a part of the diagnosis that may run out of time.
+enum Attempt<T> {
+    /// Found (`None`: there is nothing to show).
+    Done(Option<T>),
+    /// The time allowed ran out first.
+    OutOfTime,
+}
+
+fn closest_plan(
+    instance: &Instance,
+    options: &SolveOptions,
+) -> Result<Attempt<ClosestPlan>, Error> {
     let model = instance.model;
     if model.expectations.is_empty() {
-        return Ok(None);
+        return Ok(Attempt::Done(None));
     }
     let mut milp = Milp::build(&without_deadlines(instance));
     milp.rows.retain(|r| {
@@ -914,11 +940,14 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
         step,
     }];
     milp.levels.extend(tie_break);
-    let Ok(Program::Solved {
-        moves, status, gap, ..
-    }) = solve_program(&milp, &[], &check_options(options))
-    else {
-        return Ok(None);
+    let (moves, status, gap) = match solve_program(&milp, &[], &check_options(options)) {
+        Ok(Program::Solved {
+            moves, status, gap, ..
+        }) => (moves, status, gap),
+        Ok(Program::Unknown) => return Ok(Attempt::OutOfTime),
+        // Nothing to show: no plan keeps the red lines even with every
+        // expectation dropped, or the backend failed on this program.
+        Ok(Program::Infeasible) | Err(_) => return Ok(Attempt::Done(None)),
     };
     let evaluation = simulate(instance, &moves);
     let missed: Vec<Shortfall> = model
@@ -950,7 +979,7 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
         })
         .collect();
     let objectives = objective_values(model, &evaluation);
-    Ok(Some(ClosestPlan {
+    Ok(Attempt::Done(Some(ClosestPlan {
         report: PlanReport {
             status,
             objectives,
@@ -959,7 +988,7 @@ fn closest_plan(instance: &Instance, options: &SolveOptions) -> Result<Option<Cl
             evaluation,
         },
         missed,
-    }))
+    })))
 }
 
 /// The instance for a program whose plans may miss expectations: the

@@ -1090,7 +1090,14 @@ fn backend(
 
 #[cfg(not(feature = "cbc"))]
 fn backend_gap(solution: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
-    solution.into_inner().gap()
+    let solution = solution.into_inner();
+    let stats = solution.stats();
+    tracing::debug!(
+        nodes = stats.nodes_solved,
+        pivots = stats.lp_iterations,
+        "branch and bound"
+    );
+    solution.gap()
 }
 
 #[cfg(feature = "cbc")]

@@ -9,7 +9,7 @@ use crate::diagnose::{
 };
 use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
-use crate::plan::{Moves, PlanReport};
+use crate::plan::{Moves, PlanReport, Status};
 
 /// What a member of a conflict is, in the model's words.
 fn describe(instance: &Instance, group: Group) -> String {
@@ -216,12 +216,26 @@ fn moves_line(instance: &Instance, moves: &Moves) -> Vec<String> {
 }
 
 fn objectives_phrase(report: &PlanReport) -> String {
-    report
+    let values = report
         .objectives
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    format!("{values}{}", unproven_note(report))
+}
+
+/// Tells the reader that a plan is the best found in the time allowed
+/// rather than a proven optimum; empty for an optimal plan.
+fn unproven_note(report: &PlanReport) -> String {
+    match (report.status, report.gap) {
+        (Status::Optimal, _) => String::new(),
+        (_, Some(gap)) => format!(
+            " (the best found in the time allowed, not proven optimal: gap {}%)",
+            fmt_num(gap * 100.0)
+        ),
+        (_, None) => " (the best found in the time allowed, not proven optimal)".to_owned(),
+    }
 }
 
 fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
@@ -235,10 +249,11 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
         .sum();
     let n = model.expectations.len();
     let mut out = vec![format!(
-        "the closest plan meets {} of {n} expectations (weight {} of {}):",
+        "the closest plan meets {} of {n} expectations (weight {} of {}){}:",
         n - closest.missed.len(),
         fmt_num(total - missed_weight),
-        fmt_num(total)
+        fmt_num(total),
+        unproven_note(&closest.report)
     )];
     for m in &closest.missed {
         let x = &model.expectations[m.expectation];
@@ -484,7 +499,7 @@ fn objectives_json(report: &PlanReport) -> Value {
 }
 
 /// The note on a diagnosis the time limit cut short.
-const CUT_SHORT: &str = "(The time limit ran out during the diagnosis: some checks are undecided, so a conflict may have spare members and a change may be larger than needed. Allow more time with --time-limit.)";
+const CUT_SHORT: &str = "(The time limit ran out during the diagnosis: some checks are undecided, so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best. Allow more time with --time-limit.)";
 
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
@@ -532,7 +547,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
             out.insert(
                 "relaxed_plan".into(),
                 relaxed_plan.as_ref().map_or(Value::Null, |(r, report)| {
-                    json!({"relaxation": group_key(instance, r.group), "change": change_json(&r.change), "objectives": objectives_json(report), "moves": moves_json(instance, &report.moves)})
+                    json!({"relaxation": group_key(instance, r.group), "change": change_json(&r.change), "status": report.status.as_str(), "gap": report.gap.map(num), "objectives": objectives_json(report), "moves": moves_json(instance, &report.moves)})
                 }),
             );
             out.insert(
@@ -543,7 +558,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                         .iter()
                         .map(|m| json!({"expectation": instance.model.expectations[m.expectation].id, "met_round": m.met_round, "lowest": m.lowest.map(num)}))
                         .collect();
-                    json!({"moves": moves_json(instance, &c.report.moves), "missed": missed})
+                    json!({"status": c.report.status.as_str(), "gap": c.report.gap.map(num), "moves": moves_json(instance, &c.report.moves), "missed": missed})
                 }),
             );
             let bounds: Vec<Value> = bounds
