@@ -1,7 +1,8 @@
 //! Any bytes through the whole front of seqplan: parse a model, validate
 //! it, apply every scenario, then read a plan and simulate it; on small
 //! models also the greedy walk and the building of the program (presolve
-//! and formulation, without solving). The input is a model, optionally
+//! and formulation), and on the smallest the whole solve under a short
+//! limit, whose plan the simulator must accept. The input is a model, optionally
 //! followed by a line `#PLAN` and a plan in the `ROUND ACTION` text form
 //! (or JSON). Nothing may panic.
 
@@ -11,6 +12,9 @@ use libfuzzer_sys::fuzz_target;
 use seqplan::check::parse_plan;
 use seqplan::model::{parse_model, validate, Instance, Overrides};
 use seqplan::simulate;
+use seqplan::solve::{Outcome, SolveOptions};
+use seqplan::Error;
+use std::time::Duration;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -51,10 +55,22 @@ fuzz_target!(|data: &[u8]| {
         // The presolve, the program and the greedy walk, where they are quick.
         let size = model.actions.len() as u64 * u64::from(instance.horizon);
         if size <= 400 {
-            if let Some(moves) = seqplan::greedy::greedy_plan(&instance) {
-                assert!(simulate(&instance, &moves).is_valid());
+            let greedy = seqplan::greedy::greedy_plan(&instance);
+            if let Some(moves) = &greedy {
+                assert!(simulate(&instance, moves).is_valid());
             }
             let _ = seqplan::formulate::Milp::build(&instance);
+            // On the smallest models, the whole solve under a short limit:
+            // a plan the simulator rejects is an internal error, and a
+            // model the greedy walk planned cannot be infeasible.
+            if size <= 100 {
+                let options = SolveOptions::within(Some(Duration::from_millis(100)));
+                match seqplan::solve::plan(&instance, &options) {
+                    Err(Error::Internal(message)) => panic!("{message}"),
+                    Ok(Outcome::Infeasible) => assert!(greedy.is_none(), "infeasible, yet planned"),
+                    _ => {}
+                }
+            }
         }
     }
 });
