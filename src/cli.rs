@@ -771,11 +771,15 @@ fn diagnosis_page(instance: &Instance, diagnosis: &crate::diagnose::Diagnosis) -
                 .and_then(|(relaxation, report)| {
                     let input = crate::diagnose::relaxed(instance, relaxation);
                     let relaxed = input.instance().ok()?;
+                    let caption = match report.status {
+                        crate::plan::Status::Optimal => "the plan under the smallest change",
+                        _ => "the plan under the smallest change (not proven optimal)",
+                    };
                     Some(render::svg::proposal(
                         &relaxed,
                         &report.moves,
                         &report.evaluation,
-                        "the plan under the smallest change",
+                        caption,
                     ))
                 })
         }

@@ -178,10 +178,10 @@ pub struct Infeasibility {
     pub relaxed_plan: Option<(Relaxation, PlanReport)>,
     pub closest: Option<ClosestPlan>,
     pub bounds: Vec<Bound>,
-    /// The command's time limit ran out during the diagnosis: some checks
-    /// were left undecided, so conflicts may have spare members, changes
-    /// may be larger than needed, and the relaxed or closest plan may be
-    /// missing or unproven.
+    /// Some checks or plans of the diagnosis were left undecided in the
+    /// time allowed (the command's limit, or the cap on each solve), so
+    /// conflicts may have spare members, changes may be larger than
+    /// needed, and the relaxed or closest plan may be missing or unproven.
     pub cut_short: bool,
 }
 
@@ -805,33 +805,39 @@ fn infeasible_diagnosis(
         .iter()
         .filter(|r| size(&r.change).is_finite())
         .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)));
-    let mut ran_out = false;
+    // Something undecided: a check or a plan that ran out of time (or on
+    // which the backend failed).
+    let mut undecided = found.iter().any(|(_, proven)| !proven)
+        || relaxations
+            .iter()
+            .any(|r| matches!(r.change, Change::Undecided));
     let relaxed_plan = match smallest {
         Some(best) => {
             // Planning the relaxed model is as hard as planning: under the
             // same cap as a check, so that it cannot stall the diagnosis.
             let input = relaxed(instance, best);
-            match plan(&input.instance()?, &check_options(options))? {
-                Outcome::Plan(report) => Some((best.clone(), report)),
-                Outcome::Unknown => {
-                    ran_out = true;
+            match plan(&input.instance()?, &check_options(options)) {
+                Ok(Outcome::Plan(report)) => Some((best.clone(), report)),
+                Ok(Outcome::Infeasible) => None,
+                Ok(Outcome::Unknown) | Err(Error::SolverGaveUp(_)) => {
+                    undecided = true;
                     None
                 }
-                Outcome::Infeasible => None,
+                Err(other) => return Err(other),
             }
         }
         None => None,
     };
     let closest = match closest_plan(instance, options)? {
         Attempt::Done(closest) => closest,
-        Attempt::OutOfTime => {
-            ran_out = true;
+        Attempt::Undecided => {
+            undecided = true;
             None
         }
     };
     let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
     let bounds = bounds(instance, &sets);
-    let cut_short = ran_out
+    let cut_short = undecided
         || options
             .deadline
             .is_some_and(|d| std::time::Instant::now() >= d);
@@ -845,16 +851,17 @@ fn infeasible_diagnosis(
     })))
 }
 
-/// The plan meeting the most (weighted) expectations, red lines and every
-/// other rule kept; `None` when even that fails or nothing is missed.
-/// The result of a part of the diagnosis that may run out of time.
+/// The result of a part of the diagnosis that may be left undecided.
 enum Attempt<T> {
-    /// Found (`None`: there is nothing to show).
+    /// Settled (`None`: there is nothing to show).
     Done(Option<T>),
-    /// The time allowed ran out first.
-    OutOfTime,
+    /// The time allowed ran out first, or the backend failed.
+    Undecided,
 }
 
+/// The plan meeting the most (weighted) expectations, red lines and every
+/// other rule kept; nothing to show when no expectation need be missed or
+/// even that plan breaks a red line.
 fn closest_plan(
     instance: &Instance,
     options: &SolveOptions,
@@ -944,10 +951,9 @@ fn closest_plan(
         Ok(Program::Solved {
             moves, status, gap, ..
         }) => (moves, status, gap),
-        Ok(Program::Unknown) => return Ok(Attempt::OutOfTime),
-        // Nothing to show: no plan keeps the red lines even with every
-        // expectation dropped, or the backend failed on this program.
-        Ok(Program::Infeasible) | Err(_) => return Ok(Attempt::Done(None)),
+        Ok(Program::Unknown) | Err(_) => return Ok(Attempt::Undecided),
+        // No plan keeps the red lines even with every expectation dropped.
+        Ok(Program::Infeasible) => return Ok(Attempt::Done(None)),
     };
     let evaluation = simulate(instance, &moves);
     let missed: Vec<Shortfall> = model
@@ -1087,7 +1093,7 @@ fn feasible_diagnosis(
         let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
         // Only proven optima are compared: a solve the time limit cut
         // short could look worse without the line than with it.
-        let without = match plan(&input.instance()?, options)? {
+        let without = match plan(&input.instance()?, &check_options(options))? {
             Outcome::Plan(better)
                 if better.status == Status::Optimal
                     && report.status == Status::Optimal

@@ -216,13 +216,12 @@ fn moves_line(instance: &Instance, moves: &Moves) -> Vec<String> {
 }
 
 fn objectives_phrase(report: &PlanReport) -> String {
-    let values = report
+    report
         .objectives
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect::<Vec<_>>()
-        .join(", ");
-    format!("{values}{}", unproven_note(report))
+        .join(", ")
 }
 
 /// Tells the reader that a plan is the best found in the time allowed
@@ -230,10 +229,13 @@ fn objectives_phrase(report: &PlanReport) -> String {
 fn unproven_note(report: &PlanReport) -> String {
     match (report.status, report.gap) {
         (Status::Optimal, _) => String::new(),
-        (_, Some(gap)) => format!(
+        (_, Some(gap)) if gap * 100.0 >= 0.01 => format!(
             " (the best found in the time allowed, not proven optimal: gap {}%)",
             fmt_num(gap * 100.0)
         ),
+        (_, Some(_)) => {
+            " (the best found in the time allowed, not proven optimal: gap under 0.01%)".to_owned()
+        }
         (_, None) => " (the best found in the time allowed, not proven optimal)".to_owned(),
     }
 }
@@ -310,9 +312,10 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
         )),
         Diagnosis::Feasible { report, binding } => {
             out.push_str(&format!(
-                "{}\nA plan exists ({}).\n",
+                "{}\nA plan exists ({}){}.\n",
                 heading(instance),
-                objectives_phrase(report)
+                objectives_phrase(report),
+                unproven_note(report)
             ));
             if binding.is_empty() {
                 out.push_str("It is not pressed against any red line or limit.\n");
@@ -390,9 +393,10 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
             }
             if let Some((relaxation, report)) = relaxed_plan {
                 out.push_str(&format!(
-                    "\nThe plan with the smallest change ({}): {}\n",
+                    "\nThe plan with the smallest change ({}): {}{}\n",
                     relaxation_sentence(instance, relaxation),
-                    objectives_phrase(report)
+                    objectives_phrase(report),
+                    unproven_note(report)
                 ));
                 for line in moves_line(instance, &report.moves) {
                     out.push_str(&format!("  {line}\n"));
@@ -499,7 +503,7 @@ fn objectives_json(report: &PlanReport) -> Value {
 }
 
 /// The note on a diagnosis the time limit cut short.
-const CUT_SHORT: &str = "(The time limit ran out during the diagnosis: some checks are undecided, so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best. Allow more time with --time-limit.)";
+const CUT_SHORT: &str = "(Some checks ran out of the time allowed during the diagnosis and are undecided, so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best. Allow more time with --time-limit.)";
 
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
@@ -507,6 +511,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
     match diagnosis {
         Diagnosis::Unknown => {}
         Diagnosis::Feasible { report, binding } => {
+            out.insert("gap".into(), report.gap.map_or(Value::Null, num));
             out.insert("objectives".into(), objectives_json(report));
             let items: Vec<Value> = binding
                 .iter()
@@ -569,4 +574,71 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
         }
     }
     to_json(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{diagnose, Infeasibility};
+    use crate::model::{parse_model, validate, Overrides};
+    use crate::solve::SolveOptions;
+
+    /// The tiny infeasible fixture's diagnosis, with its relaxed and
+    /// closest plans marked as the time limit would leave them.
+    fn unproven(gap: Option<f64>) -> (crate::model::Model, Box<Infeasibility>) {
+        let text = include_str!("../../tests/fixtures/tiny_infeasible.json");
+        let raw = parse_model(text, "tiny_infeasible.json").expect("the fixture parses");
+        let model = validate(&raw, "tiny_infeasible.json")
+            .expect("the fixture is valid")
+            .model;
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let Ok(Diagnosis::Infeasible(mut found)) = diagnose(&instance, &SolveOptions::default(), 1)
+        else {
+            panic!("the fixture has no plan");
+        };
+        let (_, relaxed) = found.relaxed_plan.as_mut().expect("a relaxed plan");
+        relaxed.status = Status::Feasible;
+        relaxed.gap = gap;
+        let closest = found.closest.as_mut().expect("a closest plan");
+        closest.report.status = Status::Feasible;
+        closest.report.gap = gap;
+        (model, found)
+    }
+
+    #[test]
+    fn unproven_plans_say_so_with_their_gap() {
+        let (model, found) = unproven(Some(0.25));
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let diagnosis = Diagnosis::Infeasible(found);
+        let note = "(the best found in the time allowed, not proven optimal: gap 25%)";
+        let out = text(&instance, &diagnosis);
+        let relaxed = out
+            .lines()
+            .find(|l| l.starts_with("The plan with the smallest change"))
+            .expect("a relaxed plan line");
+        assert!(relaxed.ends_with(note), "{out}");
+        let closest = out
+            .lines()
+            .find(|l| l.starts_with("The closest plan"))
+            .expect("a closest plan line");
+        assert!(closest.contains(note), "{out}");
+        let value: Value = serde_json::from_str(&json(&instance, &diagnosis)).expect("JSON");
+        for part in ["relaxed_plan", "closest"] {
+            assert_eq!(value[part]["status"], "feasible", "{value}");
+            assert_eq!(value[part]["gap"], 0.25, "{value}");
+        }
+    }
+
+    #[test]
+    fn an_unproven_plan_without_a_gap_still_says_so() {
+        let (model, found) = unproven(None);
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let out = text(&instance, &Diagnosis::Infeasible(found));
+        assert_eq!(
+            out.matches("(the best found in the time allowed, not proven optimal)")
+                .count(),
+            2,
+            "{out}"
+        );
+    }
 }
