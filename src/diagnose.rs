@@ -165,8 +165,11 @@ pub struct Binding {
     /// The round where it binds, if one.
     pub round: Option<u32>,
     /// The objective levels without it (`None` if dropping it changes
-    /// nothing the objective sees).
+    /// nothing the objective sees, or if that was not settled).
     pub without: Option<Vec<ObjectiveValue>>,
+    /// Whether both plans compared were proven optimal, so that `without`
+    /// is settled; otherwise the time allowed ran out first.
+    pub settled: bool,
 }
 
 /// Why no plan exists and what it would take.
@@ -195,6 +198,8 @@ pub enum Diagnosis {
     Feasible {
         report: Box<PlanReport>,
         binding: Vec<Binding>,
+        /// Some binding's gain was left unsettled in the time allowed.
+        cut_short: bool,
     },
     /// The time limit ran out before the solver could tell.
     Unknown,
@@ -1093,23 +1098,24 @@ fn feasible_diagnosis(
         let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
         // Only proven optima are compared: a solve the time limit cut
         // short could look worse without the line than with it.
-        let without = match plan(&input.instance()?, &check_options(options))? {
-            Outcome::Plan(better)
-                if better.status == Status::Optimal
-                    && report.status == Status::Optimal
-                    && better.objectives != report.objectives =>
-            {
-                Some(better.objectives)
-            }
-            _ => None,
+        let dropped = match plan(&input.instance()?, &check_options(options)) {
+            Ok(Outcome::Plan(better)) if better.status == Status::Optimal => Some(better),
+            Ok(_) | Err(Error::SolverGaveUp(_)) => None,
+            Err(other) => return Err(other),
         };
+        let settled = dropped.is_some() && report.status == Status::Optimal;
+        let without = dropped
+            .filter(|better| settled && better.objectives != report.objectives)
+            .map(|better| better.objectives);
         out.push(Binding {
             member: member(&milp, group),
             round,
             without,
+            settled,
         });
     }
     Ok(Diagnosis::Feasible {
+        cut_short: out.iter().any(|b| !b.settled),
         report: Box::new(report),
         binding: out,
     })

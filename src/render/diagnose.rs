@@ -310,7 +310,9 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
             "{}\nThe time limit ran out before the solver could tell whether a plan exists.\n",
             heading(instance)
         )),
-        Diagnosis::Feasible { report, binding } => {
+        Diagnosis::Feasible {
+            report, binding, ..
+        } => {
             out.push_str(&format!(
                 "{}\nA plan exists ({}){}.\n",
                 heading(instance),
@@ -342,7 +344,9 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                        None => "dropping it would not improve the plan".to_owned(),
+                        None if b.settled => "dropping it would not improve the plan".to_owned(),
+                        None => "what dropping it would buy was not settled in the time allowed"
+                            .to_owned(),
                     };
                     out.push_str(&format!(
                         "  - {}{at}; {buys}\n",
@@ -510,7 +514,12 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
     let mut out = super::json::header(instance, diagnosis.status());
     match diagnosis {
         Diagnosis::Unknown => {}
-        Diagnosis::Feasible { report, binding } => {
+        Diagnosis::Feasible {
+            report,
+            binding,
+            cut_short,
+        } => {
+            out.insert("cut_short".into(), (*cut_short).into());
             out.insert("gap".into(), report.gap.map_or(Value::Null, num));
             out.insert("objectives".into(), objectives_json(report));
             let items: Vec<Value> = binding
@@ -518,6 +527,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 .map(|b| {
                     let mut item = member_json(instance, &b.member);
                     item["round"] = b.round.into();
+                    item["settled"] = b.settled.into();
                     item["without"] = b.without.as_ref().map_or(Value::Null, |o| {
                         o.iter()
                             .map(|x| json!({"name": x.name, "value": num(x.value)}))
@@ -627,6 +637,42 @@ mod tests {
             assert_eq!(value[part]["status"], "feasible", "{value}");
             assert_eq!(value[part]["gap"], 0.25, "{value}");
         }
+    }
+
+    /// A binding whose comparison ran out of time is not told as one that
+    /// gains nothing.
+    #[test]
+    fn an_unsettled_binding_is_not_told_as_no_gain() {
+        let source = include_str!("../../tests/fixtures/tiny.json");
+        let raw = parse_model(source, "tiny.json").expect("the fixture parses");
+        let model = validate(&raw, "tiny.json")
+            .expect("the fixture is valid")
+            .model;
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let Ok(Diagnosis::Feasible {
+            report,
+            mut binding,
+            cut_short: false,
+        }) = diagnose(&instance, &SolveOptions::default(), 1)
+        else {
+            panic!("the fixture has a plan, and its diagnosis is settled");
+        };
+        assert!(binding.iter().all(|b| b.settled));
+        binding[0].settled = false;
+        binding[0].without = None;
+        let diagnosis = Diagnosis::Feasible {
+            report,
+            binding,
+            cut_short: true,
+        };
+        let out = text(&instance, &diagnosis);
+        assert!(
+            out.contains("what dropping it would buy was not settled in the time allowed"),
+            "{out}"
+        );
+        let value: Value = serde_json::from_str(&json(&instance, &diagnosis)).expect("JSON");
+        assert_eq!(value["cut_short"], true, "{value}");
+        assert_eq!(value["binding"][0]["settled"], false, "{value}");
     }
 
     #[test]
