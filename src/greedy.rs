@@ -25,21 +25,15 @@ fn needed_actions(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<ActionIdx> 
 /// a `when` band asks (the helpers); then with fixed halves of the helpers.
 fn candidate_lists(instance: &Instance) -> Vec<Vec<ActionIdx>> {
     let model = instance.model;
-    let mut roots = Vec::new();
-    let mut wanted_meters = vec![false; model.meters.len()];
-    let mut lowered_meters = vec![false; model.meters.len()];
-    for e in &model.expectations {
-        match e.kind {
-            ExpectationKind::Action(a) => roots.push(a),
-            ExpectationKind::Meter { meter, .. } => wanted_meters[meter] = true,
-        }
-    }
-    for action in &model.actions {
-        for c in &action.when {
-            wanted_meters[c.meter] |= c.at_least.is_some();
-            lowered_meters[c.meter] |= c.at_most.is_some();
-        }
-    }
+    let roots: Vec<ActionIdx> = model
+        .expectations
+        .iter()
+        .filter_map(|e| match e.kind {
+            ExpectationKind::Action(a) => Some(a),
+            ExpectationKind::Meter { .. } => None,
+        })
+        .collect();
+    let (wanted_meters, lowered_meters) = crate::presolve::meters_asked_to_move(model);
     let needed = needed_actions(instance, roots);
     let helpers: Vec<ActionIdx> = (0..model.actions.len())
         .filter(|a| !needed.contains(a))

@@ -4,7 +4,7 @@
 //! an action's first use. Each result holds for every plan the solver
 //! could return, so the optimum does not change.
 
-use crate::model::{ActionIdx, ExpectationKind, Instance, Objective, RedLineKind};
+use crate::model::{ActionIdx, ExpectationKind, Instance, Model, Objective, RedLineKind};
 
 /// Per action, whether some optimal plan could contain it. An action can
 /// matter only if one of its effects pushes a meter the way something asks
@@ -20,20 +20,7 @@ pub fn useful_actions(instance: &Instance) -> Vec<bool> {
     if instance.relaxable || instance.only_forced {
         return vec![true; actions];
     }
-    let meters = model.meters.len();
-    let mut raise = vec![false; meters];
-    let mut lower = vec![false; meters];
-    for e in &model.expectations {
-        if let ExpectationKind::Meter { meter, .. } = e.kind {
-            raise[meter] = true;
-        }
-    }
-    for action in &model.actions {
-        for c in &action.when {
-            raise[c.meter] |= c.at_least.is_some();
-            lower[c.meter] |= c.at_most.is_some();
-        }
-    }
+    let (mut raise, mut lower) = meters_asked_to_move(model);
     for line in &model.red_lines {
         match line.kind {
             RedLineKind::NeverBelow { meter, .. } => raise[meter] = true,
@@ -63,6 +50,27 @@ pub fn useful_actions(instance: &Instance) -> Vec<bool> {
     }));
     stack.extend(instance.forced.iter().map(|&(a, _)| a));
     with_what_they_need(instance, stack)
+}
+
+/// Per meter, whether an expectation or a `when` band asks for it to be
+/// higher (first) or lower (second): where a move's effect can help meet
+/// what is asked rather than only keep a red line or feed `maximize`.
+pub fn meters_asked_to_move(model: &Model) -> (Vec<bool>, Vec<bool>) {
+    let meters = model.meters.len();
+    let mut raise = vec![false; meters];
+    let mut lower = vec![false; meters];
+    for e in &model.expectations {
+        if let ExpectationKind::Meter { meter, .. } = e.kind {
+            raise[meter] = true;
+        }
+    }
+    for action in &model.actions {
+        for c in &action.when {
+            raise[c.meter] |= c.at_least.is_some();
+            lower[c.meter] |= c.at_most.is_some();
+        }
+    }
+    (raise, lower)
 }
 
 /// Per action, whether it is one of `roots` or something one of them

@@ -593,14 +593,19 @@ mod tests {
     use crate::model::{parse_model, validate, Overrides};
     use crate::solve::SolveOptions;
 
+    /// A model from `tests/fixtures`, given its text.
+    fn fixture(name: &str, source: &str) -> crate::model::Model {
+        let raw = parse_model(source, name).expect("the fixture parses");
+        validate(&raw, name).expect("the fixture is valid").model
+    }
+
     /// The tiny infeasible fixture's diagnosis, with its relaxed and
     /// closest plans marked as the time limit would leave them.
     fn unproven(gap: Option<f64>) -> (crate::model::Model, Box<Infeasibility>) {
-        let text = include_str!("../../tests/fixtures/tiny_infeasible.json");
-        let raw = parse_model(text, "tiny_infeasible.json").expect("the fixture parses");
-        let model = validate(&raw, "tiny_infeasible.json")
-            .expect("the fixture is valid")
-            .model;
+        let model = fixture(
+            "tiny_infeasible.json",
+            include_str!("../../tests/fixtures/tiny_infeasible.json"),
+        );
         let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
         let Ok(Diagnosis::Infeasible(mut found)) = diagnose(&instance, &SolveOptions::default(), 1)
         else {
@@ -643,11 +648,7 @@ mod tests {
     /// gains nothing.
     #[test]
     fn an_unsettled_binding_is_not_told_as_no_gain() {
-        let source = include_str!("../../tests/fixtures/tiny.json");
-        let raw = parse_model(source, "tiny.json").expect("the fixture parses");
-        let model = validate(&raw, "tiny.json")
-            .expect("the fixture is valid")
-            .model;
+        let model = fixture("tiny.json", include_str!("../../tests/fixtures/tiny.json"));
         let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
         let Ok(Diagnosis::Feasible {
             report,
