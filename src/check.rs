@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::error::{did_you_mean, Error};
 use crate::model::load::{parse_json, read_text};
 use crate::model::{Instance, Model};
-use crate::plan::{Move, Moves, PlanReport};
+use crate::plan::{Move, Moves, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation};
 use crate::solve::{plan, Outcome, SolveOptions};
 
@@ -19,8 +19,12 @@ pub struct CheckReport {
     pub moves: Moves,
     /// The simulator's verdict: every broken rule, meters, expectations.
     pub evaluation: Evaluation,
-    /// The optimal plan for comparison, when one exists.
+    /// The optimal plan for comparison, when one exists (under a time
+    /// limit, possibly the best plan found: see its `status`).
     pub optimum: Option<PlanReport>,
+    /// How the solve for the optimum ended: `Optimal` or `Feasible` with a
+    /// plan, `Infeasible`, or `Unknown` when the time ran out first.
+    pub optimum_status: Status,
     /// How far the proposal is from the optimum, when it is valid and both
     /// meet every expectation at some round.
     pub gap: Option<Gap>,
@@ -49,9 +53,13 @@ pub fn check(
     options: &SolveOptions,
 ) -> Result<CheckReport, Error> {
     let evaluation = simulate(instance, &moves);
-    let optimum = match plan(instance, options)? {
-        Outcome::Plan(report) => Some(report),
-        Outcome::Infeasible | Outcome::Unknown => None,
+    let (optimum, optimum_status) = match plan(instance, options)? {
+        Outcome::Plan(report) => {
+            let status = report.status;
+            (Some(report), status)
+        }
+        Outcome::Infeasible => (None, Status::Infeasible),
+        Outcome::Unknown => (None, Status::Unknown),
     };
     // An invalid plan is not ranked: its "met round" counts effects of
     // moves that break rules.
@@ -70,6 +78,7 @@ pub fn check(
         moves,
         evaluation,
         optimum,
+        optimum_status,
         gap,
     })
 }

@@ -31,6 +31,12 @@ fn model_file(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// The standard output of `seqplan ARGS`, which must exit with `code`.
+fn stdout_exiting(code: i32, args: &[&str]) -> String {
+    let out = seqplan().args(args).assert().code(code);
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
 fn stdout_of(args: &[&str]) -> String {
     let output = seqplan().args(args).output().unwrap();
     assert!(
@@ -255,6 +261,39 @@ fn time_limit_that_runs_out_first_returns_the_greedy_plan() {
     assert_eq!(check["valid"], true, "{check}");
 }
 
+/// An explanation of a plan the solver did not prove optimal says so: its
+/// "the objective placed it here" is about that plan, not the optimum.
+#[test]
+fn explaining_an_unproven_plan_says_so() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let model = model.to_str().unwrap();
+    let explain = |format: &str| {
+        let args = [
+            "explain",
+            model,
+            "--time-limit",
+            "0.000001",
+            "--format",
+            format,
+        ];
+        stdout_exiting(0, &args)
+    };
+    let value: Value = serde_json::from_str(&explain("json")).unwrap();
+    assert_eq!(value["status"], "feasible", "{value}");
+    assert!(
+        value["gap"].as_f64().is_some_and(|gap| gap >= 0.0),
+        "{value}"
+    );
+    let text = explain("text");
+    assert_eq!(
+        text.lines().nth(1).map(|l| l.starts_with(
+            "This plan is the best found in the time allowed, not proven optimal (gap "
+        )),
+        Some(true),
+        "{text}"
+    );
+}
+
 // -------------------------------------------------------------- compare
 
 #[test]
@@ -444,14 +483,12 @@ fn diagnose_the_six_month_teaching_case() {
 #[test]
 fn diagnose_under_a_short_limit_says_which_plan_is_unproven() {
     let path = fixture("slow_relaxed_plan.json");
+    let path = path.to_str().unwrap();
     let run = |format: &str| {
-        let out = seqplan()
-            .arg("diagnose")
-            .arg(&path)
-            .args(["--time-limit", "2", "--format", format])
-            .assert()
-            .code(1);
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+        stdout_exiting(
+            1,
+            &["diagnose", path, "--time-limit", "2", "--format", format],
+        )
     };
     let value: Value = serde_json::from_str(&run("json")).unwrap();
     let relaxed = &value["relaxed_plan"];
@@ -566,8 +603,53 @@ fn check_accepts_a_valid_plan_and_measures_the_gap() {
     let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(report["valid"], true);
     assert_eq!(report["violations"], json!([]));
-    assert_eq!(report["optimum"], json!({"met_round": 4, "cost": 3}));
+    assert_eq!(report["optimum_status"], "optimal");
+    assert_eq!(
+        report["optimum"],
+        json!({"status": "optimal", "gap": null, "met_round": 4, "cost": 3})
+    );
     assert_eq!(report["gap"], json!({"rounds_later": 1, "extra_cost": 0}));
+}
+
+/// Under a limit too short for the solver, the check says what it compared
+/// with: the greedy plan, unproven, or nothing at all; never "no plan
+/// exists" when the time simply ran out.
+#[test]
+fn check_under_a_short_limit_says_what_it_compares_with() {
+    let dir = tempfile::tempdir().unwrap();
+    // The model's optimal plan, checked under a 1 µs limit: the JSON and
+    // the text of the check.
+    let check = |name: &str| {
+        let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(name);
+        let model = model.to_str().unwrap();
+        let plan = dir.path().join(name);
+        std::fs::write(&plan, stdout_of(&[model, "--format", "json"])).unwrap();
+        let plan = plan.to_str().unwrap();
+        let args = ["check", model, plan, "--time-limit", "0.000001", "--format"];
+        let json = stdout_exiting(0, &[&args[..], &["json"]].concat());
+        let value: Value = serde_json::from_str(&json).unwrap();
+        (value, stdout_exiting(0, &[&args[..], &["text"]].concat()))
+    };
+    // Education: the greedy plan stands in for the optimum.
+    let (value, text) = check("education.json");
+    assert_eq!(value["optimum_status"], "feasible", "{value}");
+    assert_eq!(value["optimum"]["status"], "feasible", "{value}");
+    assert!(
+        text.contains("the best plan found in the time allowed (not proven optimal"),
+        "{text}"
+    );
+    // Convening formats: the greedy walk finds nothing, so there is no
+    // plan to compare with, and the check does not claim none exists.
+    let (value, text) = check("convening_formats.json");
+    assert_eq!(value["optimum_status"], "unknown", "{value}");
+    assert_eq!(value["optimum"], Value::Null, "{value}");
+    assert!(
+        text.contains("The solver found no plan in the time allowed"),
+        "{text}"
+    );
+    assert!(!text.contains("No valid plan exists"), "{text}");
 }
 
 #[test]

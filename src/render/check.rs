@@ -9,6 +9,7 @@ use super::words;
 use crate::check::CheckReport;
 use crate::fmt_num;
 use crate::model::Instance;
+use crate::plan::Status;
 
 /// The check as text, ending with a newline.
 pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
@@ -52,24 +53,38 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
         out.push_str("  (none)\n");
     }
     out.push_str(&format!("\nCost {}.\n", fmt_num(evaluation.cost)));
+    // Under a time limit the plan compared with may be unproven.
+    let best_name = match &report.optimum {
+        Some(best) if best.status != Status::Optimal => {
+            let gap = best
+                .gap
+                .map(|g| format!(", gap {}%", fmt_num(g * 100.0)))
+                .unwrap_or_default();
+            format!("the best plan found in the time allowed (not proven optimal{gap})")
+        }
+        _ => "the optimum".to_owned(),
+    };
     match (&report.optimum, report.gap) {
         (Some(best), Some(gap)) => out.push_str(&format!(
-            "Against the optimum (all met by {unit} {}, cost {}): {}, {}.\n",
+            "Against {best_name} (all met by {unit} {}, cost {}): {}, {}.\n",
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost),
             rounds_phrase(gap.rounds_later, unit),
             cost_phrase(gap.extra_cost)
         )),
         (Some(best), None) if !report.is_valid() => out.push_str(&format!(
-            "The optimum meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
+            "{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
+            super::capitalise(&best_name),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
         (Some(best), None) => out.push_str(&format!(
-            "The optimum meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
+            "{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
+            super::capitalise(&best_name),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
+        (None, _) if report.optimum_status == Status::Unknown => out.push_str("The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.\n"),
         (None, _) => out.push_str("No valid plan exists for this model, so there is no optimum to compare with.\n"),
     }
     out
@@ -160,6 +175,8 @@ struct CheckJson<'a> {
     cost: Value,
     moves: usize,
     expectations: Vec<ExpectationJson<'a>>,
+    /// How the solve for the optimum ended (`unknown`: out of time).
+    optimum_status: &'static str,
     optimum: Option<OptimumJson>,
     gap: Option<GapJson>,
 }
@@ -181,6 +198,9 @@ struct ExpectationJson<'a> {
 
 #[derive(Serialize)]
 struct OptimumJson {
+    /// `optimal`, or `feasible` for the best plan found in the time allowed.
+    status: &'static str,
+    gap: Value,
     met_round: Option<u32>,
     cost: Value,
 }
@@ -224,7 +244,10 @@ pub fn json(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
                 met: o.met_round.is_some_and(|r| r <= o.by),
             })
             .collect(),
+        optimum_status: report.optimum_status.as_str(),
         optimum: report.optimum.as_ref().map(|best| OptimumJson {
+            status: best.status.as_str(),
+            gap: best.gap.map_or(Value::Null, num),
             met_round: best.evaluation.met_round,
             cost: num(best.evaluation.cost),
         }),

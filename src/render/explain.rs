@@ -9,7 +9,7 @@ use super::words;
 use crate::explain::{Explanation, MoveExplanation, Via, WhyNotEarlier};
 use crate::fmt_num;
 use crate::model::Instance;
-use crate::plan::PlanReport;
+use crate::plan::{PlanReport, Status};
 
 /// The sentence saying why a move does not start a round earlier.
 fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -> Vec<String> {
@@ -98,6 +98,15 @@ pub fn text(instance: &Instance, report: &PlanReport, explanation: &Explanation)
     let model = instance.model;
     let unit = &model.round_unit;
     let mut out = format!("{}\n", heading(instance));
+    if report.status != Status::Optimal {
+        let gap = report
+            .gap
+            .map(|g| format!(" (gap {}%)", fmt_num(g * 100.0)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "This plan is the best found in the time allowed, not proven optimal{gap}: where the objective placed a move, the optimum may place it elsewhere.\n"
+        ));
+    }
     for m in &explanation.moves {
         let action = &model.actions[m.action];
         out.push_str(&format!(
@@ -184,6 +193,9 @@ struct ExplanationJson<'a> {
     seqplan: u32,
     model: &'a str,
     scenario: Option<&'a str>,
+    /// `optimal`, or `feasible` for the best plan found in the time allowed.
+    status: &'static str,
+    gap: Value,
     moves: Vec<MoveJson<'a>>,
 }
 
@@ -331,6 +343,8 @@ pub fn json(instance: &Instance, report: &PlanReport, explanation: &Explanation)
         seqplan: 1,
         model: &model.name,
         scenario: instance.scenario_id(),
+        status: report.status.as_str(),
+        gap: report.gap.map_or(Value::Null, num),
         moves,
     })
 }
