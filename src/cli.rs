@@ -501,43 +501,61 @@ fn alternatives(
             "--within {p}: expected a percentage of 0 or more"
         )));
     }
-    let plans = solve::alternatives(instance, options, count, args.within)?;
+    let found = solve::alternatives(instance, options, count, args.within)?;
+    let mut plans = found.plans;
     if plans.is_empty() {
-        return no_plan(
-            instance,
-            &solve::plan(instance, options)?,
-            options,
-            args.format,
-            args.output.as_deref(),
-        );
+        // The program found nothing in time: the greedy plan may still be
+        // an answer (unproven, without alternatives).
+        match solve::plan(instance, options)? {
+            Outcome::Plan(report) => plans.push(report),
+            outcome => {
+                return no_plan(
+                    instance,
+                    &outcome,
+                    options,
+                    args.format,
+                    args.output.as_deref(),
+                )
+            }
+        }
     }
+    let proven = plans[0].status == crate::Status::Optimal;
     let entries: Vec<crate::compare::Entry> = plans
         .iter()
         .enumerate()
         .map(|(i, report)| crate::compare::Entry {
-            label: if i == 0 {
-                "optimum".to_owned()
-            } else {
-                format!("alternative {}", i + 1)
+            label: match (i, proven) {
+                (0, true) => "optimum".to_owned(),
+                (0, false) => "best found".to_owned(),
+                _ => format!("alternative {}", i + 1),
             },
             instance,
             outcome: Ok(report),
         })
         .collect();
     let comparison = crate::compare::compare(&entries);
-    let heading = format!("{}: optimal plan and alternatives", instance.model.name);
+    let first = if proven {
+        "optimal plan"
+    } else {
+        "best plan found in the time allowed (not proven optimal)"
+    };
+    let heading = format!("{}: {first} and alternatives", instance.model.name);
     let mut text = render_comparison(&heading, &entries, &comparison, args.format);
     if plans.len() < count && args.format == Format::Text {
-        let what = if args.within.is_some() {
-            "within the given margin"
-        } else {
-            "with the same optimum"
+        let what = match (args.within.is_some(), proven) {
+            (true, _) => "within the given margin",
+            (false, true) => "with the same optimum",
+            (false, false) => "with the same objective values",
         };
-        text.push_str(&format!(
-            "Only {} distinct plan{} {what}.\n",
-            plans.len(),
-            if plans.len() == 1 { "" } else { "s" }
-        ));
+        let s = if plans.len() == 1 { "" } else { "s" };
+        text.push_str(&if found.exhausted {
+            format!("Only {} distinct plan{s} {what}.\n", plans.len())
+        } else {
+            format!(
+                "{} distinct plan{s} {what} found before the time allowed ran out; there may be more.\n",
+                plans.len()
+            )
+        });
     }
     emit(&text, args.output.as_deref())?;
     Ok(0)
@@ -830,11 +848,11 @@ fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (crate::Status, St
         None => "the base scenario".to_owned(),
     };
     match outcome {
-        Outcome::Unknown => (
+        Outcome::Unknown | Outcome::Plan(_) => (
             crate::Status::Unknown,
             format!("no plan found: the time limit ran out before any plan was found in {where_} (try a longer --time-limit)"),
         ),
-        _ => (
+        Outcome::Infeasible => (
             crate::Status::Infeasible,
             format!(
                 "no plan exists in {where_}: no sequence of moves within {} {}s meets every expectation by its deadline without crossing a red line or a limit",

@@ -314,7 +314,7 @@ pub fn alternatives(
     options: &SolveOptions,
     count: usize,
     within: Option<f64>,
-) -> Result<Vec<PlanReport>, Error> {
+) -> Result<Alternatives, Error> {
     let deadline = options
         .effective_limit()
         .map(|limit| Instant::now() + limit);
@@ -328,7 +328,10 @@ pub fn alternatives(
     keep_all.overrides.tuning.drop_useless = false;
     let milp = Milp::build(&keep_all);
     let Outcome::Plan(first) = solve_milp(instance, &milp, &[], None, options)? else {
-        return Ok(Vec::new());
+        return Ok(Alternatives {
+            plans: Vec::new(),
+            exhausted: false,
+        });
     };
     let mut rows = Vec::new();
     let user_levels = milp
@@ -344,16 +347,35 @@ pub fn alternatives(
         }
     }
     let mut found = vec![first];
+    let mut exhausted = false;
     while found.len() < count {
         if let Some(last) = found.last() {
             rows.push(excluding(&milp, &last.moves));
         }
         match solve_milp(instance, &milp, &rows, None, &remaining())? {
             Outcome::Plan(report) if report.status == Status::Optimal => found.push(report),
+            Outcome::Infeasible => {
+                exhausted = true;
+                break;
+            }
             _ => break,
         }
     }
-    Ok(found)
+    Ok(Alternatives {
+        plans: found,
+        exhausted,
+    })
+}
+
+/// The plans [`alternatives`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternatives {
+    /// The first plan (the optimum, unless its status says otherwise),
+    /// then the alternatives; empty if the first solve found no plan.
+    pub plans: Vec<PlanReport>,
+    /// Whether the search proved that no further plan qualifies (rather
+    /// than running out of time before `count` were found).
+    pub exhausted: bool,
 }
 
 /// A level kept within `percent` of its optimum `value`.

@@ -415,6 +415,33 @@ fn alternatives_side_by_side() {
         .stderr(contains("at least 1"));
 }
 
+/// When the time runs out before the program finds a plan, the greedy
+/// plan is the answer, labelled as unproven, and the count of plans found
+/// is not claimed to be all there are.
+#[test]
+fn alternatives_under_a_short_limit_are_not_called_optimal() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/education.json");
+    let model = model.to_str().unwrap();
+    let args = [model, "--alternatives", "2", "--time-limit", "0.000001"];
+    let text = stdout_exiting(0, &args);
+    assert!(text.contains("best found:"), "{text}");
+    assert!(!text.contains("optimum"), "{text}");
+    assert!(
+        text.ends_with("found before the time allowed ran out; there may be more.\n"),
+        "{text}"
+    );
+    let json = stdout_exiting(0, &[&args[..], &["--format", "json"]].concat());
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["columns"][0]["label"], "best found", "{value}");
+    // Without a limit, the search ends by proving there is no other plan.
+    let tiny = fixture("tiny.json");
+    let text = stdout_of(&[tiny.to_str().unwrap(), "--alternatives", "30"]);
+    assert!(
+        text.ends_with("Only 1 distinct plan with the same optimum.\n"),
+        "{text}"
+    );
+}
+
 #[test]
 fn robust_plan_names_the_binding_scenario() {
     let path = fixture("tiny_scenarios.json");

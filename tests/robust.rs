@@ -92,7 +92,8 @@ proptest! {
         let Some(model) = model_from_json(&random_model(seed)) else { return Ok(()) };
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let Some(plans) = all_plans(&instance, 150_000) else { return Ok(()) };
-        let found = alternatives(&instance, &SolveOptions::default(), count, None).unwrap();
+        let result = alternatives(&instance, &SolveOptions::default(), count, None).unwrap();
+        let found = &result.plans;
         let Some(optimum) = brute_force_optimum(&instance, &plans) else {
             prop_assert!(found.is_empty());
             return Ok(());
@@ -115,8 +116,10 @@ proptest! {
                 prop_assert_ne!(&earlier.moves, &report.moves, "seed {}", seed);
             }
         }
-        // Fewer than asked only when there are no more optimal plans.
+        // Fewer than asked only when there are no more optimal plans, and
+        // then the search says it proved so.
         prop_assert_eq!(found.len(), count.min(optimal.len()), "seed {}", seed);
+        prop_assert_eq!(result.exhausted, found.len() < count, "seed {}", seed);
     }
 }
 
