@@ -292,6 +292,12 @@ fn explaining_an_unproven_plan_says_so() {
         Some(true),
         "{text}"
     );
+    let markdown = explain("markdown");
+    assert!(
+        markdown
+            .contains("\n\nThis plan is the best found in the time allowed, not proven optimal"),
+        "{markdown}"
+    );
 }
 
 // -------------------------------------------------------------- compare

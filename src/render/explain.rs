@@ -23,7 +23,7 @@ fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -
             .map(|v| words::violation(instance, v))
             .collect(),
         WhyNotEarlier::Objective { earlier } => {
-            let worse: Vec<String> = earlier
+            let scores: Vec<String> = earlier
                 .iter()
                 .zip(&report.objectives)
                 .filter(|(e, now)| (e.value - now.value).abs() > 1e-9)
@@ -36,13 +36,21 @@ fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -
                     )
                 })
                 .collect();
-            if worse.is_empty() {
-                vec!["nothing breaks: the objective placed it here".to_owned()]
-            } else {
-                vec![format!(
+            // Only the solver's proven optimum was placed by the objective.
+            match (report.status == Status::Optimal, scores.is_empty()) {
+                (true, true) => vec!["nothing breaks: the objective placed it here".to_owned()],
+                (true, false) => vec![format!(
                     "nothing breaks, but the plan would score {}: the objective placed it here",
-                    worse.join(", ")
-                )]
+                    scores.join(", ")
+                )],
+                (false, true) => vec![
+                    "nothing breaks, and this plan is not proven optimal: an earlier start is not ruled out"
+                        .to_owned(),
+                ],
+                (false, false) => vec![format!(
+                    "nothing breaks, and this plan is not proven optimal: an earlier start is not ruled out (the plan would score {})",
+                    scores.join(", ")
+                )],
             }
         }
     }
@@ -98,14 +106,8 @@ pub fn text(instance: &Instance, report: &PlanReport, explanation: &Explanation)
     let model = instance.model;
     let unit = &model.round_unit;
     let mut out = format!("{}\n", heading(instance));
-    if report.status != Status::Optimal {
-        let gap = report
-            .gap
-            .map(|g| format!(" (gap {}%)", fmt_num(g * 100.0)))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "This plan is the best found in the time allowed, not proven optimal{gap}: where the objective placed a move, the optimum may place it elsewhere.\n"
-        ));
+    if let Some(note) = unproven_note(report) {
+        out.push_str(&format!("{note}\n"));
     }
     for m in &explanation.moves {
         let action = &model.actions[m.action];
@@ -142,12 +144,30 @@ pub fn text(instance: &Instance, report: &PlanReport, explanation: &Explanation)
     out
 }
 
+/// For a plan not proven optimal, a sentence saying that its placements
+/// are not settled.
+fn unproven_note(report: &PlanReport) -> Option<String> {
+    if report.status == Status::Optimal {
+        return None;
+    }
+    let gap = report
+        .gap
+        .map(|g| format!(" (gap {}%)", fmt_num(g * 100.0)))
+        .unwrap_or_default();
+    Some(format!(
+        "This plan is the best found in the time allowed, not proven optimal{gap}: where nothing stops a move from starting earlier, the optimum may place it elsewhere."
+    ))
+}
+
 /// The explanation as a Markdown table, ending with a newline.
 pub fn markdown(instance: &Instance, report: &PlanReport, explanation: &Explanation) -> String {
     let model = instance.model;
     let unit = super::capitalise(&model.round_unit);
+    let note = unproven_note(report)
+        .map(|n| format!("{}\n\n", escape_cell(&n)))
+        .unwrap_or_default();
     let mut out = format!(
-        "### {}\n\n| {unit} | Move | Party | Why not earlier | Unlocks |\n|---:|---|---|---|---|\n",
+        "### {}\n\n{note}| {unit} | Move | Party | Why not earlier | Unlocks |\n|---:|---|---|---|---|\n",
         heading(instance)
     );
     for m in &explanation.moves {
@@ -347,4 +367,47 @@ pub fn json(instance: &Instance, report: &PlanReport, explanation: &Explanation)
         gap: report.gap.map_or(Value::Null, num),
         moves,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate, Overrides};
+    use crate::solve::{plan, Outcome, SolveOptions};
+
+    /// "The objective placed it here" is said only of a proven optimum.
+    #[test]
+    fn the_objective_places_moves_only_in_a_proven_optimum() {
+        let source = include_str!("../../tests/fixtures/tiny.json");
+        let raw = parse_model(source, "tiny.json").expect("the fixture parses");
+        let model = validate(&raw, "tiny.json").expect("valid").model;
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let Ok(Outcome::Plan(mut report)) = plan(&instance, &SolveOptions::default()) else {
+            panic!("the fixture has a plan");
+        };
+        let first = report.moves.as_slice()[0];
+        let mut earlier = report.objectives.clone();
+        earlier[0].value += 1.0;
+        let m = MoveExplanation {
+            action: first.action,
+            round: first.round,
+            why_not_earlier: WhyNotEarlier::Objective { earlier },
+            moved_with: Vec::new(),
+            unlocks: Vec::new(),
+        };
+        let optimal = reason_lines(&instance, &m, &report);
+        assert_eq!(optimal.len(), 1);
+        assert!(
+            optimal[0].ends_with("the objective placed it here"),
+            "{optimal:?}"
+        );
+        report.status = Status::Feasible;
+        let unproven = reason_lines(&instance, &m, &report);
+        assert!(
+            unproven[0].starts_with(
+                "nothing breaks, and this plan is not proven optimal: an earlier start is not ruled out (the plan would score "
+            ),
+            "{unproven:?}"
+        );
+    }
 }
