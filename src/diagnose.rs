@@ -1098,14 +1098,18 @@ fn feasible_diagnosis(
         let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
         // Only proven optima are compared: a solve the time limit cut
         // short could look worse without the line than with it.
-        let dropped = match plan(&input.instance()?, &check_options(options)) {
-            Ok(Outcome::Plan(better)) if better.status == Status::Optimal => Some(better),
-            Ok(_) | Err(Error::SolverGaveUp(_)) => None,
-            Err(other) => return Err(other),
+        // Against an unproven plan nothing is settled: no solve is spent.
+        let dropped = match report.status {
+            Status::Optimal => match plan(&input.instance()?, &check_options(options)) {
+                Ok(Outcome::Plan(better)) if better.status == Status::Optimal => Some(better),
+                Ok(_) | Err(Error::SolverGaveUp(_)) => None,
+                Err(other) => return Err(other),
+            },
+            _ => None,
         };
-        let settled = dropped.is_some() && report.status == Status::Optimal;
+        let settled = dropped.is_some();
         let without = dropped
-            .filter(|better| settled && better.objectives != report.objectives)
+            .filter(|b| crate::solve::better(&b.objectives, &report.objectives, model))
             .map(|better| better.objectives);
         out.push(Binding {
             member: member(&milp, group),

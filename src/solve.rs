@@ -693,7 +693,11 @@ fn robust_value(objective: &Objective, evaluations: &[Evaluation]) -> f64 {
 
 /// Whether `a` is lexicographically better than `b` under the model's
 /// objective (with the solver's tolerance).
-fn better(a: &[ObjectiveValue], b: &[ObjectiveValue], model: &crate::model::Model) -> bool {
+pub(crate) fn better(
+    a: &[ObjectiveValue],
+    b: &[ObjectiveValue],
+    model: &crate::model::Model,
+) -> bool {
     for ((x, y), objective) in a.iter().zip(b).zip(&model.objective) {
         let tolerance = 1e-6 * y.value.abs().max(1.0);
         let (x, y) = match objective {

@@ -54,33 +54,37 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
     }
     out.push_str(&format!("\nCost {}.\n", fmt_num(evaluation.cost)));
     // Under a time limit the plan compared with may be unproven.
-    let best_name = match &report.optimum {
+    let (best_name, unproven) = match &report.optimum {
         Some(best) if best.status != Status::Optimal => {
             let gap = best
                 .gap
                 .map(|g| format!(", gap {}%", fmt_num(g * 100.0)))
                 .unwrap_or_default();
-            format!("the best plan found in the time allowed (not proven optimal{gap})")
+            let name = "the best plan found in the time allowed".to_owned();
+            (name, format!("not proven optimal{gap}"))
         }
-        _ => "the optimum".to_owned(),
+        _ => ("the optimum".to_owned(), String::new()),
     };
     match (&report.optimum, report.gap) {
         (Some(best), Some(gap)) => out.push_str(&format!(
-            "Against {best_name} (all met by {unit} {}, cost {}): {}, {}.\n",
+            "Against {best_name} ({}all met by {unit} {}, cost {}): {}, {}.\n",
+            if unproven.is_empty() { String::new() } else { format!("{unproven}; ") },
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost),
             rounds_phrase(gap.rounds_later, unit),
             cost_phrase(gap.extra_cost)
         )),
         (Some(best), None) if !report.is_valid() => out.push_str(&format!(
-            "{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
+            "{}{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
             super::capitalise(&best_name),
+            aside(&unproven),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
         (Some(best), None) => out.push_str(&format!(
-            "{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
+            "{}{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
             super::capitalise(&best_name),
+            aside(&unproven),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
@@ -143,6 +147,15 @@ fn moves_table(instance: &Instance, report: &CheckReport) -> String {
         &[true, false],
         &rows,
     )
+}
+
+/// ` (text)`, or nothing for empty text.
+fn aside(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(" ({text})")
+    }
 }
 
 fn rounds_phrase(later: i64, unit: &str) -> String {
