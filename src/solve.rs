@@ -596,6 +596,10 @@ pub struct RobustReport {
     pub evaluations: Vec<Evaluation>,
     /// The scenarios that bind: without each, the others allow a better plan.
     pub binding: Vec<Binding>,
+    /// Whether every scenario was settled as binding or not: false when the
+    /// plan is unproven or a solve without a scenario ran out of time, so
+    /// that more scenarios may bind than `binding` lists.
+    pub binding_settled: bool,
 }
 
 /// A scenario that binds, and what the plan could reach without it.
@@ -627,6 +631,7 @@ pub fn plan_robust(
         other => return Ok(other),
     };
     let mut binding = Vec::new();
+    let mut binding_settled = report.status == Status::Optimal;
     if instances.len() > 1 && report.status == Status::Optimal {
         for skip in 0..instances.len() {
             let others: Vec<&Instance> = instances
@@ -635,17 +640,27 @@ pub fn plan_robust(
                 .filter(|&(i, _)| i != skip)
                 .map(|(_, x)| *x)
                 .collect();
-            if let RobustOutcome::Plan(without) = robust_once(&others, options)? {
-                if better(&without.objectives, &report.objectives, instances[0].model) {
+            match robust_once(&others, options)? {
+                RobustOutcome::Plan(without)
+                    if better(&without.objectives, &report.objectives, instances[0].model) =>
+                {
                     binding.push(Binding {
                         scenario: skip,
                         without: without.objectives,
                     });
                 }
+                // Not better, and proven: this scenario does not bind.
+                RobustOutcome::Plan(without) if without.status == Status::Optimal => {}
+                RobustOutcome::Infeasible => {}
+                _ => binding_settled = false,
             }
         }
     }
-    Ok(RobustOutcome::Plan(RobustReport { binding, ..report }))
+    Ok(RobustOutcome::Plan(RobustReport {
+        binding,
+        binding_settled,
+        ..report
+    }))
 }
 
 /// One robust solve, without looking for the binding scenarios.
@@ -678,6 +693,7 @@ fn robust_once(instances: &[&Instance], options: &SolveOptions) -> Result<Robust
         moves,
         evaluations,
         binding: Vec::new(),
+        binding_settled: false,
     }))
 }
 

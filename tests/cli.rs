@@ -470,6 +470,7 @@ fn robust_plan_names_the_binding_scenario() {
     ]);
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["robust"], true);
+    assert_eq!(value["binding_settled"], true);
     assert_eq!(value["columns"].as_array().unwrap().len(), 2);
     seqplan()
         .arg(&path)

@@ -44,20 +44,37 @@ pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect();
+    let unproven = match (report.status, report.gap) {
+        (crate::Status::Optimal, _) => String::new(),
+        (_, Some(gap)) => format!(
+            " (the best found in the time allowed, not proven optimal: gap {}%)",
+            fmt_num(gap * 100.0)
+        ),
+        (_, None) => " (the best found in the time allowed, not proven optimal)".to_owned(),
+    };
     let mut out = format!(
-        "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}\n",
+        "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}{unproven}\n",
         scenarios.len(),
         scenarios.join(", "),
         objectives.join(", ")
     );
     let lines = binding_lines(report, scenarios);
-    if lines.is_empty() {
-        out.push_str(
+    match (lines.is_empty(), report.binding_settled) {
+        (true, true) => out.push_str(
             "No single scenario binds: dropping any one of them would not improve the plan.\n",
-        );
+        ),
+        (true, false) => out.push_str(
+            "Whether dropping a scenario would improve the plan was not settled in the time allowed.\n",
+        ),
+        (false, _) => {}
     }
-    for line in lines {
+    for line in &lines {
         out.push_str(&format!("{line}\n"));
+    }
+    if !lines.is_empty() && !report.binding_settled {
+        out.push_str(
+            "(Not every scenario was settled in the time allowed: others may bind too.)\n",
+        );
     }
     out.push('\n');
     out.push_str(&super::compare::table(comparison));
@@ -118,6 +135,53 @@ pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
             })
             .collect();
         map.insert("binding".into(), binding.into());
+        map.insert("binding_settled".into(), report.binding_settled.into());
     }
     super::json::to_json(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Moves, ObjectiveValue, Status};
+
+    fn report(status: Status, binding_settled: bool) -> RobustReport {
+        RobustReport {
+            status,
+            objectives: vec![ObjectiveValue {
+                name: "earliest",
+                value: 3.0,
+            }],
+            gap: (status == Status::Feasible).then_some(0.25),
+            moves: Moves::new(Vec::new()),
+            evaluations: Vec::new(),
+            binding: Vec::new(),
+            binding_settled,
+        }
+    }
+
+    /// "No single scenario binds" only when every scenario was settled.
+    #[test]
+    fn unsettled_scenarios_are_not_told_as_not_binding() {
+        let comparison = crate::compare::compare(&[]);
+        let scenarios = ["base".to_owned(), "shock".to_owned()];
+        let settled = text(&comparison, &report(Status::Optimal, true), &scenarios);
+        assert!(settled.contains("No single scenario binds"), "{settled}");
+        let unsettled = text(&comparison, &report(Status::Feasible, false), &scenarios);
+        assert!(
+            !unsettled.contains("No single scenario binds"),
+            "{unsettled}"
+        );
+        assert!(
+            unsettled.contains(
+                "earliest 3 (the best found in the time allowed, not proven optimal: gap 25%)"
+            ),
+            "{unsettled}"
+        );
+        assert!(
+            unsettled
+                .contains("Whether dropping a scenario would improve the plan was not settled"),
+            "{unsettled}"
+        );
+    }
 }
