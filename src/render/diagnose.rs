@@ -9,7 +9,7 @@ use crate::diagnose::{
 };
 use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
-use crate::plan::{Moves, PlanReport, Status};
+use crate::plan::{Moves, PlanReport};
 
 /// What a member of a conflict is, in the model's words.
 fn describe(instance: &Instance, group: Group) -> String {
@@ -224,22 +224,6 @@ fn objectives_phrase(report: &PlanReport) -> String {
         .join(", ")
 }
 
-/// Tells the reader that a plan is the best found in the time allowed
-/// rather than a proven optimum; empty for an optimal plan.
-fn unproven_note(report: &PlanReport) -> String {
-    match (report.status, report.gap) {
-        (Status::Optimal, _) => String::new(),
-        (_, Some(gap)) if gap * 100.0 >= 0.01 => format!(
-            " (the best found in the time allowed, not proven optimal: gap {}%)",
-            fmt_num(gap * 100.0)
-        ),
-        (_, Some(_)) => {
-            " (the best found in the time allowed, not proven optimal: gap under 0.01%)".to_owned()
-        }
-        (_, None) => " (the best found in the time allowed, not proven optimal)".to_owned(),
-    }
-}
-
 fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
     let model = instance.model;
     let unit = &model.round_unit;
@@ -255,7 +239,7 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
         n - closest.missed.len(),
         fmt_num(total - missed_weight),
         fmt_num(total),
-        unproven_note(&closest.report)
+        super::unproven_note(closest.report.status, closest.report.gap)
     )];
     for m in &closest.missed {
         let x = &model.expectations[m.expectation];
@@ -317,7 +301,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 "{}\nA plan exists ({}){}.\n",
                 heading(instance),
                 objectives_phrase(report),
-                unproven_note(report)
+                super::unproven_note(report.status, report.gap)
             ));
             if binding.is_empty() {
                 out.push_str("It is not pressed against any red line or limit.\n");
@@ -400,7 +384,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                     "\nThe plan with the smallest change ({}): {}{}\n",
                     relaxation_sentence(instance, relaxation),
                     objectives_phrase(report),
-                    unproven_note(report)
+                    super::unproven_note(report.status, report.gap)
                 ));
                 for line in moves_line(instance, &report.moves) {
                     out.push_str(&format!("  {line}\n"));
@@ -591,6 +575,7 @@ mod tests {
     use super::*;
     use crate::diagnose::{diagnose, Infeasibility};
     use crate::model::{parse_model, validate, Overrides};
+    use crate::plan::Status;
     use crate::solve::SolveOptions;
 
     /// A model from `tests/fixtures`, given its text.

@@ -14,7 +14,7 @@ pub mod text;
 pub mod words;
 
 use crate::model::Instance;
-use crate::plan::PlanReport;
+use crate::plan::{PlanReport, Status};
 
 /// An output format for plans and comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +56,20 @@ impl From<ReportFormat> for Format {
 }
 
 /// "month" -> "Month".
+/// ` (the best found in the time allowed, not proven optimal: gap N%)`
+/// for a plan the solver did not prove optimal; empty for an optimal one.
+pub fn unproven_note(status: Status, gap: Option<f64>) -> String {
+    let note = " (the best found in the time allowed, not proven optimal";
+    match (status, gap) {
+        (Status::Optimal, _) => String::new(),
+        (_, Some(gap)) if gap * 100.0 >= 0.01 => {
+            format!("{note}: gap {}%)", crate::fmt_num(gap * 100.0))
+        }
+        (_, Some(_)) => format!("{note}: gap under 0.01%)"),
+        (_, None) => format!("{note})"),
+    }
+}
+
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {

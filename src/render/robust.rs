@@ -44,14 +44,7 @@ pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect();
-    let unproven = match (report.status, report.gap) {
-        (crate::Status::Optimal, _) => String::new(),
-        (_, Some(gap)) => format!(
-            " (the best found in the time allowed, not proven optimal: gap {}%)",
-            fmt_num(gap * 100.0)
-        ),
-        (_, None) => " (the best found in the time allowed, not proven optimal)".to_owned(),
-    };
+    let unproven = super::unproven_note(report.status, report.gap);
     let mut out = format!(
         "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}{unproven}\n",
         scenarios.len(),
