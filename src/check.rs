@@ -19,12 +19,10 @@ pub struct CheckReport {
     pub moves: Moves,
     /// The simulator's verdict: every broken rule, meters, expectations.
     pub evaluation: Evaluation,
-    /// The optimal plan for comparison, when one exists (under a time
-    /// limit, possibly the best plan found: see its `status`).
-    pub optimum: Option<PlanReport>,
-    /// How the solve for the optimum ended: `Optimal` or `Feasible` with a
-    /// plan, `Infeasible`, or `Unknown` when the time ran out first.
-    pub optimum_status: Status,
+    /// The solve for the optimum to compare with: its plan (under a time
+    /// limit, possibly the best found: see its `status`), no plan, or the
+    /// time running out first.
+    pub optimum: Outcome,
     /// How far the proposal is from the optimum, when it is valid and both
     /// meet every expectation at some round.
     pub gap: Option<Gap>,
@@ -34,6 +32,23 @@ impl CheckReport {
     /// Whether the proposal breaks no rule.
     pub fn is_valid(&self) -> bool {
         self.evaluation.is_valid()
+    }
+
+    /// The plan compared with, if the solve found one.
+    pub fn optimum_plan(&self) -> Option<&PlanReport> {
+        match &self.optimum {
+            Outcome::Plan(report) => Some(report),
+            Outcome::Infeasible | Outcome::Unknown => None,
+        }
+    }
+
+    /// How the solve for the optimum ended.
+    pub fn optimum_status(&self) -> Status {
+        match &self.optimum {
+            Outcome::Plan(report) => report.status,
+            Outcome::Infeasible => Status::Infeasible,
+            Outcome::Unknown => Status::Unknown,
+        }
     }
 }
 
@@ -53,32 +68,25 @@ pub fn check(
     options: &SolveOptions,
 ) -> Result<CheckReport, Error> {
     let evaluation = simulate(instance, &moves);
-    let (optimum, optimum_status) = match plan(instance, options)? {
-        Outcome::Plan(report) => {
-            let status = report.status;
-            (Some(report), status)
-        }
-        Outcome::Infeasible => (None, Status::Infeasible),
-        Outcome::Unknown => (None, Status::Unknown),
-    };
+    let optimum = plan(instance, options)?;
     // An invalid plan is not ranked: its "met round" counts effects of
     // moves that break rules.
-    let gap = optimum
-        .as_ref()
-        .filter(|_| evaluation.is_valid())
-        .and_then(|best| {
-            let mine = evaluation.met_round?;
-            let theirs = best.evaluation.met_round?;
-            Some(Gap {
-                rounds_later: i64::from(mine) - i64::from(theirs),
-                extra_cost: evaluation.cost - best.evaluation.cost,
-            })
-        });
+    let best = match &optimum {
+        Outcome::Plan(best) if evaluation.is_valid() => Some(best),
+        _ => None,
+    };
+    let gap = best.and_then(|best| {
+        let mine = evaluation.met_round?;
+        let theirs = best.evaluation.met_round?;
+        Some(Gap {
+            rounds_later: i64::from(mine) - i64::from(theirs),
+            extra_cost: evaluation.cost - best.evaluation.cost,
+        })
+    });
     Ok(CheckReport {
         moves,
         evaluation,
         optimum,
-        optimum_status,
         gap,
     })
 }

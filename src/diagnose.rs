@@ -198,8 +198,6 @@ pub enum Diagnosis {
     Feasible {
         report: Box<PlanReport>,
         binding: Vec<Binding>,
-        /// Some binding's gain was left unsettled in the time allowed.
-        cut_short: bool,
     },
     /// The time limit ran out before the solver could tell.
     Unknown,
@@ -821,14 +819,12 @@ fn infeasible_diagnosis(
             // Planning the relaxed model is as hard as planning: under the
             // same cap as a check, so that it cannot stall the diagnosis.
             let input = relaxed(instance, best);
-            match plan(&input.instance()?, &check_options(options)) {
-                Ok(Outcome::Plan(report)) => Some((best.clone(), report)),
-                Ok(Outcome::Infeasible) => None,
-                Ok(Outcome::Unknown) | Err(Error::SolverGaveUp(_)) => {
+            match plan_capped(&input.instance()?, options)? {
+                Attempt::Done(report) => report.map(|report| (best.clone(), report)),
+                Attempt::Undecided => {
                     undecided = true;
                     None
                 }
-                Err(other) => return Err(other),
             }
         }
         None => None,
@@ -854,6 +850,18 @@ fn infeasible_diagnosis(
         bounds,
         cut_short,
     })))
+}
+
+/// A plan under the cap on each solve of the diagnosis (see
+/// [`check_options`]); undecided when the time runs out first or the
+/// backend gives up, `Done(None)` when no plan exists.
+fn plan_capped(instance: &Instance, options: &SolveOptions) -> Result<Attempt<PlanReport>, Error> {
+    match plan(instance, &check_options(options)) {
+        Ok(Outcome::Plan(report)) => Ok(Attempt::Done(Some(report))),
+        Ok(Outcome::Infeasible) => Ok(Attempt::Done(None)),
+        Ok(Outcome::Unknown) | Err(Error::SolverGaveUp(_)) => Ok(Attempt::Undecided),
+        Err(other) => Err(other),
+    }
 }
 
 /// The result of a part of the diagnosis that may be left undecided.
@@ -1100,10 +1108,9 @@ fn feasible_diagnosis(
         // short could look worse without the line than with it.
         // Against an unproven plan nothing is settled: no solve is spent.
         let dropped = match report.status {
-            Status::Optimal => match plan(&input.instance()?, &check_options(options)) {
-                Ok(Outcome::Plan(better)) if better.status == Status::Optimal => Some(better),
-                Ok(_) | Err(Error::SolverGaveUp(_)) => None,
-                Err(other) => return Err(other),
+            Status::Optimal => match plan_capped(&input.instance()?, options)? {
+                Attempt::Done(Some(better)) if better.status == Status::Optimal => Some(better),
+                _ => None,
             },
             _ => None,
         };
@@ -1119,7 +1126,6 @@ fn feasible_diagnosis(
         });
     }
     Ok(Diagnosis::Feasible {
-        cut_short: out.iter().any(|b| !b.settled),
         report: Box::new(report),
         binding: out,
     })
@@ -1132,6 +1138,17 @@ impl Diagnosis {
             Diagnosis::Infeasible(_) => Status::Infeasible,
             Diagnosis::Feasible { report, .. } => report.status,
             Diagnosis::Unknown => Status::Unknown,
+        }
+    }
+
+    /// Whether some part was left undecided in the time allowed: a check
+    /// of a conflict or relaxation, the relaxed or closest plan, or what
+    /// dropping a binding element would buy.
+    pub fn cut_short(&self) -> bool {
+        match self {
+            Diagnosis::Infeasible(found) => found.cut_short,
+            Diagnosis::Feasible { binding, .. } => binding.iter().any(|b| !b.settled),
+            Diagnosis::Unknown => false,
         }
     }
 }

@@ -54,21 +54,24 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
     }
     out.push_str(&format!("\nCost {}.\n", fmt_num(evaluation.cost)));
     // Under a time limit the plan compared with may be unproven.
-    let (best_name, unproven) = match &report.optimum {
-        Some(best) if best.status != Status::Optimal => {
+    let optimum = report.optimum_plan();
+    let unproven = optimum
+        .filter(|best| best.status != Status::Optimal)
+        .map(|best| {
             let gap = best
                 .gap
                 .map(|g| format!(", gap {}%", fmt_num(g * 100.0)))
                 .unwrap_or_default();
-            let name = "the best plan found in the time allowed".to_owned();
-            (name, format!("not proven optimal{gap}"))
-        }
-        _ => ("the optimum".to_owned(), String::new()),
+            format!("not proven optimal{gap}")
+        });
+    let best_name = match unproven {
+        Some(_) => "the best plan found in the time allowed",
+        None => "the optimum",
     };
-    match (&report.optimum, report.gap) {
+    match (optimum, report.gap) {
         (Some(best), Some(gap)) => out.push_str(&format!(
             "Against {best_name} ({}all met by {unit} {}, cost {}): {}, {}.\n",
-            if unproven.is_empty() { String::new() } else { format!("{unproven}; ") },
+            unproven.as_ref().map(|u| format!("{u}; ")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost),
             rounds_phrase(gap.rounds_later, unit),
@@ -76,19 +79,19 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
         )),
         (Some(best), None) if !report.is_valid() => out.push_str(&format!(
             "{}{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
-            super::capitalise(&best_name),
-            aside(&unproven),
+            super::capitalise(best_name),
+            unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
         (Some(best), None) => out.push_str(&format!(
             "{}{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
-            super::capitalise(&best_name),
-            aside(&unproven),
+            super::capitalise(best_name),
+            unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
-        (None, _) if report.optimum_status == Status::Unknown => out.push_str("The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.\n"),
+        (None, _) if report.optimum_status() == Status::Unknown => out.push_str("The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.\n"),
         (None, _) => out.push_str("No valid plan exists for this model, so there is no optimum to compare with.\n"),
     }
     out
@@ -147,15 +150,6 @@ fn moves_table(instance: &Instance, report: &CheckReport) -> String {
         &[true, false],
         &rows,
     )
-}
-
-/// ` (text)`, or nothing for empty text.
-fn aside(text: &str) -> String {
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(" ({text})")
-    }
 }
 
 fn rounds_phrase(later: i64, unit: &str) -> String {
@@ -257,8 +251,8 @@ pub fn json(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
                 met: o.met_round.is_some_and(|r| r <= o.by),
             })
             .collect(),
-        optimum_status: report.optimum_status.as_str(),
-        optimum: report.optimum.as_ref().map(|best| OptimumJson {
+        optimum_status: report.optimum_status().as_str(),
+        optimum: report.optimum_plan().map(|best| OptimumJson {
             status: best.status.as_str(),
             gap: best.gap.map_or(Value::Null, num),
             met_round: best.evaluation.met_round,

@@ -294,9 +294,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
             "{}\nThe time limit ran out before the solver could tell whether a plan exists.\n",
             heading(instance)
         )),
-        Diagnosis::Feasible {
-            report, binding, ..
-        } => {
+        Diagnosis::Feasible { report, binding } => {
             out.push_str(&format!(
                 "{}\nA plan exists ({}){}.\n",
                 heading(instance),
@@ -498,12 +496,8 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
     let mut out = super::json::header(instance, diagnosis.status());
     match diagnosis {
         Diagnosis::Unknown => {}
-        Diagnosis::Feasible {
-            report,
-            binding,
-            cut_short,
-        } => {
-            out.insert("cut_short".into(), (*cut_short).into());
+        Diagnosis::Feasible { report, binding } => {
+            out.insert("cut_short".into(), diagnosis.cut_short().into());
             out.insert("gap".into(), report.gap.map_or(Value::Null, num));
             out.insert("objectives".into(), objectives_json(report));
             let items: Vec<Value> = binding
@@ -638,19 +632,14 @@ mod tests {
         let Ok(Diagnosis::Feasible {
             report,
             mut binding,
-            cut_short: false,
         }) = diagnose(&instance, &SolveOptions::default(), 1)
         else {
-            panic!("the fixture has a plan, and its diagnosis is settled");
+            panic!("the fixture has a plan");
         };
         assert!(binding.iter().all(|b| b.settled));
         binding[0].settled = false;
         binding[0].without = None;
-        let diagnosis = Diagnosis::Feasible {
-            report,
-            binding,
-            cut_short: true,
-        };
+        let diagnosis = Diagnosis::Feasible { report, binding };
         let out = text(&instance, &diagnosis);
         assert!(
             out.contains("what dropping it would buy was not settled in the time allowed"),
