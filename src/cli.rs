@@ -1,6 +1,6 @@
 //! The command line: clap parsing and wiring of the library stages only.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -111,10 +111,6 @@ pub struct CheckArgs {
 pub struct SolveArgs {
     /// The model file (JSON).
     pub model: PathBuf,
-    /// Apply a scenario of the model (`base` for none); with --robust,
-    /// repeat it to list the scenarios the plan must hold in.
-    #[arg(long)]
-    pub scenario: Vec<String>,
     /// Objective levels in order, replacing the model's: earliest, cheapest,
     /// fewest, maximize:METER[=WEIGHT].
     #[arg(long, value_delimiter = ',')]
@@ -147,12 +143,17 @@ pub struct SolveArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none); with --robust,
+    /// repeat it to list the scenarios the plan must hold in.
+    #[arg(long)]
+    pub scenario: Vec<String>,
     /// One plan that holds in every scenario (or those given with
     /// --scenario): the same moves, one meter trajectory per scenario.
     #[arg(long, conflicts_with = "alternatives")]
     pub robust: bool,
-    /// Show up to K distinct optimal plans side by side.
-    #[arg(long, value_name = "K")]
+    /// Show up to K distinct optimal plans side by side (K from 1 to 50:
+    /// each is another solve, and more columns than that cannot be read).
+    #[arg(long, value_name = "K", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_ALTERNATIVES))]
     pub alternatives: Option<usize>,
     /// With --alternatives: plans within P percent of the optimum on the
     /// first objective level (the other levels break ties).
@@ -198,8 +199,12 @@ pub struct CompareArgs {
 pub struct DiagnoseArgs {
     #[command(flatten)]
     pub solve: SolveArgs,
-    /// How many distinct conflicts to look for when no plan exists.
-    #[arg(long, value_name = "K", default_value_t = 3)]
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// How many distinct conflicts to look for when no plan exists (1 to
+    /// 20; each costs a search of its own).
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_CONFLICTS))]
     pub conflicts: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -214,6 +219,9 @@ pub struct DiagnoseArgs {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
@@ -282,11 +290,17 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::progress::eprint_line(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }
 }
+
+/// The most plans `--alternatives` shows.
+pub const MAX_ALTERNATIVES: u64 = 50;
+
+/// The most conflicts `diagnose --conflicts` looks for.
+pub const MAX_CONFLICTS: u64 = 20;
 
 /// What every command takes from the global flags.
 #[derive(Debug, Clone, Copy)]
@@ -335,14 +349,18 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
 
 /// The model with the command line's objective, and the overrides and
 /// solve options, ready to build an [`Instance`].
-fn prepare(args: &SolveArgs, session: Session) -> Result<(Model, Overrides, SolveOptions), Error> {
+fn prepare(
+    args: &SolveArgs,
+    scenario: Option<&String>,
+    session: Session,
+) -> Result<(Model, Overrides, SolveOptions), Error> {
     let validated = load_model(&args.model)?;
     if !session.quiet {
         print_warnings(&args.model, &validated);
     }
     let model = with_objective(&validated.model, &args.objective)?;
     let overrides = Overrides {
-        scenario: args.scenario.first().cloned(),
+        scenario: scenario.cloned(),
         horizon: args.horizon,
         forbid: args.forbid.clone(),
         force: args
@@ -374,16 +392,17 @@ fn parse_step(name: &str) -> Result<TuningStep, String> {
 }
 
 fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
+    guard_output(args.output.as_deref(), &[&args.solve.model])?;
     if args.robust {
         return robust(args, session);
     }
-    if args.solve.scenario.len() > 1 {
+    if args.scenario.len() > 1 {
         return Err(Error::Usage(
             "several --scenario: give one, or add --robust for one plan that holds in all of them"
                 .into(),
         ));
     }
-    let (model, overrides, options) = prepare(&args.solve, session)?;
+    let (model, overrides, options) = prepare(&args.solve, args.scenario.first(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     if let Some(count) = args.alternatives {
         return alternatives(args, &instance, &options, count);
@@ -393,6 +412,7 @@ fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
         Outcome::Plan(report) => {
             emit(
                 &render::plan(&instance, &report, args.format),
+                args.format,
                 args.output.as_deref(),
             )?;
             Ok(0)
@@ -408,17 +428,13 @@ fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
 }
 
 fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, session)?;
-    let scenarios: Vec<Option<String>> = if args.solve.scenario.is_empty() {
+    let (model, overrides, options) = prepare(&args.solve, None, session)?;
+    let scenarios: Vec<Option<String>> = if args.scenario.is_empty() {
         std::iter::once(None)
             .chain(model.scenarios.iter().map(|s| Some(s.id.clone())))
             .collect()
     } else {
-        args.solve
-            .scenario
-            .iter()
-            .map(|s| Some(s.clone()))
-            .collect()
+        args.scenario.iter().map(|s| Some(s.clone())).collect()
     };
     let instances = scenarios
         .iter()
@@ -483,7 +499,7 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
             &render::robust::markdown(&comparison, &report, &labels),
         ),
     };
-    emit(&text, args.output.as_deref())?;
+    emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
 }
 
@@ -493,9 +509,6 @@ fn alternatives(
     options: &SolveOptions,
     count: usize,
 ) -> Result<u8, Error> {
-    if count == 0 {
-        return Err(Error::Usage("--alternatives must be at least 1".into()));
-    }
     if let Some(p) = args.within.filter(|p| !p.is_finite() || *p < 0.0) {
         return Err(Error::Usage(format!(
             "--within {p}: expected a percentage of 0 or more"
@@ -557,12 +570,13 @@ fn alternatives(
             )
         });
     }
-    emit(&text, args.output.as_deref())?;
+    emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
 }
 
 fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, session)?;
+    guard_output(args.output.as_deref(), &[&args.solve.model])?;
+    let (model, overrides, options) = prepare(&args.solve, args.scenario.as_ref(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     match solve::plan(&instance, &options)? {
         Outcome::Plan(report) => {
@@ -583,7 +597,7 @@ fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error> {
                     ),
                 ),
             };
-            emit(&text, args.output.as_deref())?;
+            emit(&text, args.format.into(), args.output.as_deref())?;
             Ok(0)
         }
         outcome => no_plan(
@@ -597,6 +611,8 @@ fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error> {
 }
 
 fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error> {
+    let inputs: Vec<&Path> = args.models.iter().map(PathBuf::as_path).collect();
+    guard_output(args.output.as_deref(), &inputs)?;
     // Every (model, objective) variant first, so instances can borrow them.
     let mut variants: Vec<(PathBuf, Option<String>, Model)> = Vec::new();
     for path in &args.models {
@@ -685,8 +701,21 @@ fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error> {
         _ => "Plans side by side".to_owned(),
     };
     let text = render_comparison(&heading, &entries, &comparison, args.format);
-    emit(&text, args.output.as_deref())?;
-    Ok(0)
+    emit(&text, args.format, args.output.as_deref())?;
+    // A column without a plan is an answer too, but not the one asked for:
+    // say which, and exit 1 as `plan` does.
+    let missing: Vec<&crate::compare::Entry> =
+        entries.iter().filter(|e| e.outcome.is_err()).collect();
+    for entry in &missing {
+        if let Err((status, reason)) = &entry.outcome {
+            let hint = match status {
+                crate::Status::Infeasible => " (`seqplan diagnose` says why)",
+                _ => "",
+            };
+            crate::progress::eprint_line(&format!("no plan for `{}`: {reason}{hint}", entry.label));
+        }
+    }
+    Ok(if missing.is_empty() { 0 } else { 1 })
 }
 
 /// The short reason a column has no plan.
@@ -707,7 +736,8 @@ fn short_reason(instance: &Instance, outcome: &Outcome) -> (crate::Status, Strin
 }
 
 fn diagnose(args: &DiagnoseArgs, session: Session) -> Result<u8, Error> {
-    let (model, overrides, options) = prepare(&args.solve, session)?;
+    guard_output(args.output.as_deref(), &[&args.solve.model])?;
+    let (model, overrides, options) = prepare(&args.solve, args.scenario.as_ref(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
     let diagnosis = crate::diagnose::diagnose(&instance, &options, args.conflicts)?;
     let text = match args.format {
@@ -716,7 +746,7 @@ fn diagnose(args: &DiagnoseArgs, session: Session) -> Result<u8, Error> {
         ReportFormat::Markdown => render::diagnose::markdown(&instance, &diagnosis),
         ReportFormat::Html => diagnosis_page(&instance, &diagnosis),
     };
-    emit(&text, args.output.as_deref())?;
+    emit(&text, args.format.into(), args.output.as_deref())?;
     Ok(match diagnosis {
         crate::diagnose::Diagnosis::Feasible { .. } => 0,
         _ => 1,
@@ -770,7 +800,7 @@ fn no_plan(
             render::html::page(&instance.model.name, &[], &format!("**{message}**\n"))
         }
     };
-    emit(&text, output)?;
+    emit(&text, format, output)?;
     Ok(1)
 }
 
@@ -807,6 +837,7 @@ fn diagnosis_page(instance: &Instance, diagnosis: &crate::diagnose::Diagnosis) -
 }
 
 fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
+    guard_output(args.output.as_deref(), &[&args.model, &args.plan])?;
     let validated = load_model(&args.model)?;
     if !session.quiet {
         print_warnings(&args.model, &validated);
@@ -838,7 +869,7 @@ fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
             &render::check::markdown(&instance, &report, &label),
         ),
     };
-    emit(&text, args.output.as_deref())?;
+    emit(&text, args.format.into(), args.output.as_deref())?;
     Ok(if report.is_valid() { 0 } else { 1 })
 }
 
@@ -880,7 +911,7 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
         count(model.scenarios.len(), "scenario", "scenarios"),
         count(validated.warnings.len(), "warning", "warnings"),
     ));
-    emit(&out, None)?;
+    emit(&out, Format::Text, None)?;
     Ok(0)
 }
 
@@ -907,13 +938,17 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         parties: args.parties,
     };
     let model = crate::generate::generate(size, args.seed)?;
-    emit(&render::json::to_json(&model), args.output.as_deref())?;
+    emit(
+        &render::json::to_json(&model),
+        Format::Json,
+        args.output.as_deref(),
+    )?;
     Ok(0)
 }
 
 fn schema(args: &SchemaArgs) -> Result<u8, Error> {
     let schema = seqplan_schema_text();
-    emit(&schema, args.output.as_deref())?;
+    emit(&schema, Format::Json, args.output.as_deref())?;
     Ok(0)
 }
 
@@ -960,16 +995,22 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 fn print_warnings(path: &Path, validated: &Validated) {
     for w in &validated.warnings {
-        eprintln!("warning: {}: {w}", path.display());
+        crate::progress::eprint_line(&format!("warning: {}: {w}", path.display()));
     }
 }
+
+/// The longest `--time-limit` (a week, in seconds): beyond it a limit is
+/// a typing mistake, not a plan to wait.
+pub const MAX_TIME_LIMIT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Error> {
     match seconds {
         None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) if s.is_finite() && s > 0.0 && s <= MAX_TIME_LIMIT_SECONDS => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
         Some(s) => Err(Error::Usage(format!(
-            "--time-limit {s}: expected a positive number of seconds"
+            "--time-limit {s}: expected a number of seconds above 0 and at most {MAX_TIME_LIMIT_SECONDS} (a week)"
         ))),
     }
 }
@@ -999,6 +1040,14 @@ fn with_objective(model: &Model, levels: &[String]) -> Result<Model, Error> {
         .iter()
         .map(|l| parse_objective(&model, l.trim()))
         .collect::<Result<_, _>>()?;
+    if let Some((first, again)) = crate::model::repeated_level(&model.objective) {
+        return Err(Error::Usage(format!(
+            "--objective: level {} repeats level {} (`{}`); a level already optimised cannot break ties",
+            again + 1,
+            first + 1,
+            levels[again].trim()
+        )));
+    }
     Ok(model)
 }
 
@@ -1033,23 +1082,22 @@ fn parse_objective(model: &Model, text: &str) -> Result<Objective, Error> {
     )))
 }
 
-/// Writes output to the file or stdout; a closed pipe is not an error.
-fn emit(text: &str, output: Option<&Path>) -> Result<(), Error> {
+/// Writes output to the file or stdout, with every character that could
+/// drive a terminal or break the document escaped (see [`crate::escape`]).
+fn emit(text: &str, format: Format, output: Option<&Path>) -> Result<(), Error> {
+    let safe = render::finish(text, format);
     match output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::Usage(format!("cannot write `{}`: {e}", path.display()))),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(Error::Usage(format!("cannot write to stdout: {e}")))
-                }
-                _ => Ok(()),
-            }
-        }
+        Some(path) => crate::output::write_file(path, &safe),
+        None => crate::output::write_stdout(&safe),
+    }
+}
+
+/// Refuses an `--output` that names one of the command's inputs, before
+/// any work is done.
+fn guard_output(output: Option<&Path>, inputs: &[&Path]) -> Result<(), Error> {
+    match output {
+        Some(output) => crate::output::ensure_not_an_input(output, inputs),
+        None => Ok(()),
     }
 }
 

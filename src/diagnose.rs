@@ -8,11 +8,14 @@
 //! and what relaxing each would buy. A diagnosis is data; `render::diagnose`
 //! words it.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use crate::error::Error;
 use crate::formulate::{Element, Level, LinExpr, Milp, Origin, Rule, Sense, VarDef, VarKind};
-use crate::model::{ActionIdx, ExpectationKind, Instance, Model, Overrides, PartyIdx, RedLineKind};
+use crate::model::{
+    ActionIdx, Band, ExpectationKind, Instance, Model, Overrides, PartyIdx, RedLineKind,
+};
 use crate::plan::{ObjectiveValue, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation, ViolationKind};
 use crate::solve::{objective_values, plan, solve_program, Outcome, Program, SolveOptions};
@@ -115,8 +118,40 @@ pub enum Change {
     Drop,
     /// Even dropping it does not restore a plan: another conflict remains.
     NotEnough,
-    /// The time limit ran out before even dropping it could be checked.
-    Undecided,
+    /// Even dropping it could not be checked.
+    Undecided(Unsettled),
+}
+
+/// Why a check of the diagnosis was left undecided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsettled {
+    /// The time allowed ran out first.
+    TimeRanOut,
+    /// The backend failed on a numerical difficulty: more time would not help.
+    SolverFailed,
+}
+
+/// What the solves of one diagnosis left undecided, by reason.
+#[derive(Debug, Default)]
+struct Tally {
+    timed_out: Cell<u32>,
+    failed: Cell<u32>,
+}
+
+impl Tally {
+    /// Records one undecided solve, and says why it was.
+    fn record(&self, why: Unsettled) -> Unsettled {
+        let count = match why {
+            Unsettled::TimeRanOut => &self.timed_out,
+            Unsettled::SolverFailed => &self.failed,
+        };
+        count.set(count.get() + 1);
+        why
+    }
+
+    fn any(&self) -> bool {
+        self.timed_out.get() + self.failed.get() > 0
+    }
 }
 
 /// An order-free bound that shows why an expectation cannot be met.
@@ -138,6 +173,14 @@ pub enum Bound {
         by: u32,
         level: f64,
     },
+    /// Even with every move, the meter stays at least `least` at `by`.
+    TooHigh {
+        expectation: usize,
+        meter: usize,
+        least: f64,
+        by: u32,
+        level: f64,
+    },
 }
 
 /// How close the best plan comes when not every expectation can be met.
@@ -154,8 +197,12 @@ pub struct Shortfall {
     pub expectation: usize,
     /// When it is met after all (too late), or `None`.
     pub met_round: Option<u32>,
-    /// For a meter expectation: the lowest value from the deadline on.
+    /// For a meter expectation with a floor: the lowest value from the
+    /// deadline on.
     pub lowest: Option<f64>,
+    /// For a meter expectation with a ceiling: the highest value from the
+    /// deadline on.
+    pub highest: Option<f64>,
 }
 
 /// A red line or limit the optimum is pressed against.
@@ -168,8 +215,12 @@ pub struct Binding {
     /// nothing the objective sees, or if that was not settled).
     pub without: Option<Vec<ObjectiveValue>>,
     /// Whether both plans compared were proven optimal, so that `without`
-    /// is settled; otherwise the time allowed ran out first.
+    /// is settled; otherwise the time allowed ran out first, or the solver
+    /// failed (`solver_failed`).
     pub settled: bool,
+    /// The comparison was left unsettled by a numerical failure of the
+    /// backend, not by the time allowed.
+    pub solver_failed: bool,
 }
 
 /// Why no plan exists and what it would take.
@@ -186,6 +237,11 @@ pub struct Infeasibility {
     /// conflicts may have spare members, changes may be larger than
     /// needed, and the relaxed or closest plan may be missing or unproven.
     pub cut_short: bool,
+    /// How many of the diagnosis's solves the backend failed on
+    /// numerically (they count as undecided; more time would not help).
+    pub numerical_failures: u32,
+    /// How many of its solves ran out of the time allowed.
+    pub timed_out: u32,
 }
 
 /// The whole diagnosis of an instance.
@@ -198,6 +254,8 @@ pub enum Diagnosis {
     Feasible {
         report: Box<PlanReport>,
         binding: Vec<Binding>,
+        /// How many comparisons the backend failed on numerically.
+        numerical_failures: u32,
     },
     /// The time limit ran out before the solver could tell.
     Unknown,
@@ -218,12 +276,13 @@ pub fn diagnose(
 }
 
 /// Whether the program has a plan with only the `active` groups (and the
-/// structure) kept. `None` when the time limit ran out.
+/// structure) kept, or why that was left undecided.
 fn feasible_with(
     milp: &Milp,
     active: &BTreeSet<Group>,
     options: &SolveOptions,
-) -> Result<Option<bool>, Error> {
+    tally: &Tally,
+) -> Result<Result<bool, Unsettled>, Error> {
     let mut reduced = milp.clone();
     reduced
         .rows
@@ -239,9 +298,10 @@ fn feasible_with(
     // answer: the check counts as undecided.
     Ok(
         match solve_program(&reduced, &[], &check_options(options)) {
-            Ok(Program::Solved { .. }) => Some(true),
-            Ok(Program::Infeasible) => Some(false),
-            Ok(Program::Unknown) | Err(_) => None,
+            Ok(Program::Solved { .. }) => Ok(true),
+            Ok(Program::Infeasible) => Ok(false),
+            Ok(Program::Unknown) => Err(tally.record(Unsettled::TimeRanOut)),
+            Err(_) => Err(tally.record(Unsettled::SolverFailed)),
         },
     )
 }
@@ -288,8 +348,9 @@ fn minimal_conflict(
     milp: &Milp,
     start: &BTreeSet<Group>,
     options: &SolveOptions,
+    tally: &Tally,
 ) -> Result<Option<(Vec<Group>, bool)>, Error> {
-    if feasible_with(milp, start, options)? != Some(false) {
+    if feasible_with(milp, start, options, tally)? != Ok(false) {
         return Ok(None);
     }
     let mut set = start.clone();
@@ -297,10 +358,10 @@ fn minimal_conflict(
     for g in start {
         let mut trial = set.clone();
         trial.remove(g);
-        match feasible_with(milp, &trial, options)? {
-            Some(false) => set = trial,
-            Some(true) => {}
-            None => proven = false,
+        match feasible_with(milp, &trial, options, tally)? {
+            Ok(false) => set = trial,
+            Ok(true) => {}
+            Err(_) => proven = false,
         }
     }
     Ok(Some((set.into_iter().collect(), proven)))
@@ -312,10 +373,11 @@ fn conflicts(
     milp: &Milp,
     count: usize,
     options: &SolveOptions,
+    tally: &Tally,
 ) -> Result<Vec<(Vec<Group>, bool)>, Error> {
     let all = groups(milp);
     let mut found: Vec<(Vec<Group>, bool)> = Vec::new();
-    if let Some(first) = minimal_conflict(milp, &all, options)? {
+    if let Some(first) = minimal_conflict(milp, &all, options, tally)? {
         found.push(first);
     }
     let mut next = 0;
@@ -326,7 +388,7 @@ fn conflicts(
             }
             let mut without = all.clone();
             without.remove(&g);
-            if let Some(other) = minimal_conflict(milp, &without, options)? {
+            if let Some(other) = minimal_conflict(milp, &without, options, tally)? {
                 if !found.iter().any(|(members, _)| *members == other.0) {
                     found.push(other);
                 }
@@ -374,11 +436,15 @@ impl Relaxed {
                 }
             }
             (Group::Expectation(e), Change::Level { to, .. }) => {
-                if let ExpectationKind::Meter { meter, .. } = model.expectations[e].kind {
-                    model.expectations[e].kind = ExpectationKind::Meter {
-                        meter,
-                        at_least: *to,
+                if let ExpectationKind::Meter { meter, band } = model.expectations[e].kind {
+                    // Only a floor or a ceiling alone is moved; a band is
+                    // dropped whole (see `relax`).
+                    let band = match (band.at_least, band.at_most) {
+                        (Some(_), None) => Band::at_least(*to),
+                        (None, Some(_)) => Band::at_most(*to),
+                        _ => band,
                     };
+                    model.expectations[e].kind = ExpectationKind::Meter { meter, band };
                 }
             }
             (Group::Expectation(e), _) => {
@@ -475,15 +541,19 @@ impl Relaxed {
         Ok(Milp::build(&instance))
     }
 
-    /// Whether the relaxed input has a plan.
-    fn feasible(&self, options: &SolveOptions) -> Result<bool, Error> {
-        Ok(self.feasibility(options)? == Some(true))
+    /// Whether the relaxed input has a plan (undecided counts as no).
+    fn feasible(&self, options: &SolveOptions, tally: &Tally) -> Result<bool, Error> {
+        Ok(self.feasibility(options, tally)? == Ok(true))
     }
 
-    /// Whether the relaxed input has a plan; `None` when undecided in time.
-    fn feasibility(&self, options: &SolveOptions) -> Result<Option<bool>, Error> {
+    /// Whether the relaxed input has a plan, or why that was undecided.
+    fn feasibility(
+        &self,
+        options: &SolveOptions,
+        tally: &Tally,
+    ) -> Result<Result<bool, Unsettled>, Error> {
         let milp = Milp::build(&self.instance()?);
-        feasible_with(&milp, &groups(&milp), options)
+        feasible_with(&milp, &groups(&milp), options, tally)
     }
 }
 
@@ -494,17 +564,22 @@ pub fn relaxed(instance: &Instance, relaxation: &Relaxation) -> Relaxed {
 }
 
 /// The least change to `group` that restores a plan, the rest unchanged.
-fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Change, Error> {
+fn relax(
+    instance: &Instance,
+    options: &SolveOptions,
+    tally: &Tally,
+    group: Group,
+) -> Result<Change, Error> {
     let model = instance.model;
     let base = Relaxed::of(instance);
-    let works = |change: &Change| base.with(instance, group, change).feasible(options);
+    let works = |change: &Change| base.with(instance, group, change).feasible(options, tally);
     match base
         .with(instance, group, &Change::Drop)
-        .feasibility(options)?
+        .feasibility(options, tally)?
     {
-        Some(true) => {}
-        Some(false) => return Ok(Change::NotEnough),
-        None => return Ok(Change::Undecided),
+        Ok(true) => {}
+        Ok(false) => return Ok(Change::NotEnough),
+        Err(why) => return Ok(Change::Undecided(why)),
     }
     let horizon = instance.horizon;
     let search = |from: u32, to: u32, make: &dyn Fn(u32) -> Change| -> Result<Option<u32>, Error> {
@@ -529,19 +604,39 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
             let later = search(by + 1, horizon, &|to| Change::Deadline { from: by, to })?;
             match (later, model.expectations[e].kind) {
                 (Some(to), _) => Change::Deadline { from: by, to },
-                (None, ExpectationKind::Meter { meter, at_least }) => {
-                    match elastic(
-                        instance,
-                        options,
-                        group,
-                        Target::LowestFrom { meter, from: by },
-                        true,
-                    )? {
-                        Some((most, _)) => Change::Level {
-                            from: at_least,
-                            to: floor_to(most),
+                (None, ExpectationKind::Meter { meter, band }) => {
+                    match (band.at_least, band.at_most) {
+                        (Some(at_least), None) => match elastic(
+                            instance,
+                            options,
+                            tally,
+                            group,
+                            Target::LowestFrom { meter, from: by },
+                            true,
+                        )? {
+                            Some((most, _)) => Change::Level {
+                                from: at_least,
+                                to: floor_to(most),
+                            },
+                            None => Change::Drop,
                         },
-                        None => Change::Drop,
+                        (None, Some(at_most)) => match elastic(
+                            instance,
+                            options,
+                            tally,
+                            group,
+                            Target::Highest { meter, from: by },
+                            false,
+                        )? {
+                            Some((least, _)) => Change::Level {
+                                from: at_most,
+                                to: ceil_to(least),
+                            },
+                            None => Change::Drop,
+                        },
+                        // A band has two levels to move: dropping it is
+                        // the one change stated.
+                        _ => Change::Drop,
                     }
                 }
                 (None, ExpectationKind::Action(_)) => Change::Drop,
@@ -552,6 +647,7 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
                 match elastic(
                     instance,
                     options,
+                    tally,
                     group,
                     Target::LowestFrom { meter, from: 1 },
                     true,
@@ -565,7 +661,14 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
                 }
             }
             RedLineKind::NeverAbove { meter, level } => {
-                match elastic(instance, options, group, Target::Highest { meter }, false)? {
+                match elastic(
+                    instance,
+                    options,
+                    tally,
+                    group,
+                    Target::Highest { meter, from: 1 },
+                    false,
+                )? {
                     Some((least, round)) => Change::Ceiling {
                         from: level,
                         to: ceil_to(least),
@@ -575,7 +678,14 @@ fn relax(instance: &Instance, options: &SolveOptions, group: Group) -> Result<Ch
                 }
             }
             RedLineKind::CostAtMost { party, cap } => {
-                match elastic(instance, options, group, Target::PartyCost { party }, false)? {
+                match elastic(
+                    instance,
+                    options,
+                    tally,
+                    group,
+                    Target::PartyCost { party },
+                    false,
+                )? {
                     Some((least, _)) => Change::CostCap {
                         from: cap,
                         to: ceil_to(least),
@@ -642,8 +752,8 @@ fn ceil_to(value: f64) -> f64 {
 enum Target {
     /// The lowest value of a meter from a round to the horizon.
     LowestFrom { meter: usize, from: u32 },
-    /// The highest value of a meter over rounds 1..=H.
-    Highest { meter: usize },
+    /// The highest value of a meter from a round to the horizon.
+    Highest { meter: usize, from: u32 },
     /// A party's summed cost.
     PartyCost { party: PartyIdx },
 }
@@ -654,6 +764,7 @@ enum Target {
 fn elastic(
     instance: &Instance,
     options: &SolveOptions,
+    tally: &Tally,
     group: Group,
     target: Target,
     maximize: bool,
@@ -680,14 +791,10 @@ fn elastic(
         constant: 0.0,
     };
     match target {
-        Target::LowestFrom { meter, .. } | Target::Highest { meter }
+        Target::LowestFrom { meter, from } | Target::Highest { meter, from }
             if meter < milp.meter_vars.len() =>
         {
-            let first = if let Target::LowestFrom { from, .. } = target {
-                from.max(1)
-            } else {
-                1
-            };
+            let first = from.max(1);
             for t in first..=instance.horizon {
                 let Some(m) = milp.meter_vars[meter][t as usize] else {
                     continue;
@@ -732,16 +839,25 @@ fn elastic(
         integral: false,
         step: None,
     }];
-    let Ok(Program::Solved { values, moves, .. }) =
-        solve_program(&milp, &[], &check_options(options))
-    else {
-        return Ok(None);
+    // Undecided, the element is dropped instead: a valid change, maybe
+    // larger than needed, and the tally says the diagnosis was cut short.
+    let (values, moves) = match solve_program(&milp, &[], &check_options(options)) {
+        Ok(Program::Solved { values, moves, .. }) => (values, moves),
+        Ok(Program::Infeasible) => return Ok(None),
+        Ok(Program::Unknown) => {
+            tally.record(Unsettled::TimeRanOut);
+            return Ok(None);
+        }
+        Err(_) => {
+            tally.record(Unsettled::SolverFailed);
+            return Ok(None);
+        }
     };
     let value = objective.eval(&values);
     let evaluation = simulate(instance, &moves);
     let round = match target {
         Target::LowestFrom { meter, from } => lowest_round(&evaluation, meter, from),
-        Target::Highest { meter } => highest_round(&evaluation, meter),
+        Target::Highest { meter, from } => highest_round(&evaluation, meter, from),
         Target::PartyCost { .. } => None,
     };
     Ok(Some((value, round)))
@@ -753,9 +869,9 @@ fn lowest_round(evaluation: &Evaluation, meter: usize, from: u32) -> Option<u32>
         .min_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]))
 }
 
-fn highest_round(evaluation: &Evaluation, meter: usize) -> Option<u32> {
+fn highest_round(evaluation: &Evaluation, meter: usize, from: u32) -> Option<u32> {
     let values = &evaluation.meters[meter];
-    (1..values.len() as u32).max_by(|&a, &b| {
+    (from.max(1)..values.len() as u32).max_by(|&a, &b| {
         values[a as usize]
             .total_cmp(&values[b as usize])
             .then(b.cmp(&a))
@@ -776,7 +892,7 @@ fn size(change: &Change) -> f64 {
         | Change::Ceiling { from, to, .. }
         | Change::CostCap { from, to } => relative(from, to),
         Change::Drop => 1e6,
-        Change::NotEnough | Change::Undecided => f64::INFINITY,
+        Change::NotEnough | Change::Undecided(_) => f64::INFINITY,
     }
 }
 
@@ -786,7 +902,8 @@ fn infeasible_diagnosis(
     count: usize,
 ) -> Result<Diagnosis, Error> {
     let milp = Relaxed::of(instance).program()?;
-    let found = conflicts(&milp, count, options)?;
+    let tally = Tally::default();
+    let found = conflicts(&milp, count, options, &tally)?;
     let conflicts: Vec<Conflict> = found
         .iter()
         .map(|(groups, proven)| Conflict {
@@ -800,7 +917,7 @@ fn infeasible_diagnosis(
         if seen.insert(*group) {
             relaxations.push(Relaxation {
                 group: *group,
-                change: relax(instance, options, *group)?,
+                change: relax(instance, options, &tally, *group)?,
             });
         }
     }
@@ -808,37 +925,27 @@ fn infeasible_diagnosis(
         .iter()
         .filter(|r| size(&r.change).is_finite())
         .min_by(|a, b| size(&a.change).total_cmp(&size(&b.change)));
-    // Something undecided: a check or a plan that ran out of time (or on
-    // which the backend failed).
-    let mut undecided = found.iter().any(|(_, proven)| !proven)
-        || relaxations
-            .iter()
-            .any(|r| matches!(r.change, Change::Undecided));
     let relaxed_plan = match smallest {
         Some(best) => {
             // Planning the relaxed model is as hard as planning: under the
             // same cap as a check, so that it cannot stall the diagnosis.
             let input = relaxed(instance, best);
-            match plan_capped(&input.instance()?, options)? {
+            match plan_capped(&input.instance()?, options, &tally)? {
                 Attempt::Done(report) => report.map(|report| (best.clone(), report)),
-                Attempt::Undecided => {
-                    undecided = true;
-                    None
-                }
+                Attempt::Undecided(_) => None,
             }
         }
         None => None,
     };
-    let closest = match closest_plan(instance, options)? {
+    let closest = match closest_plan(instance, options, &tally)? {
         Attempt::Done(closest) => closest,
-        Attempt::Undecided => {
-            undecided = true;
-            None
-        }
+        Attempt::Undecided(_) => None,
     };
     let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
     let bounds = bounds(instance, &sets);
-    let cut_short = undecided
+    // Every solve left undecided (a check, a relaxation, the relaxed or
+    // closest plan) is in the tally.
+    let cut_short = tally.any()
         || options
             .deadline
             .is_some_and(|d| std::time::Instant::now() >= d);
@@ -849,17 +956,26 @@ fn infeasible_diagnosis(
         closest,
         bounds,
         cut_short,
+        numerical_failures: tally.failed.get(),
+        timed_out: tally.timed_out.get(),
     })))
 }
 
 /// A plan under the cap on each solve of the diagnosis (see
 /// [`check_options`]); undecided when the time runs out first or the
 /// backend gives up, `Done(None)` when no plan exists.
-fn plan_capped(instance: &Instance, options: &SolveOptions) -> Result<Attempt<PlanReport>, Error> {
+fn plan_capped(
+    instance: &Instance,
+    options: &SolveOptions,
+    tally: &Tally,
+) -> Result<Attempt<PlanReport>, Error> {
     match plan(instance, &check_options(options)) {
         Ok(Outcome::Plan(report)) => Ok(Attempt::Done(Some(report))),
         Ok(Outcome::Infeasible) => Ok(Attempt::Done(None)),
-        Ok(Outcome::Unknown) | Err(Error::SolverGaveUp(_)) => Ok(Attempt::Undecided),
+        Ok(Outcome::Unknown) => Ok(Attempt::Undecided(tally.record(Unsettled::TimeRanOut))),
+        Err(Error::SolverGaveUp(_)) => {
+            Ok(Attempt::Undecided(tally.record(Unsettled::SolverFailed)))
+        }
         Err(other) => Err(other),
     }
 }
@@ -869,7 +985,7 @@ enum Attempt<T> {
     /// Settled (`None`: there is nothing to show).
     Done(Option<T>),
     /// The time allowed ran out first, or the backend failed.
-    Undecided,
+    Undecided(Unsettled),
 }
 
 /// The plan meeting the most (weighted) expectations, red lines and every
@@ -878,6 +994,7 @@ enum Attempt<T> {
 fn closest_plan(
     instance: &Instance,
     options: &SolveOptions,
+    tally: &Tally,
 ) -> Result<Attempt<ClosestPlan>, Error> {
     let model = instance.model;
     if model.expectations.is_empty() {
@@ -929,23 +1046,38 @@ fn closest_plan(
                     origin,
                 });
             }
-            ExpectationKind::Meter { meter, at_least } => {
+            ExpectationKind::Meter { meter, band } => {
                 for t in by.max(1)..=instance.horizon {
                     let Some(m) = milp.meter_vars[meter][t as usize] else {
                         continue;
                     };
-                    let lo = milp.meter_bounds[meter][t as usize].0.min(at_least);
-                    // m ≥ lo + (L − lo)·z
-                    let expr = LinExpr {
-                        terms: vec![(m, 1.0), (z, -(at_least - lo))],
-                        constant: 0.0,
-                    };
-                    milp.rows.push(crate::formulate::Row {
-                        expr,
-                        sense: Sense::AtLeast,
-                        rhs: lo,
-                        origin: origin.clone(),
-                    });
+                    let (low, high) = milp.meter_bounds[meter][t as usize];
+                    if let Some(at_least) = band.at_least {
+                        let lo = low.min(at_least);
+                        // m ≥ lo + (L − lo)·z
+                        milp.rows.push(crate::formulate::Row {
+                            expr: LinExpr {
+                                terms: vec![(m, 1.0), (z, -(at_least - lo))],
+                                constant: 0.0,
+                            },
+                            sense: Sense::AtLeast,
+                            rhs: lo,
+                            origin: origin.clone(),
+                        });
+                    }
+                    if let Some(at_most) = band.at_most {
+                        let hi = high.max(at_most);
+                        // m ≤ hi − (hi − U)·z
+                        milp.rows.push(crate::formulate::Row {
+                            expr: LinExpr {
+                                terms: vec![(m, 1.0), (z, hi - at_most)],
+                                constant: 0.0,
+                            },
+                            sense: Sense::AtMost,
+                            rhs: hi,
+                            origin: origin.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -964,7 +1096,8 @@ fn closest_plan(
         Ok(Program::Solved {
             moves, status, gap, ..
         }) => (moves, status, gap),
-        Ok(Program::Unknown) | Err(_) => return Ok(Attempt::Undecided),
+        Ok(Program::Unknown) => return Ok(Attempt::Undecided(tally.record(Unsettled::TimeRanOut))),
+        Err(_) => return Ok(Attempt::Undecided(tally.record(Unsettled::SolverFailed))),
         // No plan keeps the red lines even with every expectation dropped.
         Ok(Program::Infeasible) => return Ok(Attempt::Done(None)),
     };
@@ -982,19 +1115,11 @@ fn closest_plan(
                     }
             })
         })
-        .map(|(e, expectation)| Shortfall {
+        .map(|(e, _)| Shortfall {
             expectation: e,
             met_round: evaluation.expectations[e].met_round,
-            lowest: match expectation.kind {
-                ExpectationKind::Meter { meter, .. } => {
-                    let from = instance.by[e].max(1) as usize;
-                    evaluation.meters[meter][from..]
-                        .iter()
-                        .copied()
-                        .reduce(f64::min)
-                }
-                ExpectationKind::Action(_) => None,
-            },
+            lowest: sustained_extreme(instance, &evaluation, e, Side::Floor),
+            highest: sustained_extreme(instance, &evaluation, e, Side::Ceiling),
         })
         .collect();
     let objectives = objective_values(model, &evaluation);
@@ -1008,6 +1133,33 @@ fn closest_plan(
         },
         missed,
     })))
+}
+
+/// One side of a meter expectation's band.
+#[derive(Clone, Copy)]
+enum Side {
+    Floor,
+    Ceiling,
+}
+
+/// Where a meter expectation's meter comes closest to crossing one side of
+/// its band from the deadline on: the lowest value against a floor, the
+/// highest against a ceiling; `None` when the band has no such side.
+fn sustained_extreme(
+    instance: &Instance,
+    evaluation: &Evaluation,
+    e: usize,
+    side: Side,
+) -> Option<f64> {
+    let ExpectationKind::Meter { meter, band } = instance.model.expectations[e].kind else {
+        return None;
+    };
+    let from = instance.by[e].max(1) as usize;
+    let values = evaluation.meters[meter][from..].iter().copied();
+    match side {
+        Side::Floor => band.at_least.and_then(|_| values.reduce(f64::min)),
+        Side::Ceiling => band.at_most.and_then(|_| values.reduce(f64::max)),
+    }
 }
 
 /// The instance for a program whose plans may miss expectations: the
@@ -1050,15 +1202,24 @@ fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
                     });
                 }
             }
-            ExpectationKind::Meter { meter, at_least } => {
-                let most = milp.meter_bounds[meter][by as usize].1;
-                if most < at_least - crate::TOLERANCE {
+            ExpectationKind::Meter { meter, band } => {
+                let (least, most) = milp.meter_bounds[meter][by as usize];
+                if let Some(level) = band.at_least.filter(|&l| most < l - crate::TOLERANCE) {
                     out.push(Bound::TooLow {
                         expectation: e,
                         meter,
                         most,
                         by,
-                        level: at_least,
+                        level,
+                    });
+                }
+                if let Some(level) = band.at_most.filter(|&u| least > u + crate::TOLERANCE) {
+                    out.push(Bound::TooHigh {
+                        expectation: e,
+                        meter,
+                        least,
+                        by,
+                        level,
                     });
                 }
             }
@@ -1102,17 +1263,21 @@ fn feasible_diagnosis(
         }
     }
     let mut out = Vec::new();
+    let tally = Tally::default();
     for (group, round) in binding {
         let input = Relaxed::of(instance).with(instance, group, &Change::Drop);
         // Only proven optima are compared: a solve the time limit cut
         // short could look worse without the line than with it.
         // Against an unproven plan nothing is settled: no solve is spent.
-        let dropped = match report.status {
-            Status::Optimal => match plan_capped(&input.instance()?, options)? {
-                Attempt::Done(Some(better)) if better.status == Status::Optimal => Some(better),
-                _ => None,
+        let (dropped, solver_failed) = match report.status {
+            Status::Optimal => match plan_capped(&input.instance()?, options, &tally)? {
+                Attempt::Done(Some(better)) if better.status == Status::Optimal => {
+                    (Some(better), false)
+                }
+                Attempt::Undecided(why) => (None, why == Unsettled::SolverFailed),
+                _ => (None, false),
             },
-            _ => None,
+            _ => (None, false),
         };
         let settled = dropped.is_some();
         let without = dropped
@@ -1123,11 +1288,13 @@ fn feasible_diagnosis(
             round,
             without,
             settled,
+            solver_failed,
         });
     }
     Ok(Diagnosis::Feasible {
         report: Box::new(report),
         binding: out,
+        numerical_failures: tally.failed.get(),
     })
 }
 

@@ -101,7 +101,10 @@ impl Error {
 /// The id in `candidates` nearest to `wanted`, when it is near enough to be a
 /// plausible typo.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wanted.chars().count() / 3).max(2);
+    // A short word is two edits from many others ("id" from "add"):
+    // only one edit counts as a typo there.
+    let length = wanted.chars().count();
+    let limit = if length <= 3 { 1 } else { (length / 3).max(2) };
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(wanted, c), c))
@@ -127,5 +130,7 @@ mod tests {
         assert_eq!(nearest("ofer_plan", ids), Some("offer_plan"));
         assert_eq!(nearest("monitorign", ids), Some("monitoring"));
         assert_eq!(nearest("zzz", ids), None);
+        assert_eq!(nearest("id", ["round", "meter", "add"]), None);
+        assert_eq!(nearest("ad", ["round", "meter", "add"]), Some("add"));
     }
 }

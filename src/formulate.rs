@@ -1257,7 +1257,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     };
                     self.completed_row(a, by, origin);
                 }
-                ExpectationKind::Meter { meter, at_least } => {
+                ExpectationKind::Meter { meter, band } => {
                     for t in by..=self.horizon {
                         let origin = Origin {
                             rule: Rule::MeterExpectation,
@@ -1265,12 +1265,22 @@ impl<'a, 'm> Builder<'a, 'm> {
                             path: path.clone(),
                             round: Some(t),
                         };
-                        self.row(
-                            self.meter_at(meter, t),
-                            Sense::AtLeast,
-                            at_least - SOLVER_TOLERANCE,
-                            origin,
-                        );
+                        if let Some(low) = band.at_least {
+                            self.row(
+                                self.meter_at(meter, t),
+                                Sense::AtLeast,
+                                low - SOLVER_TOLERANCE,
+                                origin.clone(),
+                            );
+                        }
+                        if let Some(high) = band.at_most {
+                            self.row(
+                                self.meter_at(meter, t),
+                                Sense::AtMost,
+                                high + SOLVER_TOLERANCE,
+                                origin,
+                            );
+                        }
                     }
                 }
             }
@@ -1395,18 +1405,33 @@ impl<'a, 'm> Builder<'a, 'm> {
                                 origin(t, Element::Expectation(e), path),
                             );
                         }
-                        ExpectationKind::Meter { meter, at_least } => {
-                            let at_least = at_least - SOLVER_TOLERANCE;
-                            let lo = self.bounds[meter][t as usize].0;
-                            if lo < at_least {
-                                let mut expr = self.meter_at(meter, t);
-                                expr.add(y, -(at_least - lo));
-                                self.row(
-                                    expr,
-                                    Sense::AtLeast,
-                                    lo,
-                                    origin(t, Element::Expectation(e), path),
-                                );
+                        ExpectationKind::Meter { meter, band } => {
+                            let (lo, hi) = self.bounds[meter][t as usize];
+                            // m ≥ lo + (L − lo)·y: the floor binds when y = 1.
+                            if let Some(at_least) = band.at_least.map(|l| l - SOLVER_TOLERANCE) {
+                                if lo < at_least {
+                                    let mut expr = self.meter_at(meter, t);
+                                    expr.add(y, -(at_least - lo));
+                                    self.row(
+                                        expr,
+                                        Sense::AtLeast,
+                                        lo,
+                                        origin(t, Element::Expectation(e), path.clone()),
+                                    );
+                                }
+                            }
+                            // m ≤ hi − (hi − U)·y: the ceiling binds when y = 1.
+                            if let Some(at_most) = band.at_most.map(|u| u + SOLVER_TOLERANCE) {
+                                if hi > at_most {
+                                    let mut expr = self.meter_at(meter, t);
+                                    expr.add(y, hi - at_most);
+                                    self.row(
+                                        expr,
+                                        Sense::AtMost,
+                                        hi,
+                                        origin(t, Element::Expectation(e), path),
+                                    );
+                                }
                             }
                         }
                     }

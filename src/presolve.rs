@@ -60,8 +60,9 @@ pub fn meters_asked_to_move(model: &Model) -> (Vec<bool>, Vec<bool>) {
     let mut raise = vec![false; meters];
     let mut lower = vec![false; meters];
     for e in &model.expectations {
-        if let ExpectationKind::Meter { meter, .. } = e.kind {
-            raise[meter] = true;
+        if let ExpectationKind::Meter { meter, band } = e.kind {
+            raise[meter] |= band.at_least.is_some();
+            lower[meter] |= band.at_most.is_some();
         }
     }
     for action in &model.actions {

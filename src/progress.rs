@@ -15,8 +15,10 @@ static STAGE: Mutex<String> = Mutex::new(String::new());
 /// The spinner while it is drawn, so messages can be printed around it.
 static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
 
-/// Prints a line on stderr without tearing the spinner, if one is drawn.
+/// Prints a line on stderr without tearing the spinner, if one is drawn,
+/// with any character that could drive the terminal shown escaped.
 pub fn eprint_line(line: &str) {
+    let line = crate::escape::document(line);
     let bar = BAR.lock().ok().and_then(|b| b.clone());
     match bar {
         Some(bar) => bar.suspend(|| eprintln!("{line}")),

@@ -600,8 +600,12 @@ impl<'a, 'm> Simulation<'a, 'm> {
             .map(|(e, expectation)| {
                 let met_round = match expectation.kind {
                     ExpectationKind::Action(a) => self.first_completion(a).filter(|&c| c <= h),
-                    ExpectationKind::Meter { meter, at_least } => {
-                        let holds = |t: u32| meters[meter][t as usize] >= at_least - TOLERANCE;
+                    ExpectationKind::Meter { meter, band } => {
+                        let holds = |t: u32| {
+                            let value = meters[meter][t as usize];
+                            band.at_least.is_none_or(|low| value >= low - TOLERANCE)
+                                && band.at_most.is_none_or(|high| value <= high + TOLERANCE)
+                        };
                         // The first round from which the meter stays at its level.
                         let mut from = None;
                         for t in (1..=h).rev() {

@@ -325,12 +325,18 @@ fn compare_scenarios_in_every_format() {
 
 #[test]
 fn compare_models_marks_differences_and_infeasible_columns() {
-    let text = stdout_of(&[
-        "compare",
-        fixture("tiny.json").to_str().unwrap(),
-        fixture("tiny_infeasible.json").to_str().unwrap(),
-        fixture("tiny_scenarios.json").to_str().unwrap(),
-    ]);
+    // A column without a plan is shown, named on stderr, and exits 1.
+    let out = seqplan()
+        .arg("compare")
+        .arg(fixture("tiny.json"))
+        .arg(fixture("tiny_infeasible.json"))
+        .arg(fixture("tiny_scenarios.json"))
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "no plan for `tiny_infeasible`: no plan meets every expectation within 6 months (`seqplan diagnose` says why)",
+        ));
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     insta::assert_snapshot!(text);
     assert!(
         text.contains("infeasible: no plan meets every expectation within 6 months"),
@@ -418,7 +424,13 @@ fn alternatives_side_by_side() {
         .args(["--alternatives", "0"])
         .assert()
         .code(2)
-        .stderr(contains("at least 1"));
+        .stderr(contains("0 is not in 1..=50"));
+    seqplan()
+        .arg(&path)
+        .args(["--alternatives", "51"])
+        .assert()
+        .code(2)
+        .stderr(contains("51 is not in 1..=50"));
 }
 
 /// When the time runs out before the program finds a plan, the greedy
@@ -896,7 +908,7 @@ fn missing_file_is_reported() {
 
 bad_model! {
     wrong_type_names_the_field_path: |m| m["actions"][2]["effects"][0]["add"] = json!("one")
-        => ["at `actions[2].effects[0].add`", "expected f64"];
+        => ["at `actions[2].effects[0].add`", "expected a number"];
     unknown_field_suggests_the_nearest: |m| m["actions"][0]["durration"] = json!(2)
         => ["at `actions[0].durration`", "unknown field `durration`; did you mean `duration`?"];
     missing_required_field: |m| { m["actions"][0].as_object_mut().unwrap().remove("by"); }
@@ -964,7 +976,15 @@ bad_model! {
     meter_expectation_without_level: |m| { m["expectations"][1].as_object_mut().unwrap().remove("at_least"); }
         => ["expectations[1]: an expectation on a meter needs `at_least`"];
     expectation_with_both_kinds: |m| m["expectations"][0]["meter"] = json!("trust")
-        => ["expectations[0]: an expectation names either `action` or `meter` + `at_least`, not both"];
+        => ["expectations[0]: an expectation names either `action` or `meter` (with `at_least`, `at_most` or both), not both"];
+    empty_expectation_band: |m| m["expectations"][1]["at_most"] = json!(1)
+        => ["expectations[1]: empty band: at_least 2 is above at_most 1"];
+    ceiling_on_an_action_expectation: |m| m["expectations"][0]["at_most"] = json!(1)
+        => ["expectations[0].at_most: `at_most` goes with `meter`"];
+    repeated_objective_level: |m| m["objective"] = json!(["earliest", "cheapest", "earliest"])
+        => ["objective[2]: this level repeats objective[0]"];
+    huge_expectation_ceiling: |m| { m["expectations"][1].as_object_mut().unwrap().remove("at_least"); m["expectations"][1]["at_most"] = json!(1e6); }
+        => ["expectations[1].at_most: 1000000 is beyond ±100000"];
     unknown_objective: |m| m["objective"] = json!(["earlist"])
         => ["objective[0]: unknown objective `earlist`; did you mean `earliest`?"];
     unknown_party_in_limits: |m| m["limits"] = json!({"per_party": {"thme": 1}})

@@ -387,6 +387,87 @@ fn meter_expectations_are_sustained_not_spikes() {
 }
 
 #[test]
+fn meter_ceilings_and_bands_are_sustained_too() {
+    // Backlash starts at 3; `calm` lowers it by 2, `provoke` raises it by 1.
+    let m = model(json!({
+        "meters": [{"id": "m", "initial": 3}],
+        "actions": [
+            {"id": "calm", "by": "p", "effects": [{"meter": "m", "add": -2}]},
+            {"id": "provoke", "by": "q", "effects": [{"meter": "m", "add": 1}]}
+        ],
+        "expectations": [{"id": "quiet", "meter": "m", "at_most": 1.5, "by": 4}]
+    }));
+    assert_eq!(run(&m, &[]).expectations[0].met_round, None);
+    let calmed = run(&m, &[("calm", 2)]);
+    assert_eq!(calmed.expectations[0].met_round, Some(2));
+    assert!(calmed.is_valid());
+    // Back above the ceiling in round 5: not sustained.
+    let undone = run(&m, &[("calm", 2), ("provoke", 5)]);
+    assert_eq!(
+        kinds(&undone),
+        vec![(
+            4,
+            V::ExpectationUnmet {
+                expectation: 0,
+                met_round: None
+            }
+        )]
+    );
+    // The solver finds the earliest plan that keeps it under.
+    let Outcome::Plan(report) = solve(&m, &Overrides::default()) else {
+        panic!("a plan exists")
+    };
+    assert_eq!(report.evaluation.met_round, Some(1));
+    // A band: between 0.5 and 1.5 from round 3 on; one calm (to 1) is in
+    // it, two (to -1) are below it.
+    let band = model(json!({
+        "meters": [{"id": "m", "initial": 3}],
+        "actions": [{"id": "calm", "by": "p", "uses": 2, "effects": [{"meter": "m", "add": -2}]}],
+        "expectations": [{"id": "steady", "meter": "m", "at_least": 0.5, "at_most": 1.5, "by": 3}]
+    }));
+    assert_eq!(
+        run(&band, &[("calm", 1)]).expectations[0].met_round,
+        Some(1)
+    );
+    assert_eq!(
+        run(&band, &[("calm", 1), ("calm", 2)]).expectations[0].met_round,
+        None
+    );
+    // A ceiling no plan can reach: the diagnosis raises it to the lowest
+    // level a plan can sustain.
+    let unreachable = model(json!({
+        "meters": [{"id": "m", "initial": 3}],
+        "actions": [{"id": "calm", "by": "p", "effects": [{"meter": "m", "add": -2}]}],
+        "expectations": [{"id": "quiet", "meter": "m", "at_most": 0.5, "by": 4}]
+    }));
+    assert_eq!(
+        solve(&unreachable, &Overrides::default()),
+        Outcome::Infeasible
+    );
+    let instance = Instance::new(&unreachable, &Overrides::default()).unwrap();
+    let diagnosis = seqplan::diagnose::diagnose(&instance, &SolveOptions::default(), 1).unwrap();
+    let seqplan::diagnose::Diagnosis::Infeasible(found) = diagnosis else {
+        panic!("no plan exists")
+    };
+    assert!(
+        found
+            .relaxations
+            .iter()
+            .any(|r| r.change == seqplan::diagnose::Change::Level { from: 0.5, to: 1.0 }),
+        "{:?}",
+        found.relaxations
+    );
+    assert!(
+        found.bounds.iter().any(|b| matches!(
+            b,
+            seqplan::diagnose::Bound::TooHigh { least, .. } if (*least - 1.0).abs() < 1e-9
+        )),
+        "{:?}",
+        found.bounds
+    );
+}
+
+#[test]
 fn met_round_is_the_latest_expectation_and_zero_without_any() {
     let m = model(json!({
         "actions": [{"id": "a", "by": "p", "duration": 2}, {"id": "b", "by": "q"}],

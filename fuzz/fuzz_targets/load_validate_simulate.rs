@@ -2,8 +2,10 @@
 //! it, apply every scenario, then read a plan and simulate it; on small
 //! models also the greedy walk and the building of the program (presolve
 //! and formulation), and on the smallest the whole solve under a short
-//! limit, whose plan the simulator must accept. Nothing may panic, but the
-//! backend (microlp), whose panics seqplan catches and reports. The input is a model, optionally
+//! limit, whose plan the simulator must accept, and whose text, Markdown
+//! and SVG carry no raw control character (the SVG must parse as XML).
+//! Nothing may panic, but the backend (microlp), whose panics seqplan
+//! catches and reports. The input is a model, optionally
 //! followed by a line `#PLAN` and a plan in the `ROUND ACTION` text form
 //! (or JSON). Nothing may panic.
 
@@ -72,10 +74,33 @@ fuzz_target!(|data: &[u8]| {
                 std::panic::set_hook(Box::new(|_| {}));
                 let result = seqplan::solve::plan(&instance, &options);
                 std::panic::set_hook(fuzzer_hook);
-                if let Err(Error::Internal(message)) = result {
-                    panic!("{message}");
+                match result {
+                    Err(Error::Internal(message)) => panic!("{message}"),
+                    Ok(seqplan::Outcome::Plan(report)) => shown_safely(&instance, &report),
+                    _ => {}
                 }
             }
         }
     }
 });
+
+/// The text and the picture of a plan, as the renderers write them (before
+/// the last escape at the edge): no character that could drive a terminal
+/// or break XML, whatever the model's strings, and the SVG parses.
+fn shown_safely(instance: &Instance, report: &seqplan::PlanReport) {
+    use seqplan::render::{self, Format};
+    for format in [Format::Text, Format::Markdown, Format::Svg] {
+        let shown = match format {
+            Format::Text => render::text::plan(instance, report),
+            Format::Markdown => render::markdown::plan(instance, report),
+            _ => render::svg::plan(instance, report),
+        };
+        if let Some(c) = shown.chars().find(|&c| seqplan::escape::is_unsafe(c)) {
+            panic!("{format:?} output carries U+{:04X} raw", u32::from(c));
+        }
+    }
+    let svg = render::svg::plan(instance, report);
+    if let Err(e) = roxmltree::Document::parse(&svg) {
+        panic!("the SVG is not well-formed XML: {e}");
+    }
+}

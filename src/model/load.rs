@@ -19,21 +19,40 @@ pub fn load_model(path: &Path) -> Result<Validated, Error> {
 /// almost certainly not one, and reading it would only exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a whole file as UTF-8 text, with an error naming the file.
+/// Reads a whole file as UTF-8 text, with an error naming the file. The
+/// size limit holds for every kind of file: a regular file is measured
+/// first, and from a pipe, a FIFO or a device (`/dev/zero`) at most one
+/// byte more than the limit is read before it is refused.
 pub fn read_text(path: &Path) -> Result<String, Error> {
+    use std::io::Read;
     let error = |reason: String| Error::Read {
         path: path.display().to_string(),
         reason,
     };
+    let limit = MAX_FILE_BYTES / (1024 * 1024);
+    let too_large = |size: String| {
+        error(format!(
+            "{size}, above the limit of {limit} MiB for a model or a plan"
+        ))
+    };
     let metadata = std::fs::metadata(path).map_err(|e| error(e.to_string()))?;
+    if metadata.is_dir() {
+        return Err(error("it is a folder, not a file".to_owned()));
+    }
     if metadata.is_file() && metadata.len() > MAX_FILE_BYTES {
-        return Err(error(format!(
-            "the file is {} MiB, above the limit of {} MiB for a model or a plan",
-            metadata.len() / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
+        return Err(too_large(format!(
+            "the file is {} MiB",
+            metadata.len() / (1024 * 1024)
         )));
     }
-    let mut bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| error(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(format!("it gave more than {limit} MiB")));
+    }
     // A byte-order mark, as some Windows editors write, is not content.
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
@@ -95,7 +114,8 @@ fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -
     let raw_message = strip_position(&error.to_string());
     let message = match error.classify() {
         serde_json::error::Category::Data => {
-            let detail = explain_data_error(&plain_type_names(&raw_message));
+            let detail =
+                explain_data_error(&plain_expected(&plain_type_names(&raw_message)), &path);
             if path.is_empty() || path == "." {
                 detail
             } else {
@@ -135,6 +155,30 @@ fn plain_type_names(message: &str) -> String {
     format!("{message}a JSON object{rest}")
 }
 
+/// serde names Rust types ("expected u32"); a model's author wants to hear
+/// what to write.
+fn plain_expected(message: &str) -> String {
+    let Some((head, expected)) = message.rsplit_once(", expected ") else {
+        return message.to_owned();
+    };
+    let too_large = head.starts_with("invalid value: integer `") && !head.contains('-');
+    let plain = match expected {
+        "u32" | "u64" | "usize" if too_large => {
+            "a whole number ≥ 0 and at most 4294967295".to_owned()
+        }
+        "u32" | "u64" | "usize" => "a whole number ≥ 0".to_owned(),
+        "f64" | "f32" => "a number".to_owned(),
+        "a sequence" => "a JSON array".to_owned(),
+        "a map" => "a JSON object".to_owned(),
+        "a boolean" => "true or false".to_owned(),
+        other => other.to_owned(),
+    };
+    let head = head
+        .replace("invalid type: map", "invalid type: JSON object")
+        .replace("invalid type: sequence", "invalid type: JSON array");
+    format!("{head}, expected {plain}")
+}
+
 /// serde_json appends " at line L column C"; the position is reported apart.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -143,8 +187,9 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Adds a "did you mean" to serde's unknown-field and unknown-variant errors.
-fn explain_data_error(message: &str) -> String {
+/// Adds a "did you mean" to serde's unknown-field and unknown-variant
+/// errors; `path` is where in the document the error is.
+fn explain_data_error(message: &str, path: &str) -> String {
     let unknown = ["unknown field `", "unknown variant `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix));
@@ -160,7 +205,13 @@ fn explain_data_error(message: &str) -> String {
         .step_by(2)
         .filter(|c| !c.is_empty())
         .collect();
-    let hint = did_you_mean(wanted, candidates.iter().copied());
+    // Events are the one list whose items have no id: a hint toward `add`
+    // would mislead.
+    let hint = if wanted == "id" && is_event_path(path) {
+        "; events have no id (describe one with `name`)".to_owned()
+    } else {
+        did_you_mean(wanted, candidates.iter().copied())
+    };
     if candidates.is_empty() {
         format!("{message}{hint}")
     } else {
@@ -173,6 +224,16 @@ fn explain_data_error(message: &str) -> String {
                 .join(", ")
         )
     }
+}
+
+/// Whether a field path is inside an event (`events[0].id`,
+/// `scenarios[1].events[2].id`).
+fn is_event_path(path: &str) -> bool {
+    let Some((parent, _)) = path.rsplit_once('.') else {
+        return false;
+    };
+    let last = parent.rsplit_once('.').map_or(parent, |(_, last)| last);
+    last.starts_with("events[")
 }
 
 /// The offending line with a caret under the column, for a person to see.
@@ -212,7 +273,7 @@ mod tests {
             "actions":[{"id":"a","by":"p","effects":[{"meter":"m","add":"two"}]}]}"#;
         let msg = parse_err(text);
         assert!(msg.contains("at `actions[0].effects[0].add`"), "{msg}");
-        assert!(msg.contains("expected f64"), "{msg}");
+        assert!(msg.contains("expected a number"), "{msg}");
     }
 
     #[test]

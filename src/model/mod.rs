@@ -125,8 +125,34 @@ pub struct Expectation {
 pub enum ExpectationKind {
     /// The action's first use completes by the deadline.
     Action(ActionIdx),
-    /// The meter stays at or above the level from the deadline to the horizon.
-    Meter { meter: MeterIdx, at_least: f64 },
+    /// The meter stays within the band from the deadline to the horizon.
+    Meter { meter: MeterIdx, band: Band },
+}
+
+/// What a meter expectation asks the meter to keep: at least a floor, at
+/// most a ceiling, or both (at least one is set).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    pub at_least: Option<f64>,
+    pub at_most: Option<f64>,
+}
+
+impl Band {
+    /// A floor only: "at least `level`".
+    pub fn at_least(level: f64) -> Self {
+        Band {
+            at_least: Some(level),
+            at_most: None,
+        }
+    }
+
+    /// A ceiling only: "at most `level`".
+    pub fn at_most(level: f64) -> Self {
+        Band {
+            at_least: None,
+            at_most: Some(level),
+        }
+    }
 }
 
 /// A line that must never be crossed.
@@ -219,6 +245,18 @@ pub struct Scenario {
     pub forbid: Vec<ActionIdx>,
     pub horizon: Option<u32>,
     pub deadlines: Vec<(usize, u32)>,
+}
+
+/// The first objective level that repeats an earlier one, as the indices
+/// `(earlier, repeat)`: a repeat adds nothing (the level is already at its
+/// optimum), so it is a mistake in the model or on the command line.
+pub fn repeated_level(levels: &[Objective]) -> Option<(usize, usize)> {
+    levels.iter().enumerate().find_map(|(i, level)| {
+        levels[..i]
+            .iter()
+            .position(|earlier| earlier == level)
+            .map(|first| (first, i))
+    })
 }
 
 impl Model {

@@ -267,7 +267,7 @@ pub struct RawEvent {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(rename = "Expectation")]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = require_one_of(&[&["action"], &["meter", "at_least"]], "oneOf"))]
+#[schemars(transform = expectation_forms)]
 pub struct RawExpectation {
     /// Unique among expectations: lower-case letters, digits and underscores.
     #[schemars(pattern(r"^[a-z0-9_]+$"))]
@@ -276,11 +276,15 @@ pub struct RawExpectation {
     pub name: Option<String>,
     /// The action (id) whose first use must complete by `by`.
     pub action: Option<String>,
-    /// The meter (id) that must stay at or above `at_least` from `by` on.
+    /// The meter (id) that must stay at or above `at_least` (and/or at or
+    /// below `at_most`) from `by` on.
     pub meter: Option<String>,
-    /// The level the meter must sustain.
+    /// The level the meter must sustain from `by` on.
     #[schemars(range(min = -100000, max = 100000))]
     pub at_least: Option<f64>,
+    /// The level the meter must stay under from `by` on.
+    #[schemars(range(min = -100000, max = 100000))]
+    pub at_most: Option<f64>,
     /// Deadline round; default the horizon.
     #[schemars(range(min = 1, max = 10000))]
     pub by: Option<u32>,
@@ -458,6 +462,16 @@ pub struct RawScenario {
 /// models/schema.json is a copy.
 pub fn model_schema() -> Schema {
     schemars::schema_for!(RawModel)
+}
+
+/// The two forms of an expectation: an action, or a meter with a floor, a
+/// ceiling or both.
+fn expectation_forms(schema: &mut Schema) {
+    let forms = serde_json::json!([
+        {"required": ["action"]},
+        {"required": ["meter"], "anyOf": [{"required": ["at_least"]}, {"required": ["at_most"]}]}
+    ]);
+    schema.insert("oneOf".to_owned(), forms);
 }
 
 /// Adds `anyOf`/`oneOf` alternatives to an object's schema, each naming

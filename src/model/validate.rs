@@ -31,16 +31,96 @@ pub type Warning = Problem;
 
 /// Validates `raw`; `file` names the source in the error.
 pub fn validate(raw: &RawModel, file: &str) -> Result<Validated, Error> {
+    let mut raw = raw.clone();
+    let text_warnings = shown_safely(&mut raw);
     let mut checker = Checker::default();
-    let model = checker.model(raw);
+    let model = checker.model(&raw);
     if !checker.problems.is_empty() {
         return Err(Error::Invalid {
             file: file.to_owned(),
             problems: checker.problems,
         });
     }
-    let warnings = warnings(&model);
+    let mut warnings = text_warnings;
+    warnings.extend(warnings_of(&model));
     Ok(Validated { model, warnings })
+}
+
+/// Escapes the control characters (and, in one-line strings, tabs and line
+/// breaks) of every free-text field, so that no output of the model can
+/// carry them raw, and warns about each field that had any.
+fn shown_safely(raw: &mut RawModel) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let mut fix = |path: String, text: &mut Option<String>, one_line: bool| {
+        let Some(value) = text.as_mut() else { return };
+        let found = if one_line {
+            crate::escape::first_unsafe_in_line(value)
+        } else {
+            value.chars().find(|&c| crate::escape::is_unsafe(c))
+        };
+        if let Some(c) = found {
+            warnings.push(Warning::new(
+                path,
+                format!(
+                    "contains the control character U+{:04X}; seqplan shows such characters escaped (as {})",
+                    u32::from(c),
+                    crate::escape::line(&c.to_string())
+                ),
+            ));
+            *value = if one_line {
+                crate::escape::line(value).into_owned()
+            } else {
+                crate::escape::document(value).into_owned()
+            };
+        }
+    };
+    let mut name = Some(std::mem::take(&mut raw.name));
+    fix("name".into(), &mut name, true);
+    raw.name = name.unwrap_or_default();
+    fix("summary".into(), &mut raw.summary, false);
+    fix("source".into(), &mut raw.source, true);
+    fix("round".into(), &mut raw.round, true);
+    for (i, x) in raw.parties.iter_mut().enumerate() {
+        fix(format!("parties[{i}].name"), &mut x.name, true);
+        fix(format!("parties[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, x) in raw.meters.iter_mut().enumerate() {
+        fix(format!("meters[{i}].name"), &mut x.name, true);
+        fix(format!("meters[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, x) in raw.actions.iter_mut().enumerate() {
+        fix(format!("actions[{i}].name"), &mut x.name, true);
+        fix(format!("actions[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, x) in raw.events.iter_mut().enumerate() {
+        fix(format!("events[{i}].name"), &mut x.name, true);
+        fix(format!("events[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, x) in raw.expectations.iter_mut().enumerate() {
+        fix(format!("expectations[{i}].name"), &mut x.name, true);
+        fix(format!("expectations[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, x) in raw.red_lines.iter_mut().enumerate() {
+        fix(format!("red_lines[{i}].name"), &mut x.name, true);
+        fix(format!("red_lines[{i}].cite"), &mut x.cite, true);
+    }
+    for (i, s) in raw.scenarios.iter_mut().enumerate() {
+        fix(format!("scenarios[{i}].name"), &mut s.name, true);
+        fix(format!("scenarios[{i}].cite"), &mut s.cite, true);
+        for (j, x) in s.events.iter_mut().enumerate() {
+            fix(
+                format!("scenarios[{i}].events[{j}].name"),
+                &mut x.name,
+                true,
+            );
+            fix(
+                format!("scenarios[{i}].events[{j}].cite"),
+                &mut x.cite,
+                true,
+            );
+        }
+    }
+    warnings
 }
 
 /// Ids of one list, for resolving references with "did you mean" hints.
@@ -129,6 +209,7 @@ impl Checker {
         }
         for (i, e) in raw.expectations.iter().enumerate() {
             meter(format!("expectations[{i}].at_least"), e.at_least);
+            meter(format!("expectations[{i}].at_most"), e.at_most);
             meter(format!("expectations[{i}].weight"), e.weight);
         }
         for (i, r) in raw.red_lines.iter().enumerate() {
@@ -293,6 +374,12 @@ impl Checker {
                 .collect(),
             None => vec![Objective::Earliest, Objective::Cheapest],
         };
+        if let Some((first, again)) = repeated_level(&objective) {
+            self.error(
+                format!("objective[{again}]"),
+                format!("this level repeats objective[{first}]; a level already optimised cannot break ties"),
+            );
+        }
         let scenarios = raw
             .scenarios
             .iter()
@@ -548,38 +635,62 @@ impl Checker {
         refs: &Refs,
     ) -> Expectation {
         let path = format!("expectations[{i}]");
-        let kind = match (&raw.action, &raw.meter, raw.at_least) {
-            (Some(action), None, None) => ExpectationKind::Action(self.resolve(
+        let level = raw.at_least.is_some() || raw.at_most.is_some();
+        let kind = match (&raw.action, &raw.meter, level) {
+            (Some(action), None, false) => ExpectationKind::Action(self.resolve(
                 refs.actions,
                 action,
                 &format!("{path}.action"),
             )),
-            (None, Some(meter), Some(at_least)) => ExpectationKind::Meter {
-                meter: self.resolve(refs.meters, meter, &format!("{path}.meter")),
-                at_least,
-            },
-            (None, Some(_), None) => {
-                self.error(&path, "an expectation on a meter needs `at_least`");
+            (None, Some(meter), true) => {
+                if let (Some(lo), Some(hi)) = (raw.at_least, raw.at_most) {
+                    if lo > hi {
+                        self.error(
+                            &path,
+                            format!("empty band: at_least {lo} is above at_most {hi}"),
+                        );
+                    }
+                }
+                ExpectationKind::Meter {
+                    meter: self.resolve(refs.meters, meter, &format!("{path}.meter")),
+                    band: Band {
+                        at_least: raw.at_least,
+                        at_most: raw.at_most,
+                    },
+                }
+            }
+            (None, Some(_), false) => {
+                self.error(
+                    &path,
+                    "an expectation on a meter needs `at_least` (a floor to sustain), `at_most` (a ceiling to keep under) or both",
+                );
                 ExpectationKind::Action(0)
             }
-            (Some(_), None, Some(_)) => {
+            (Some(_), None, true) => {
+                let field = if raw.at_least.is_some() {
+                    "at_least"
+                } else {
+                    "at_most"
+                };
                 self.error(
-                    format!("{path}.at_least"),
-                    "`at_least` goes with `meter`; an expectation on an action takes no level",
+                    format!("{path}.{field}"),
+                    format!(
+                        "`{field}` goes with `meter`; an expectation on an action takes no level"
+                    ),
                 );
                 ExpectationKind::Action(0)
             }
             (Some(_), _, _) => {
                 self.error(
                     &path,
-                    "an expectation names either `action` or `meter` + `at_least`, not both",
+                    "an expectation names either `action` or `meter` (with `at_least`, `at_most` or both), not both",
                 );
                 ExpectationKind::Action(0)
             }
             (None, None, _) => {
                 self.error(
                     &path,
-                    "an expectation needs `action`, or `meter` and `at_least`",
+                    "an expectation needs `action`, or `meter` with `at_least`, `at_most` or both",
                 );
                 ExpectationKind::Action(0)
             }
@@ -925,7 +1036,7 @@ struct Refs<'a, 'b> {
 }
 
 /// The warnings of DESIGN.md, computed on the base model.
-fn warnings(model: &Model) -> Vec<Warning> {
+fn warnings_of(model: &Model) -> Vec<Warning> {
     let mut out = Vec::new();
     let Ok(instance) = Instance::new(model, &Overrides::default()) else {
         return out;
@@ -940,6 +1051,23 @@ fn warnings(model: &Model) -> Vec<Warning> {
                     action.id
                 ),
             ));
+        }
+    }
+    for (a, action) in model.actions.iter().enumerate() {
+        let Some((first, _)) = windows[a] else {
+            continue;
+        };
+        for (j, effect) in action.effects.iter().enumerate() {
+            let lands = first + action.duration - 1 + effect.delay;
+            if lands > instance.horizon {
+                out.push(Warning::new(
+                    format!("actions[{a}].effects[{j}]"),
+                    format!(
+                        "this effect of `{}` lands in round {lands} at the earliest, after the horizon ({}): it never counts (shorten `delay` or extend the horizon)",
+                        action.id, instance.horizon
+                    ),
+                ));
+            }
         }
     }
     for (i, scenario) in model.scenarios.iter().enumerate() {

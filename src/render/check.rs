@@ -11,6 +11,10 @@ use crate::fmt_num;
 use crate::model::Instance;
 use crate::plan::Status;
 
+/// The most broken rules the text and Markdown list; a plan of a million
+/// faulty moves should not print a million lines. JSON lists them all.
+pub const MAX_LISTED_VIOLATIONS: usize = 200;
+
 /// The check as text, ending with a newline.
 pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
     let model = instance.model;
@@ -33,8 +37,14 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
             "INVALID: {n} broken rule{}, in round order:\n",
             if n == 1 { "" } else { "s" }
         ));
-        for v in &evaluation.violations {
+        for v in evaluation.violations.iter().take(MAX_LISTED_VIOLATIONS) {
             out.push_str(&format!("  - {}\n", words::violation(instance, v)));
+        }
+        if n > MAX_LISTED_VIOLATIONS {
+            out.push_str(&format!(
+                "  - and {} more (--format json lists them all)\n",
+                n - MAX_LISTED_VIOLATIONS
+            ));
         }
     }
     out.push_str("\nExpectations:\n");
@@ -104,17 +114,15 @@ pub fn markdown(instance: &Instance, report: &CheckReport, plan_file: &str) -> S
     let mut lines = text.lines();
     let title = lines.next().unwrap_or_default();
     let context = lines.next().unwrap_or_default();
-    let mut out = format!(
-        "### {}\n\n{context}\n\n",
-        super::explain::escape_cell(title)
-    );
+    let escape = crate::escape::markdown_keeping_code;
+    let mut out = format!("### {}\n\n{}\n\n", escape(title), escape(context));
     out.push_str(&moves_table(instance, report));
     out.push('\n');
     for line in lines {
         if let Some(item) = line.strip_prefix("  - ") {
-            out.push_str(&format!("- {item}\n"));
+            out.push_str(&format!("- {}\n", escape(item)));
         } else if let Some(item) = line.strip_prefix("  ") {
-            out.push_str(&format!("- {item}\n"));
+            out.push_str(&format!("- {}\n", escape(item)));
         } else if line.is_empty() {
             out.push('\n');
         } else if let Some(verdict) = line
@@ -122,9 +130,9 @@ pub fn markdown(instance: &Instance, report: &CheckReport, plan_file: &str) -> S
             .map(|rest| ("VALID", rest))
             .or_else(|| line.strip_prefix("INVALID:").map(|rest| ("INVALID", rest)))
         {
-            out.push_str(&format!("**{}:**{}\n\n", verdict.0, verdict.1));
+            out.push_str(&format!("**{}:**{}\n\n", verdict.0, escape(verdict.1)));
         } else {
-            out.push_str(&format!("{line}\n\n"));
+            out.push_str(&format!("{}\n\n", escape(line)));
         }
     }
     super::markdown::tidy(&out)

@@ -167,7 +167,7 @@ fn any_marked(comparison: &Comparison) -> bool {
 
 /// The comparison as a Markdown table, ending with a newline.
 pub fn markdown(comparison: &Comparison) -> String {
-    let unit = &comparison.round_unit;
+    let unit = &escape_cell(&comparison.round_unit);
     let mut out = format!("| {} |", super::capitalise(unit));
     for c in &comparison.columns {
         out.push_str(&format!(" {} |", escape_cell(&c.label)));

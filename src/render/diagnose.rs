@@ -4,8 +4,10 @@
 use serde_json::{json, Value};
 
 use super::json::{num, to_json};
+use super::words;
 use crate::diagnose::{
     Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member, Relaxation,
+    Unsettled,
 };
 use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
@@ -24,12 +26,11 @@ fn describe(instance: &Instance, group: Group) -> String {
                     "expectation `{}`: `{}` completed by {unit} {by}",
                     x.id, model.actions[a].id
                 ),
-                ExpectationKind::Meter { meter, at_least } => {
+                ExpectationKind::Meter { meter, band } => {
                     format!(
-                        "expectation `{}`: {} ≥ {} from {unit} {by} on",
+                        "expectation `{}`: {} from {unit} {by} on",
                         x.id,
-                        model.meters[meter].id,
-                        fmt_num(at_least)
+                        words::band(model, meter, &band)
                     )
                 }
             }
@@ -171,10 +172,43 @@ pub fn relaxation_sentence(instance: &Instance, r: &Relaxation) -> String {
         Change::NotEnough => {
             format!("changing {who} alone is not enough: another conflict remains")
         }
-        Change::Undecided => {
+        Change::Undecided(Unsettled::TimeRanOut) => {
             format!("undecided for {who}: the time limit ran out before it could be checked")
         }
+        Change::Undecided(Unsettled::SolverFailed) => {
+            format!("undecided for {who}: the solver failed numerically on its check")
+        }
     }
+}
+
+/// How a missed meter expectation falls outside its band from its
+/// deadline on: below the floor, above the ceiling, or both.
+fn band_misses(instance: &Instance, m: &crate::diagnose::Shortfall) -> Vec<String> {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let by = instance.by[m.expectation];
+    let ExpectationKind::Meter { meter, band } = model.expectations[m.expectation].kind else {
+        return Vec::new();
+    };
+    let id = &model.meters[meter].id;
+    let mut out = Vec::new();
+    if let Some((low, level)) = m.lowest.zip(band.at_least).filter(|(v, l)| v < l) {
+        out.push(format!(
+            "{id} is as low as {} from {unit} {by} on, short of {} by {}",
+            fmt_num(low),
+            fmt_num(level),
+            fmt_num(level - low)
+        ));
+    }
+    if let Some((high, level)) = m.highest.zip(band.at_most).filter(|(v, u)| v > u) {
+        out.push(format!(
+            "{id} is as high as {} from {unit} {by} on, over {} by {}",
+            fmt_num(high),
+            fmt_num(level),
+            fmt_num(high - level)
+        ));
+    }
+    out
 }
 
 fn bound_sentence(instance: &Instance, bound: &Bound) -> String {
@@ -192,6 +226,12 @@ fn bound_sentence(instance: &Instance, bound: &Bound) -> String {
             "even with every move, {} reaches at most {} by {unit} {by}, below the {} required",
             model.meters[*meter].id,
             fmt_num(*most),
+            fmt_num(*level)
+        ),
+        Bound::TooHigh { meter, least, by, level, .. } => format!(
+            "even with every move, {} stays at least {} in {unit} {by}, above the {} allowed",
+            model.meters[*meter].id,
+            fmt_num(*least),
             fmt_num(*level)
         ),
     }
@@ -244,15 +284,10 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
     for m in &closest.missed {
         let x = &model.expectations[m.expectation];
         let by = instance.by[m.expectation];
-        let how = match (x.kind, m.met_round, m.lowest) {
-            (ExpectationKind::Meter { meter, at_least }, _, Some(low)) => format!(
-                "{} is as low as {} from {unit} {by} on, short of {} by {}",
-                model.meters[meter].id,
-                fmt_num(low),
-                fmt_num(at_least),
-                fmt_num(at_least - low)
-            ),
-            (_, Some(r), _) => format!(
+        let misses = band_misses(instance, m);
+        let how = match m.met_round {
+            _ if !misses.is_empty() => misses.join("; "),
+            Some(r) => format!(
                 "met only from {unit} {r}, {} after the deadline {by}",
                 super::words::rounds(r.saturating_sub(by), unit)
             ),
@@ -294,7 +329,9 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
             "{}\nThe time limit ran out before the solver could tell whether a plan exists.\n",
             heading(instance)
         )),
-        Diagnosis::Feasible { report, binding } => {
+        Diagnosis::Feasible {
+            report, binding, ..
+        } => {
             out.push_str(&format!(
                 "{}\nA plan exists ({}){}.\n",
                 heading(instance),
@@ -327,6 +364,10 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                                 .join(", ")
                         ),
                         None if b.settled => "dropping it would not improve the plan".to_owned(),
+                        None if b.solver_failed => {
+                            "what dropping it would buy was not settled: the solver failed numerically"
+                                .to_owned()
+                        }
                         None => "what dropping it would buy was not settled in the time allowed"
                             .to_owned(),
                     };
@@ -345,10 +386,12 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 closest,
                 bounds,
                 cut_short,
+                numerical_failures,
+                timed_out,
             } = found.as_ref();
             out.push_str(&format!("{}\nNo plan exists.\n", heading(instance)));
             if *cut_short {
-                out.push_str(CUT_SHORT);
+                out.push_str(&cut_short_note(*numerical_failures, *timed_out));
                 out.push('\n');
             }
             for (i, conflict) in conflicts.iter().enumerate() {
@@ -362,7 +405,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                     out.push_str(&format!("  - {line}\n"));
                 }
                 if !conflict.proven_minimal {
-                    out.push_str("  (some checks were undecided within the time allowed: a member may be spare)\n");
+                    out.push_str("  (some checks were undecided: a member may be spare)\n");
                 }
             }
             if !relaxations.is_empty() {
@@ -412,16 +455,17 @@ pub fn markdown(instance: &Instance, diagnosis: &Diagnosis) -> String {
     let text = text(instance, diagnosis);
     let mut lines = text.lines();
     let title = lines.next().unwrap_or_default();
-    let mut out = format!("### Diagnosis: {title}\n\n");
+    let escape = crate::escape::markdown_keeping_code;
+    let mut out = format!("### Diagnosis: {}\n\n", escape(title));
     for line in lines {
         if let Some(item) = line.strip_prefix("  - ") {
-            out.push_str(&format!("- {item}\n"));
+            out.push_str(&format!("- {}\n", escape(item)));
         } else if let Some(item) = line.strip_prefix("  ") {
-            out.push_str(&format!("  - {item}\n"));
+            out.push_str(&format!("  - {}\n", escape(item)));
         } else if line.is_empty() {
             out.push('\n');
         } else {
-            out.push_str(&format!("**{line}**\n\n"));
+            out.push_str(&format!("**{}**\n\n", escape(line)));
         }
     }
     super::markdown::tidy(&out)
@@ -466,7 +510,7 @@ fn change_json(change: &Change) -> Value {
         Change::Latest { from, to } => json!({"kind": "latest", "from": from, "to": to}),
         Change::Drop => json!({"kind": "drop"}),
         Change::NotEnough => json!({"kind": "not_enough"}),
-        Change::Undecided => json!({"kind": "undecided"}),
+        Change::Undecided(why) => json!({"kind": "undecided", "why": unsettled_key(why)}),
     }
 }
 
@@ -488,16 +532,41 @@ fn objectives_json(report: &PlanReport) -> Value {
         .into()
 }
 
-/// The note on a diagnosis the time limit cut short.
-const CUT_SHORT: &str = "(Some checks ran out of the time allowed during the diagnosis and are undecided, so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best. Allow more time with --time-limit.)";
+/// The note on a diagnosis left partly undecided: by the time limit, or by
+/// `failures` numerical failures of the backend, which more time would not
+/// mend.
+fn cut_short_note(failures: u32, timed_out: u32) -> String {
+    let consequence = "so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best";
+    let failed = words::count(u64::from(failures), "check", "checks");
+    let ran_out = words::count(u64::from(timed_out), "check", "checks");
+    let more_time =
+        "More time does not mend a numerical failure; the `cbc` build (see the README) may.";
+    match (failures, timed_out) {
+        (0, _) => format!("(Some checks ran out of the time allowed during the diagnosis and are undecided, {consequence}. Allow more time with --time-limit.)"),
+        (_, 0) => format!("(The solver failed numerically on {failed} of the diagnosis, which are undecided, {consequence}. {more_time})"),
+        _ => format!("(Some checks of the diagnosis are undecided: the solver failed numerically on {failed} and {ran_out} ran out of the time allowed, {consequence}. Allow more time with --time-limit; {more_time})"),
+    }
+}
+
+fn unsettled_key(why: Unsettled) -> &'static str {
+    match why {
+        Unsettled::TimeRanOut => "time_limit",
+        Unsettled::SolverFailed => "solver_failed",
+    }
+}
 
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
     let mut out = super::json::header(instance, diagnosis.status());
     match diagnosis {
         Diagnosis::Unknown => {}
-        Diagnosis::Feasible { report, binding } => {
+        Diagnosis::Feasible {
+            report,
+            binding,
+            numerical_failures,
+        } => {
             out.insert("cut_short".into(), diagnosis.cut_short().into());
+            out.insert("numerical_failures".into(), (*numerical_failures).into());
             out.insert("gap".into(), report.gap.map_or(Value::Null, num));
             out.insert("objectives".into(), objectives_json(report));
             let items: Vec<Value> = binding
@@ -525,8 +594,11 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 closest,
                 bounds,
                 cut_short,
+                numerical_failures,
+                ..
             } = found.as_ref();
             out.insert("cut_short".into(), (*cut_short).into());
+            out.insert("numerical_failures".into(), (*numerical_failures).into());
             let conflicts: Vec<Value> = conflicts
                 .iter()
                 .map(|c| json!({"members": c.members.iter().map(|m| member_json(instance, m)).collect::<Vec<_>>(), "proven_minimal": c.proven_minimal}))
@@ -549,7 +621,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
                     let missed: Vec<Value> = c
                         .missed
                         .iter()
-                        .map(|m| json!({"expectation": instance.model.expectations[m.expectation].id, "met_round": m.met_round, "lowest": m.lowest.map(num)}))
+                        .map(|m| json!({"expectation": instance.model.expectations[m.expectation].id, "met_round": m.met_round, "lowest": m.lowest.map(num), "highest": m.highest.map(num)}))
                         .collect();
                     json!({"status": c.report.status.as_str(), "gap": c.report.gap.map(num), "moves": moves_json(instance, &c.report.moves), "missed": missed})
                 }),
@@ -632,6 +704,7 @@ mod tests {
         let Ok(Diagnosis::Feasible {
             report,
             mut binding,
+            ..
         }) = diagnose(&instance, &SolveOptions::default(), 1)
         else {
             panic!("the fixture has a plan");
@@ -639,7 +712,11 @@ mod tests {
         assert!(binding.iter().all(|b| b.settled));
         binding[0].settled = false;
         binding[0].without = None;
-        let diagnosis = Diagnosis::Feasible { report, binding };
+        let diagnosis = Diagnosis::Feasible {
+            report,
+            binding,
+            numerical_failures: 0,
+        };
         let out = text(&instance, &diagnosis);
         assert!(
             out.contains("what dropping it would buy was not settled in the time allowed"),
@@ -661,5 +738,79 @@ mod tests {
             2,
             "{out}"
         );
+    }
+
+    #[test]
+    fn numerical_failures_are_not_told_as_time() {
+        let (model, mut found) = unproven(None);
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        found.cut_short = true;
+        found.numerical_failures = 3;
+        found.timed_out = 0;
+        found.relaxations[0].change = Change::Undecided(Unsettled::SolverFailed);
+        let diagnosis = Diagnosis::Infeasible(found);
+        let out = text(&instance, &diagnosis);
+        assert!(
+            out.contains("(The solver failed numerically on 3 checks of the diagnosis"),
+            "{out}"
+        );
+        assert!(
+            out.contains("the solver failed numerically on its check"),
+            "{out}"
+        );
+        assert!(!out.contains("--time-limit"), "{out}");
+        let value: Value = serde_json::from_str(&json(&instance, &diagnosis)).expect("JSON");
+        assert_eq!(value["numerical_failures"], 3, "{value}");
+        assert_eq!(
+            value["relaxations"][0]["change"]["why"], "solver_failed",
+            "{value}"
+        );
+    }
+
+    #[test]
+    fn both_causes_are_told_when_both_happened() {
+        let (model, mut found) = unproven(None);
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        found.cut_short = true;
+        found.numerical_failures = 1;
+        found.timed_out = 2;
+        let out = text(&instance, &Diagnosis::Infeasible(found));
+        assert!(
+            out.contains(
+                "the solver failed numerically on 1 check and 2 checks ran out of the time allowed"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("--time-limit"), "{out}");
+    }
+
+    #[test]
+    fn a_binding_the_solver_failed_on_says_so() {
+        let model = fixture("tiny.json", include_str!("../../tests/fixtures/tiny.json"));
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let Ok(Diagnosis::Feasible {
+            report,
+            mut binding,
+            ..
+        }) = diagnose(&instance, &SolveOptions::default(), 1)
+        else {
+            panic!("the fixture has a plan");
+        };
+        binding[0].settled = false;
+        binding[0].solver_failed = true;
+        binding[0].without = None;
+        let diagnosis = Diagnosis::Feasible {
+            report,
+            binding,
+            numerical_failures: 1,
+        };
+        let out = text(&instance, &diagnosis);
+        assert!(
+            out.contains(
+                "what dropping it would buy was not settled: the solver failed numerically"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("in the time allowed"), "{out}");
     }
 }

@@ -167,15 +167,16 @@ pub fn markdown(instance: &Instance, report: &PlanReport, explanation: &Explanat
         .map(|n| format!("{}\n\n", escape_cell(&n)))
         .unwrap_or_default();
     let mut out = format!(
-        "### {}\n\n{note}| {unit} | Move | Party | Why not earlier | Unlocks |\n|---:|---|---|---|---|\n",
-        heading(instance)
+        "### {}\n\n{note}| {} | Move | Party | Why not earlier | Unlocks |\n|---:|---|---|---|---|\n",
+        crate::escape::markdown_keeping_code(&heading(instance)),
+        escape_cell(&unit)
     );
     for m in &explanation.moves {
         let action = &model.actions[m.action];
         let cell = |items: Vec<String>| {
             items
                 .iter()
-                .map(|s| escape_cell(s))
+                .map(|s| crate::escape::markdown_keeping_code(s))
                 .collect::<Vec<_>>()
                 .join("<br>")
         };
@@ -203,9 +204,10 @@ fn with_partners(instance: &Instance, m: &MoveExplanation, mut lines: Vec<String
     lines
 }
 
-/// Makes text safe inside a Markdown table cell.
+/// Makes text safe inside Markdown (a table cell, a heading, a line): see
+/// [`crate::escape::markdown`].
 pub fn escape_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::escape::markdown(text)
 }
 
 #[derive(Serialize)]

@@ -64,7 +64,10 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
     };
     let mut out = format!("### {}\n\n", escape_cell(&title));
     for line in lines {
-        out.push_str(&format!("{}  \n", escape_cell(&line)));
+        out.push_str(&format!(
+            "{}  \n",
+            crate::escape::markdown_keeping_code(&line)
+        ));
     }
     out.push('\n');
 
@@ -91,7 +94,11 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
     out.push_str("\n**Expectations**\n\n");
     let rows: Vec<Vec<String>> = expectation_rows(instance, report)
         .into_iter()
-        .map(|r| r.iter().map(|c| escape_cell(c)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::escape::markdown_keeping_code(c))
+                .collect()
+        })
         .collect();
     out.push_str(&table(
         &EXPECTATION_HEADERS,
@@ -102,7 +109,11 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
         out.push_str("\n**Red lines**\n\n");
         let rows: Vec<Vec<String>> = red_line_rows(instance, report)
             .into_iter()
-            .map(|r| r.iter().map(|c| escape_cell(c)).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|c| crate::escape::markdown_keeping_code(c))
+                    .collect()
+            })
             .collect();
         out.push_str(&table(
             &RED_LINE_HEADERS,

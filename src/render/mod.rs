@@ -21,7 +21,7 @@ use crate::plan::{PlanReport, Status};
 pub enum Format {
     /// Tables for people.
     Text,
-    /// "Plans as data" (DESIGN.md), for tools.
+    /// Data for tools (see "Plans as data" in docs/format.md).
     Json,
     /// GitHub-flavoured Markdown, a handout for course notes.
     Markdown,
@@ -78,9 +78,19 @@ pub fn capitalise(word: &str) -> String {
     }
 }
 
+/// A rendered document made safe to show: any character that could drive
+/// a terminal or break the document is escaped (see [`crate::escape`]).
+/// Applying it twice changes nothing.
+pub fn finish(text: &str, format: Format) -> String {
+    match format {
+        Format::Json => crate::escape::json(text).into_owned(),
+        _ => crate::escape::document(text).into_owned(),
+    }
+}
+
 /// Renders a plan in the given format.
 pub fn plan(instance: &Instance, report: &PlanReport, format: Format) -> String {
-    match format {
+    let text = match format {
         Format::Text => text::plan(instance, report),
         Format::Json => json::plan(instance, report),
         Format::Markdown => markdown::plan(instance, report),
@@ -90,5 +100,6 @@ pub fn plan(instance: &Instance, report: &PlanReport, format: Format) -> String 
             &[svg::plan(instance, report)],
             &markdown::plan(instance, report),
         ),
-    }
+    };
+    finish(&text, format)
 }

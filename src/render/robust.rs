@@ -80,7 +80,10 @@ pub fn markdown(comparison: &Comparison, report: &RobustReport, scenarios: &[Str
     let intro: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
     let mut out = String::new();
     for line in intro {
-        out.push_str(&format!("{}  \n", super::explain::escape_cell(line)));
+        out.push_str(&format!(
+            "{}  \n",
+            crate::escape::markdown_keeping_code(line)
+        ));
     }
     out.push('\n');
     out.push_str(&super::compare::markdown(comparison));

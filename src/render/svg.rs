@@ -281,15 +281,19 @@ fn meter_chart(
         }
     }
     for (e, expectation) in model.expectations.iter().enumerate() {
-        if let ExpectationKind::Meter { meter, at_least } = expectation.kind {
+        if let ExpectationKind::Meter { meter, band } = expectation.kind {
             if meter == m {
                 let by = instance.by[e];
-                levels.push(Level {
-                    value: at_least,
-                    from_round: by,
-                    label: format!("expected ≥ {} from {by}", fmt_num(at_least)),
-                    class: "expectation",
-                });
+                for (level, sign) in [(band.at_least, "≥"), (band.at_most, "≤")] {
+                    if let Some(value) = level {
+                        levels.push(Level {
+                            value,
+                            from_round: by,
+                            label: format!("expected {sign} {} from {by}", fmt_num(value)),
+                            class: "expectation",
+                        });
+                    }
+                }
             }
         }
     }

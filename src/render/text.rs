@@ -149,12 +149,8 @@ pub(crate) fn expectation_rows(instance: &Instance, report: &PlanReport) -> Vec<
     {
         let asks = match e.kind {
             ExpectationKind::Action(a) => format!("`{}` completed", model.actions[a].id),
-            ExpectationKind::Meter { meter, at_least } => {
-                format!(
-                    "{} ≥ {} sustained",
-                    model.meters[meter].id,
-                    fmt_num(at_least)
-                )
+            ExpectationKind::Meter { meter, band } => {
+                format!("{} sustained", super::words::band(model, meter, &band))
             }
         };
         let met = outcome

@@ -206,6 +206,22 @@ pub fn rounds(n: impl Into<u64>, unit: &str) -> String {
     count(n, unit, &format!("{unit}s"))
 }
 
+/// "trust ≥ 2", "backlash ≤ 3", "1 ≤ trust ≤ 3": what a meter
+/// expectation asks of its meter.
+pub fn band(
+    model: &crate::model::Model,
+    meter: crate::model::MeterIdx,
+    band: &crate::model::Band,
+) -> String {
+    let id = &model.meters[meter].id;
+    match (band.at_least, band.at_most) {
+        (Some(low), Some(high)) => format!("{} ≤ {id} ≤ {}", fmt_num(low), fmt_num(high)),
+        (Some(low), None) => format!("{id} ≥ {}", fmt_num(low)),
+        (None, Some(high)) => format!("{id} ≤ {}", fmt_num(high)),
+        (None, None) => id.clone(),
+    }
+}
+
 /// "trust never below 1": a meter red line as a rule.
 pub fn meter_rule(
     model: &crate::model::Model,

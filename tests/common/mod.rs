@@ -109,8 +109,16 @@ pub fn random_model(seed: u64) -> Value {
         let mut exp = if rng.chance(50) {
             json!({"id": format!("e{e}"), "action": format!("a{}", rng.range(0, n_actions as i64 - 1))})
         } else {
-            json!({"id": format!("e{e}"), "meter": format!("m{}", rng.range(0, n_meters as i64 - 1)),
-                   "at_least": rng.range(1, 4) as f64 / 2.0})
+            let meter = format!("m{}", rng.range(0, n_meters as i64 - 1));
+            let level = rng.range(1, 4) as f64 / 2.0;
+            // A floor, a ceiling, or a band.
+            match rng.range(0, 3) {
+                0 | 1 => json!({"id": format!("e{e}"), "meter": meter, "at_least": level}),
+                2 => json!({"id": format!("e{e}"), "meter": meter, "at_most": level - 1.0}),
+                _ => {
+                    json!({"id": format!("e{e}"), "meter": meter, "at_least": level - 1.0, "at_most": level})
+                }
+            }
         };
         if !by.is_null() {
             exp["by"] = by;
