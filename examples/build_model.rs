@@ -97,7 +97,7 @@ fn exchange_model() -> RawModel {
 
 fn run() -> Result<ExitCode, Error> {
     let validated = validate(&exchange_model(), "exchange_model()")?;
-    for warning in &validated.warnings {
+    for warning in seqplan::warnings::all(&validated) {
         eprintln!("warning: {warning}");
     }
     let model = validated.model;
@@ -118,7 +118,10 @@ fn run() -> Result<ExitCode, Error> {
     if let Some(round) = report.evaluation.met_round {
         println!("every expectation met by {} {round}", model.round_unit);
     }
-    println!("total cost {}", seqplan::fmt_num(report.evaluation.cost));
+    println!(
+        "total cost {}",
+        seqplan::numbers::fmt_num(report.evaluation.cost)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

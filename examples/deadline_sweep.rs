@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use seqplan::model::{load_model, Instance, Overrides};
-use seqplan::{fmt_num, plan, Error, Model, Outcome, SolveOptions};
+use seqplan::numbers::fmt_num;
+use seqplan::{plan, Error, Model, Outcome, SolveOptions};
 
 /// What the best plan looks like with the expectation due by `deadline`.
 fn plan_with_deadline(

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use seqplan::check::read_plan;
 use seqplan::model::{load_model, Instance, Overrides};
-use seqplan::{fmt_num, plan, simulate, Error, Outcome, PlanReport, SolveOptions};
+use seqplan::numbers::fmt_num;
+use seqplan::{plan, simulate, Error, Outcome, PlanReport, SolveOptions};
 
 /// The plan files of a folder (`.txt` and `.json`), sorted by name.
 fn plan_files(folder: &Path) -> Result<Vec<PathBuf>, Error> {

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use crate::error::{did_you_mean, Error};
 use crate::model::load::{parse_json, read_text};
 use crate::model::{Instance, Model};
-use crate::plan::{Move, Moves, PlanReport, Status};
+use crate::plan::{Move, Moves};
+use crate::report::{PlanReport, Status};
 use crate::simulate::{simulate, Evaluation};
 use crate::solve::{plan, Outcome, SolveOptions};
 

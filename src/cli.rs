@@ -820,7 +820,7 @@ fn diagnosis_page(instance: &Instance, diagnosis: &crate::diagnose::Diagnosis) -
                     let input = crate::diagnose::relaxed(instance, relaxation);
                     let relaxed = input.instance().ok()?;
                     let caption = match report.status {
-                        crate::plan::Status::Optimal => "the plan under the smallest change",
+                        crate::report::Status::Optimal => "the plan under the smallest change",
                         _ => "the plan under the smallest change (not proven optimal)",
                     };
                     Some(render::svg::proposal(
@@ -895,8 +895,9 @@ fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (crate::Status, St
 
 fn validate(args: &ValidateArgs) -> Result<u8, Error> {
     let validated = load_model(&args.model)?;
+    let warnings = crate::warnings::all(&validated);
     let mut out = String::new();
-    for w in &validated.warnings {
+    for w in &warnings {
         out.push_str(&format!("warning: {}: {w}\n", args.model.display()));
     }
     let model = &validated.model;
@@ -909,7 +910,7 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
         count(model.expectations.len(), "expectation", "expectations"),
         count(model.red_lines.len(), "red line", "red lines"),
         count(model.scenarios.len(), "scenario", "scenarios"),
-        count(validated.warnings.len(), "warning", "warnings"),
+        count(warnings.len(), "warning", "warnings"),
     ));
     emit(&out, Format::Text, None)?;
     Ok(0)
@@ -994,7 +995,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn print_warnings(path: &Path, validated: &Validated) {
-    for w in &validated.warnings {
+    for w in crate::warnings::all(validated) {
         crate::progress::eprint_line(&format!("warning: {}: {w}", path.display()));
     }
 }

@@ -4,7 +4,7 @@
 //! words it.
 
 use crate::model::{Instance, Model, RedLineKind};
-use crate::plan::{ObjectiveValue, PlanReport, Status};
+use crate::report::{ObjectiveValue, PlanReport, Status};
 
 /// Several plans side by side.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,9 +16,10 @@ use crate::formulate::{Element, Level, LinExpr, Milp, Origin, Rule, Sense, VarDe
 use crate::model::{
     ActionIdx, Band, ExpectationKind, Instance, Model, Overrides, PartyIdx, RedLineKind,
 };
-use crate::plan::{ObjectiveValue, PlanReport, Status};
+use crate::report::objective_values;
+use crate::report::{ObjectiveValue, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation, ViolationKind};
-use crate::solve::{objective_values, plan, solve_program, Outcome, Program, SolveOptions};
+use crate::solve::{plan, solve_program, Outcome, Program, SolveOptions};
 
 /// A relaxable element of a model: one group of rows that can be dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1204,7 +1205,10 @@ fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
             }
             ExpectationKind::Meter { meter, band } => {
                 let (least, most) = milp.meter_bounds[meter][by as usize];
-                if let Some(level) = band.at_least.filter(|&l| most < l - crate::TOLERANCE) {
+                if let Some(level) = band
+                    .at_least
+                    .filter(|&l| most < l - crate::numbers::TOLERANCE)
+                {
                     out.push(Bound::TooLow {
                         expectation: e,
                         meter,
@@ -1213,7 +1217,10 @@ fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
                         level,
                     });
                 }
-                if let Some(level) = band.at_most.filter(|&u| least > u + crate::TOLERANCE) {
+                if let Some(level) = band
+                    .at_most
+                    .filter(|&u| least > u + crate::numbers::TOLERANCE)
+                {
                     out.push(Bound::TooHigh {
                         expectation: e,
                         meter,
@@ -1281,7 +1288,7 @@ fn feasible_diagnosis(
         };
         let settled = dropped.is_some();
         let without = dropped
-            .filter(|b| crate::solve::better(&b.objectives, &report.objectives, model))
+            .filter(|b| crate::report::better(&b.objectives, &report.objectives, model))
             .map(|better| better.objectives);
         out.push(Binding {
             member: member(&milp, group),

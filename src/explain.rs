@@ -5,9 +5,10 @@
 //! serves. Explanations are data; `render::explain` words them.
 
 use crate::model::{ActionIdx, Instance, MeterIdx, RedLineKind};
-use crate::plan::{Move, Moves, ObjectiveValue, PlanReport};
+use crate::plan::{Move, Moves};
+use crate::report::objective_values;
+use crate::report::{ObjectiveValue, PlanReport};
 use crate::simulate::{simulate, Violation};
-use crate::solve::objective_values;
 
 /// The explanation of a whole plan, move by move in plan order.
 #[derive(Debug, Clone, PartialEq)]

@@ -272,10 +272,10 @@ impl Milp {
 }
 
 /// How far the program lets a meter pass a level: half the simulator's
-/// tolerance ([`crate::TOLERANCE`]), so that every plan the solver returns
+/// tolerance ([`crate::numbers::TOLERANCE`]), so that every plan the solver returns
 /// (exact to about 1e-7) passes the simulator, and plans within the
 /// tolerance are not wrongly ruled out.
-pub const SOLVER_TOLERANCE: f64 = crate::TOLERANCE / 2.0;
+pub const SOLVER_TOLERANCE: f64 = crate::numbers::TOLERANCE / 2.0;
 
 /// Room left around a computed meter bound, so the variable's box never
 /// decides feasibility on its own at the limit of floating point.
@@ -481,8 +481,10 @@ fn candidate_starts(instance: &Instance) -> (Vec<Vec<u32>>, MeterBounds) {
             starts[a].retain(|&s| {
                 let band_possible = action.when.iter().all(|c| {
                     let (lo, hi) = bounds[c.meter][(s - 1) as usize];
-                    c.at_least.is_none_or(|l| hi >= l - crate::TOLERANCE)
-                        && c.at_most.is_none_or(|u| lo <= u + crate::TOLERANCE)
+                    c.at_least
+                        .is_none_or(|l| hi >= l - crate::numbers::TOLERANCE)
+                        && c.at_most
+                            .is_none_or(|u| lo <= u + crate::numbers::TOLERANCE)
                 });
                 let required_done = needs.iter().all(|n| n.is_some_and(|n| n <= s));
                 let partners_can = partners
@@ -1031,7 +1033,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                 } else {
                     idle_lo - level
                 };
-                if gap > crate::TOLERANCE {
+                if gap > crate::numbers::TOLERANCE {
                     expr.add(v, gap);
                 }
             }

@@ -8,9 +8,10 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::{parse_model, validate, Instance, Overrides};
+use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::simulate::simulate;
-use crate::{round6, Error};
+use crate::Error;
 
 /// The size of a generated model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,12 +387,8 @@ mod tests {
     fn generated_models_validate_without_warnings() {
         for seed in 0..30 {
             let model = generate(size(15, 10), seed).unwrap();
-            let validated = validated(&model).unwrap();
-            assert!(
-                validated.warnings.is_empty(),
-                "seed {seed}: {:?}",
-                validated.warnings
-            );
+            let warnings = crate::warnings::all(&validated(&model).unwrap());
+            assert!(warnings.is_empty(), "seed {seed}: {warnings:?}");
         }
     }
 }

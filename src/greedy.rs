@@ -209,7 +209,7 @@ fn over_budget(
         .filter(|&&b| moves.iter().all(|m| m.action != b))
         .map(cost_of)
         .sum();
-    extra > 0.0 && spent + extra + reserved > caps[party] + crate::TOLERANCE
+    extra > 0.0 && spent + extra + reserved > caps[party] + crate::numbers::TOLERANCE
 }
 
 /// Walks the rounds, starting each candidate (in the order given) as soon

@@ -4,8 +4,8 @@
 //! the independent check that every solver plan must pass.
 
 use crate::model::{ActionIdx, ExpectationKind, Instance, MeterIdx, PartyIdx, RedLineKind};
+use crate::numbers::TOLERANCE;
 use crate::plan::Moves;
-use crate::TOLERANCE;
 
 /// Everything the simulator finds out about a plan.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,11 @@ use good_lp::{Expression, ProblemVariables, Variable};
 use crate::error::Error;
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarDef, VarId, VarKind};
 use crate::model::{Instance, Objective, Tuning};
-use crate::plan::{Move, Moves, ObjectiveValue, PlanReport, Status};
+use crate::plan::{Move, Moves};
+use crate::report::{
+    better, objective_value, objective_values, ObjectiveValue, PlanReport, RobustReport,
+    ScenarioBinding, Status,
+};
 use crate::simulate::{simulate, Evaluation};
 
 /// How to solve.
@@ -583,34 +587,6 @@ fn solve_hinted(
     })
 }
 
-/// One plan for several scenarios, with its evaluation in each.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RobustReport {
-    pub status: Status,
-    /// Levels over all scenarios: `earliest` is the latest met round,
-    /// `maximize` the sum over the scenarios.
-    pub objectives: Vec<ObjectiveValue>,
-    pub gap: Option<f64>,
-    pub moves: Moves,
-    /// Per scenario (in the order given), the simulator's evaluation.
-    pub evaluations: Vec<Evaluation>,
-    /// The scenarios that bind: without each, the others allow a better plan.
-    pub binding: Vec<Binding>,
-    /// Whether every scenario was settled as binding or not: false when the
-    /// plan is unproven or a solve without a scenario ran out of time, so
-    /// that more scenarios may bind than `binding` lists.
-    pub binding_settled: bool,
-}
-
-/// A scenario that binds, and what the plan could reach without it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Binding {
-    /// Index in the scenarios given.
-    pub scenario: usize,
-    /// The objective levels the other scenarios allow.
-    pub without: Vec<ObjectiveValue>,
-}
-
 /// The outcome of planning for several scenarios at once.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RobustOutcome {
@@ -644,7 +620,7 @@ pub fn plan_robust(
                 RobustOutcome::Plan(without)
                     if better(&without.objectives, &report.objectives, instances[0].model) =>
                 {
-                    binding.push(Binding {
+                    binding.push(ScenarioBinding {
                         scenario: skip,
                         without: without.objectives,
                     });
@@ -704,57 +680,6 @@ fn robust_value(objective: &Objective, evaluations: &[Evaluation]) -> f64 {
         Objective::Earliest => values.fold(0.0, f64::max),
         Objective::Maximize(_) => values.sum(),
         Objective::Cheapest | Objective::Fewest => values.fold(0.0, f64::max),
-    }
-}
-
-/// Whether `a` is lexicographically better than `b` under the model's
-/// objective (with the solver's tolerance).
-pub(crate) fn better(
-    a: &[ObjectiveValue],
-    b: &[ObjectiveValue],
-    model: &crate::model::Model,
-) -> bool {
-    for ((x, y), objective) in a.iter().zip(b).zip(&model.objective) {
-        let tolerance = 1e-6 * y.value.abs().max(1.0);
-        let (x, y) = match objective {
-            Objective::Maximize(_) => (-x.value, -y.value),
-            _ => (x.value, y.value),
-        };
-        if x < y - tolerance {
-            return true;
-        }
-        if x > y + tolerance {
-            return false;
-        }
-    }
-    false
-}
-
-/// Every level of the model's objective, valued on an evaluation.
-pub fn objective_values(
-    model: &crate::model::Model,
-    evaluation: &Evaluation,
-) -> Vec<ObjectiveValue> {
-    model
-        .objective
-        .iter()
-        .map(|o| ObjectiveValue {
-            name: o.name(),
-            value: objective_value(o, evaluation),
-        })
-        .collect()
-}
-
-/// A level's value, computed from the simulator's evaluation of the plan.
-pub fn objective_value(objective: &Objective, evaluation: &crate::simulate::Evaluation) -> f64 {
-    match objective {
-        Objective::Earliest => f64::from(evaluation.met_round.unwrap_or(0)),
-        Objective::Cheapest => evaluation.cost,
-        Objective::Fewest => evaluation.move_count as f64,
-        Objective::Maximize(weights) => weights
-            .iter()
-            .map(|&(k, w)| w * evaluation.meters[k].last().copied().unwrap_or(0.0))
-            .sum(),
     }
 }
 

@@ -32,12 +32,8 @@ fn teaching_cases() -> Vec<PathBuf> {
 /// Loads a model that must validate with no warning.
 fn load_clean(path: &std::path::Path) -> seqplan::Model {
     let validated = load_model(path).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        validated.warnings.is_empty(),
-        "{}: {:?}",
-        path.display(),
-        validated.warnings
-    );
+    let warnings = seqplan::warnings::all(&validated);
+    assert!(warnings.is_empty(), "{}: {warnings:?}", path.display());
     validated.model
 }
 
@@ -134,7 +130,8 @@ fn format_reference_example_is_a_valid_model() {
         .unwrap_or_else(|e| panic!("{e}"));
     let validated =
         seqplan::model::validate(&raw, "docs/format.md").unwrap_or_else(|e| panic!("{e}"));
-    assert!(validated.warnings.is_empty(), "{:?}", validated.warnings);
+    let warnings = seqplan::warnings::all(&validated);
+    assert!(warnings.is_empty(), "{warnings:?}");
     let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
     assert!(matches!(
         plan(&instance, &SolveOptions::default()).unwrap(),

@@ -25,7 +25,7 @@ fn robust_levels(objective: &[Objective], moves: &Moves, evaluations: &[Evaluati
         .map(|o| {
             let values = evaluations
                 .iter()
-                .map(|e| seqplan::solve::objective_value(o, e));
+                .map(|e| seqplan::report::objective_value(o, e));
             match o {
                 Objective::Maximize(_) => -values.sum::<f64>(),
                 _ => values.fold(0.0, f64::max),

@@ -1,10 +1,9 @@
 //! Validation: turns a [`RawModel`] into a [`Model`] with every id resolved
 //! to an index, or lists every rule of the format it breaks, each with its
-//! JSON path. Also computes the warnings `seqplan validate` prints.
+//! JSON path.
 
 use std::collections::HashMap;
 
-use super::instance::{Instance, Overrides};
 use super::raw::*;
 use super::*;
 use crate::error::{did_you_mean, Error, Problem};
@@ -19,7 +18,9 @@ pub const MAX_COST: f64 = 1e9;
 /// The largest horizon, duration, lag or delay a model may use (rounds).
 pub const MAX_ROUNDS: u32 = 10_000;
 
-/// A model that passed validation, with the warnings it deserves.
+/// A model that passed validation, with the warnings its text deserves
+/// (control characters shown escaped); [`crate::warnings`] adds those about
+/// what the model means.
 #[derive(Debug, Clone)]
 pub struct Validated {
     pub model: Model,
@@ -41,9 +42,10 @@ pub fn validate(raw: &RawModel, file: &str) -> Result<Validated, Error> {
             problems: checker.problems,
         });
     }
-    let mut warnings = text_warnings;
-    warnings.extend(warnings_of(&model));
-    Ok(Validated { model, warnings })
+    Ok(Validated {
+        model,
+        warnings: text_warnings,
+    })
 }
 
 /// Escapes the control characters (and, in one-line strings, tabs and line
@@ -980,10 +982,10 @@ impl Checker {
             for line in &model.red_lines {
                 let (meter, crossed) = match line.kind {
                     RedLineKind::NeverBelow { meter, level } => {
-                        (meter, initial[meter] < level - crate::TOLERANCE)
+                        (meter, initial[meter] < level - crate::numbers::TOLERANCE)
                     }
                     RedLineKind::NeverAbove { meter, level } => {
-                        (meter, initial[meter] > level + crate::TOLERANCE)
+                        (meter, initial[meter] > level + crate::numbers::TOLERANCE)
                     }
                     _ => continue,
                 };
@@ -1005,10 +1007,10 @@ impl Checker {
                         path,
                         format!(
                             "initial value {}{context} already crosses red line `{}` ({} {})",
-                            crate::fmt_num(value),
+                            crate::numbers::fmt_num(value),
                             line.id,
                             line.kind.keyword(),
-                            crate::fmt_num(level)
+                            crate::numbers::fmt_num(level)
                         ),
                     ));
                 }
@@ -1033,115 +1035,4 @@ struct Refs<'a, 'b> {
     parties: &'a Ids<'b>,
     meters: &'a Ids<'b>,
     actions: &'a Ids<'b>,
-}
-
-/// The warnings of DESIGN.md, computed on the base model.
-fn warnings_of(model: &Model) -> Vec<Warning> {
-    let mut out = Vec::new();
-    let Ok(instance) = Instance::new(model, &Overrides::default()) else {
-        return out;
-    };
-    let windows = instance.start_windows();
-    for (a, action) in model.actions.iter().enumerate() {
-        if windows[a].is_none() && !instance.is_never(a) {
-            out.push(Warning::new(
-                format!("actions[{a}]"),
-                format!(
-                    "action `{}` can never start and complete within the horizon (its window, duration or requirements leave no round)",
-                    action.id
-                ),
-            ));
-        }
-    }
-    for (a, action) in model.actions.iter().enumerate() {
-        let Some((first, _)) = windows[a] else {
-            continue;
-        };
-        for (j, effect) in action.effects.iter().enumerate() {
-            let lands = first + action.duration - 1 + effect.delay;
-            if lands > instance.horizon {
-                out.push(Warning::new(
-                    format!("actions[{a}].effects[{j}]"),
-                    format!(
-                        "this effect of `{}` lands in round {lands} at the earliest, after the horizon ({}): it never counts (shorten `delay` or extend the horizon)",
-                        action.id, instance.horizon
-                    ),
-                ));
-            }
-        }
-    }
-    for (i, scenario) in model.scenarios.iter().enumerate() {
-        let overrides = Overrides {
-            scenario: Some(scenario.id.clone()),
-            ..Overrides::default()
-        };
-        let Ok(variant) = Instance::new(model, &overrides) else {
-            continue;
-        };
-        for (a, window) in variant.start_windows().iter().enumerate() {
-            if window.is_none() && windows[a].is_some() && !variant.forbidden[a] {
-                out.push(Warning::new(
-                    format!("scenarios[{i}]"),
-                    format!("in scenario `{}`, action `{}` can never start and complete within the horizon", scenario.id, model.actions[a].id),
-                ));
-            }
-        }
-    }
-    for (g, group) in model.together.iter().enumerate() {
-        for &a in group {
-            for r in &model.actions[a].requires {
-                if r.lag >= 1 && group.contains(&r.action) {
-                    out.push(Warning::new(
-                        format!("together[{g}]"),
-                        format!(
-                            "`{}` requires `{}` with lag {} but they must start together: neither can ever be taken",
-                            model.actions[a].id, model.actions[r.action].id, r.lag
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    let mut changed = vec![false; model.meters.len()];
-    for action in &model.actions {
-        for e in &action.effects {
-            changed[e.meter] |= e.add != 0.0;
-        }
-    }
-    let scenario_events = model.scenarios.iter().flat_map(|s| s.events.iter());
-    for e in model.events.iter().chain(scenario_events) {
-        changed[e.meter] |= e.add != 0.0;
-    }
-    for (m, meter) in model.meters.iter().enumerate() {
-        let decays = meter.decay > 0.0
-            && (meter.initial != 0.0
-                || model
-                    .scenarios
-                    .iter()
-                    .any(|s| s.initial.iter().any(|&(i, v)| i == m && v != 0.0)));
-        if !changed[m] && !decays {
-            out.push(Warning::new(
-                format!("meters[{m}]"),
-                format!(
-                    "nothing changes meter `{}`: no effect or event touches it",
-                    meter.id
-                ),
-            ));
-        }
-    }
-    let idle = crate::simulate::simulate(&instance, &crate::plan::Moves::default());
-    for (e, expectation) in model.expectations.iter().enumerate() {
-        if let ExpectationKind::Meter { .. } = expectation.kind {
-            if idle.expectations[e].met_round == Some(1) {
-                out.push(Warning::new(
-                    format!("expectations[{e}]"),
-                    format!(
-                        "expectation `{}` is already met at round 1 with no move",
-                        expectation.id
-                    ),
-                ));
-            }
-        }
-    }
-    out
 }

@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::json::{num, to_json};
 use super::words;
 use crate::check::CheckReport;
-use crate::fmt_num;
 use crate::model::Instance;
-use crate::plan::Status;
+use crate::numbers::fmt_num;
+use crate::report::Status;
 
 /// The most broken rules the text and Markdown list; a plan of a million
 /// faulty moves should not print a million lines. JSON lists them all.

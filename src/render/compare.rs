@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::explain::escape_cell;
 use super::json::{num, to_json};
 use crate::compare::{CellMove, ColumnResult, Comparison, Mark, PlanSummary};
-use crate::fmt_num;
+use crate::numbers::fmt_num;
 
 /// The label of a move in a cell, with its difference to the reference.
 fn move_label(m: &CellMove, unit: &str) -> String {
@@ -75,7 +75,7 @@ fn summary_rows(comparison: &Comparison) -> Vec<(String, Vec<String>)> {
     for (i, id) in comparison.meters.iter().enumerate() {
         rows.push((
             format!("{id} at the end"),
-            cells(&|p| p.final_meters[i].map_or("-".to_owned(), crate::fmt_meter)),
+            cells(&|p| p.final_meters[i].map_or("-".to_owned(), crate::numbers::fmt_meter)),
         ));
     }
     rows

@@ -9,9 +9,10 @@ use crate::diagnose::{
     Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member, Relaxation,
     Unsettled,
 };
-use crate::fmt_num;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
-use crate::plan::{Moves, PlanReport};
+use crate::numbers::fmt_num;
+use crate::plan::Moves;
+use crate::report::PlanReport;
 
 /// What a member of a conflict is, in the model's words.
 fn describe(instance: &Instance, group: Group) -> String {
@@ -641,7 +642,7 @@ mod tests {
     use super::*;
     use crate::diagnose::{diagnose, Infeasibility};
     use crate::model::{parse_model, validate, Overrides};
-    use crate::plan::Status;
+    use crate::report::Status;
     use crate::solve::SolveOptions;
 
     /// A model from `tests/fixtures`, given its text.

@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::json::{num, to_json};
 use super::words;
 use crate::explain::{Explanation, MoveExplanation, Via, WhyNotEarlier};
-use crate::fmt_num;
 use crate::model::Instance;
-use crate::plan::{PlanReport, Status};
+use crate::numbers::fmt_num;
+use crate::report::{PlanReport, Status};
 
 /// The sentence saying why a move does not start a round earlier.
 fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -> Vec<String> {

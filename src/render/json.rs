@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::Instance;
-use crate::plan::{PlanReport, Status};
-use crate::round6;
+use crate::numbers::round6;
+use crate::report::{PlanReport, Status};
 
 /// A number for JSON: rounded to six decimals, whole numbers without `.0`.
 pub fn num(value: f64) -> Value {

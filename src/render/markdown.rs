@@ -2,9 +2,9 @@
 
 use super::explain::escape_cell;
 use super::text::{expectation_rows, red_line_rows, EXPECTATION_HEADERS, RED_LINE_HEADERS};
-use crate::fmt_meter;
 use crate::model::Instance;
-use crate::plan::PlanReport;
+use crate::numbers::fmt_meter;
+use crate::report::PlanReport;
 
 /// Markdown with runs of blank lines collapsed to one, ending with one
 /// newline.

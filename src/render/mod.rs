@@ -14,7 +14,7 @@ pub mod text;
 pub mod words;
 
 use crate::model::Instance;
-use crate::plan::{PlanReport, Status};
+use crate::report::{PlanReport, Status};
 
 /// An output format for plans and comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +63,7 @@ pub fn unproven_note(status: Status, gap: Option<f64>) -> String {
     match (status, gap) {
         (Status::Optimal, _) => String::new(),
         (_, Some(gap)) if gap * 100.0 >= 0.01 => {
-            format!("{note}: gap {}%)", crate::fmt_num(gap * 100.0))
+            format!("{note}: gap {}%)", crate::numbers::fmt_num(gap * 100.0))
         }
         (_, Some(_)) => format!("{note}: gap under 0.01%)"),
         (_, None) => format!("{note})"),

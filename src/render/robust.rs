@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::json::num;
 use crate::compare::Comparison;
-use crate::fmt_num;
-use crate::solve::RobustReport;
+use crate::numbers::fmt_num;
+use crate::report::RobustReport;
 
 /// What binds, in words: one line per binding scenario.
 fn binding_lines(report: &RobustReport, scenarios: &[String]) -> Vec<String> {
@@ -139,7 +139,8 @@ pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Moves, ObjectiveValue, Status};
+    use crate::plan::Moves;
+    use crate::report::{ObjectiveValue, Status};
 
     fn report(status: Status, binding_settled: bool) -> RobustReport {
         RobustReport {

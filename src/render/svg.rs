@@ -8,9 +8,10 @@
 use std::fmt::Write as _;
 
 use crate::model::{ExpectationKind, Instance, RedLineKind};
-use crate::plan::{Moves, PlanReport};
+use crate::numbers::{fmt_meter, fmt_num};
+use crate::plan::Moves;
+use crate::report::PlanReport;
 use crate::simulate::Evaluation;
-use crate::{fmt_meter, fmt_num};
 
 /// Width of the whole picture in pixels.
 pub const WIDTH: f64 = 1200.0;

@@ -4,8 +4,8 @@
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::model::{ExpectationKind, Instance, RedLineKind};
-use crate::plan::{PlanReport, Status};
-use crate::{fmt_meter, fmt_num};
+use crate::numbers::{fmt_meter, fmt_num};
+use crate::report::{PlanReport, Status};
 
 /// A plan as text, ending with a newline.
 pub fn plan(instance: &Instance, report: &PlanReport) -> String {

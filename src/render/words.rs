@@ -1,7 +1,7 @@
 //! The wording of simulator findings, shared by every text-like renderer.
 
-use crate::fmt_num;
 use crate::model::Instance;
+use crate::numbers::fmt_num;
 use crate::simulate::{Violation, ViolationKind};
 
 /// "month 3", "round 3": a round in the model's unit.

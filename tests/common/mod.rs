@@ -243,8 +243,8 @@ pub fn level_values(model: &Model, moves: &Moves, evaluation: &Evaluation) -> Ve
         .objective
         .iter()
         .map(|o| match o {
-            Objective::Maximize(_) => -seqplan::solve::objective_value(o, evaluation),
-            _ => seqplan::solve::objective_value(o, evaluation),
+            Objective::Maximize(_) => -seqplan::report::objective_value(o, evaluation),
+            _ => seqplan::report::objective_value(o, evaluation),
         })
         .collect();
     out.push(moves.as_slice().iter().map(|m| f64::from(m.round)).sum());

@@ -1,0 +1,125 @@
+//! What a solve reports, for every output to show: how it ended, the
+//! values the plan reaches on each objective level, and the plan with its
+//! evaluation by the simulator (for one scenario, or for several at once).
+
+use crate::model::{Model, Objective};
+use crate::plan::Moves;
+use crate::simulate::Evaluation;
+
+/// How the solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Proven optimal on every objective level.
+    Optimal,
+    /// A time limit stopped the solve; the plan is valid but may not be best.
+    Feasible,
+    /// No plan exists.
+    Infeasible,
+    /// A time limit stopped the solve before any plan was found.
+    Unknown,
+}
+
+impl Status {
+    /// The status word of "Plans as data".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Feasible => "feasible",
+            Status::Infeasible => "infeasible",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// The optimum reached on one objective level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveValue {
+    /// `earliest`, `cheapest`, `fewest` or `maximize`.
+    pub name: &'static str,
+    pub value: f64,
+}
+
+/// A solved plan with its evaluation: everything an output needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanReport {
+    pub status: Status,
+    /// The levels the user asked for, in order, with their values.
+    pub objectives: Vec<ObjectiveValue>,
+    /// Relative gap to the best bound when a time limit stopped the solve.
+    pub gap: Option<f64>,
+    pub moves: Moves,
+    /// The simulator's evaluation of `moves`.
+    pub evaluation: Evaluation,
+}
+
+/// One plan for several scenarios, with its evaluation in each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobustReport {
+    pub status: Status,
+    /// Levels over all scenarios: `earliest` is the latest met round,
+    /// `maximize` the sum over the scenarios.
+    pub objectives: Vec<ObjectiveValue>,
+    pub gap: Option<f64>,
+    pub moves: Moves,
+    /// Per scenario (in the order given), the simulator's evaluation.
+    pub evaluations: Vec<Evaluation>,
+    /// The scenarios that bind: without each, the others allow a better plan.
+    pub binding: Vec<ScenarioBinding>,
+    /// Whether every scenario was settled as binding or not: false when the
+    /// plan is unproven or a solve without a scenario ran out of time, so
+    /// that more scenarios may bind than `binding` lists.
+    pub binding_settled: bool,
+}
+
+/// A scenario that binds, and what the plan could reach without it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioBinding {
+    /// Index in the scenarios given.
+    pub scenario: usize,
+    /// The objective levels the other scenarios allow.
+    pub without: Vec<ObjectiveValue>,
+}
+
+/// Whether `a` is lexicographically better than `b` under the model's
+/// objective (with the solver's tolerance).
+pub fn better(a: &[ObjectiveValue], b: &[ObjectiveValue], model: &Model) -> bool {
+    for ((x, y), objective) in a.iter().zip(b).zip(&model.objective) {
+        let tolerance = 1e-6 * y.value.abs().max(1.0);
+        let (x, y) = match objective {
+            Objective::Maximize(_) => (-x.value, -y.value),
+            _ => (x.value, y.value),
+        };
+        if x < y - tolerance {
+            return true;
+        }
+        if x > y + tolerance {
+            return false;
+        }
+    }
+    false
+}
+
+/// Every level of the model's objective, valued on an evaluation.
+pub fn objective_values(model: &Model, evaluation: &Evaluation) -> Vec<ObjectiveValue> {
+    model
+        .objective
+        .iter()
+        .map(|o| ObjectiveValue {
+            name: o.name(),
+            value: objective_value(o, evaluation),
+        })
+        .collect()
+}
+
+/// A level's value, computed from the simulator's evaluation of the plan.
+pub fn objective_value(objective: &Objective, evaluation: &Evaluation) -> f64 {
+    match objective {
+        Objective::Earliest => f64::from(evaluation.met_round.unwrap_or(0)),
+        Objective::Cheapest => evaluation.cost,
+        Objective::Fewest => evaluation.move_count as f64,
+        Objective::Maximize(weights) => weights
+            .iter()
+            .map(|&(k, w)| w * evaluation.meters[k].last().copied().unwrap_or(0.0))
+            .sum(),
+    }
+}
