@@ -1174,7 +1174,7 @@ fn without_deadlines<'m>(instance: &Instance<'m>) -> Instance<'m> {
 /// Order-free bounds for the expectations in the conflicts.
 fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
     let model = instance.model;
-    let windows = instance.start_windows();
+    let windows = crate::presolve::start_windows(instance);
     let milp = Milp::build(&without_deadlines(instance));
     let mut out = Vec::new();
     let expectations: BTreeSet<usize> = conflicts

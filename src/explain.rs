@@ -4,8 +4,9 @@
 //! Also what each move unlocks: the later moves whose preconditions it
 //! serves. Explanations are data; `render::explain` words them.
 
-use crate::model::{ActionIdx, Instance, MeterIdx, RedLineKind};
+use crate::model::{ActionIdx, Instance, MeterIdx};
 use crate::plan::{Move, Moves};
+use crate::presolve::{self, precedences, ready_from, PrecedenceSource};
 use crate::report::objective_values;
 use crate::report::{ObjectiveValue, PlanReport};
 use crate::simulate::{simulate, Violation};
@@ -134,13 +135,16 @@ fn why_not_earlier(instance: &Instance, moves: &Moves, m: Move) -> WhyNotEarlier
 /// The first completion of each action in the plan.
 fn first_completion(instance: &Instance, moves: &Moves, action: ActionIdx) -> Option<u32> {
     let duration = instance.model.actions[action].duration;
-    moves.starts_of(action).map(|s| s + duration - 1).min()
+    moves
+        .starts_of(action)
+        .map(|s| presolve::completion(s, duration))
+        .min()
 }
 
 fn unlocks(instance: &Instance, moves: &Moves, m: Move) -> Vec<Unlock> {
     let model = instance.model;
     let action = &model.actions[m.action];
-    let completion = m.round + action.duration - 1;
+    let completion = presolve::completion(m.round, action.duration);
     // Only the use that completes first serves `requires` and `not_before`.
     let serves_precedence = first_completion(instance, moves, m.action) == Some(completion);
     let mut out: Vec<Unlock> = Vec::new();
@@ -162,22 +166,13 @@ fn unlocks(instance: &Instance, moves: &Moves, m: Move) -> Vec<Unlock> {
     {
         let needs = &model.actions[later.action];
         if serves_precedence {
-            for r in needs.requires.iter().filter(|r| r.action == m.action) {
-                if i64::from(completion) <= i64::from(later.round) - i64::from(r.lag) {
-                    add(later, Via::Requires { lag: r.lag });
+            for p in precedences(instance, later.action) {
+                if p.before != m.action || ready_from(completion, p.lag) > later.round {
+                    continue;
                 }
-            }
-            for (i, line) in model.red_lines.iter().enumerate() {
-                if let RedLineKind::NotBefore {
-                    action,
-                    before,
-                    lag,
-                } = line.kind
-                {
-                    let in_time = i64::from(completion) <= i64::from(later.round) - i64::from(lag);
-                    if action == later.action && before == m.action && in_time {
-                        add(later, Via::NotBefore { red_line: i });
-                    }
+                match p.source {
+                    PrecedenceSource::Requires(_) => add(later, Via::Requires { lag: p.lag }),
+                    PrecedenceSource::NotBefore(i) => add(later, Via::NotBefore { red_line: i }),
                 }
             }
         }

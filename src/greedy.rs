@@ -229,7 +229,7 @@ fn walk(
         .iter()
         .map(|&(action, round)| Move { action, round })
         .collect();
-    let windows = instance.start_windows();
+    let windows = crate::presolve::start_windows(instance);
     let groups: Vec<Vec<ActionIdx>> = (0..model.actions.len())
         .map(|a| starting_with(instance, a))
         .collect();

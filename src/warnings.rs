@@ -21,7 +21,7 @@ pub fn of(model: &Model) -> Vec<Warning> {
     let Ok(instance) = Instance::new(model, &Overrides::default()) else {
         return out;
     };
-    let windows = instance.start_windows();
+    let windows = crate::presolve::start_windows(&instance);
     for (a, action) in model.actions.iter().enumerate() {
         if windows[a].is_none() && !instance.is_never(a) {
             out.push(Warning::new(
@@ -58,7 +58,7 @@ pub fn of(model: &Model) -> Vec<Warning> {
         let Ok(variant) = Instance::new(model, &overrides) else {
             continue;
         };
-        for (a, window) in variant.start_windows().iter().enumerate() {
+        for (a, window) in crate::presolve::start_windows(&variant).iter().enumerate() {
             if window.is_none() && windows[a].is_some() && !variant.forbidden[a] {
                 out.push(Warning::new(
                     format!("scenarios[{i}]"),

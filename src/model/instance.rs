@@ -342,102 +342,6 @@ impl<'m> Instance<'m> {
     pub fn is_available(&self, action: ActionIdx) -> bool {
         !self.forbidden[action] && !self.is_never(action)
     }
-
-    /// The precedences an action's start must respect: its `requires` and
-    /// the `not_before` red lines on it, as `(action needed, lag)`.
-    pub fn precedences(&self, action: ActionIdx) -> Vec<(ActionIdx, u32)> {
-        let mut out: Vec<(ActionIdx, u32)> = self.model.actions[action]
-            .requires
-            .iter()
-            .map(|r| (r.action, r.lag))
-            .collect();
-        for line in &self.model.red_lines {
-            if let RedLineKind::NotBefore {
-                action: a,
-                before,
-                lag,
-            } = line.kind
-            {
-                if a == action {
-                    out.push((before, lag));
-                }
-            }
-        }
-        out
-    }
-
-    /// For each action, the rounds `(first, last)` in which it could start
-    /// in some plan, judged by its window, duration, availability and the
-    /// earliest completion of what it needs; `None` if no round is left.
-    /// Meter conditions are ignored, so the windows are never too narrow.
-    pub fn start_windows(&self) -> Vec<Option<(u32, u32)>> {
-        let actions = &self.model.actions;
-        let mut first: Vec<Option<u32>> = actions
-            .iter()
-            .enumerate()
-            .map(|(a, action)| (self.relaxable || self.is_available(a)).then_some(action.earliest))
-            .collect();
-        let last: Vec<u32> = actions
-            .iter()
-            .enumerate()
-            .map(|(a, action)| {
-                let latest = if self.relaxable {
-                    self.horizon
-                } else {
-                    self.latest[a]
-                };
-                latest.min((self.horizon + 1).saturating_sub(action.duration))
-            })
-            .collect();
-        // Forward propagation to a fixed point; each pass only raises
-        // `first`, and a start past `last` removes the action. In relaxable
-        // mode only `requires` counts: `not_before` red lines may be dropped.
-        let precedences: Vec<Vec<(ActionIdx, u32)>> = (0..actions.len())
-            .map(|a| {
-                if self.relaxable {
-                    self.model.actions[a]
-                        .requires
-                        .iter()
-                        .map(|r| (r.action, r.lag))
-                        .collect()
-                } else {
-                    self.precedences(a)
-                }
-            })
-            .collect();
-        loop {
-            let mut changed = false;
-            for a in 0..actions.len() {
-                let Some(mut start) = first[a] else { continue };
-                let mut blocked = start > last[a];
-                for &(b, lag) in &precedences[a] {
-                    match first[b] {
-                        Some(sb) if sb <= last[b] => {
-                            start = start.max(sb + actions[b].duration - 1 + lag);
-                        }
-                        _ => blocked = true,
-                    }
-                }
-                let new = if blocked || start > last[a] {
-                    None
-                } else {
-                    Some(start)
-                };
-                if new != first[a] {
-                    first[a] = new;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        first
-            .iter()
-            .zip(&last)
-            .map(|(f, &l)| f.filter(|&f| f <= l).map(|f| (f, l)))
-            .collect()
-    }
 }
 
 fn action_by_id(model: &Model, id: &str, flag: &str) -> Result<ActionIdx, Error> {
@@ -460,33 +364,6 @@ mod tests {
         validate(&parse_model(&text, "t").unwrap(), "t")
             .unwrap()
             .model
-    }
-
-    #[test]
-    fn windows_follow_requirements_durations_and_latest() {
-        let m = model(
-            r#"[{"id": "a", "by": "p", "duration": 2},
-                {"id": "b", "by": "p", "requires": [{"action": "a", "lag": 1}], "latest": 5},
-                {"id": "c", "by": "p", "duration": 3, "requires": ["b"]}]"#,
-            "",
-        );
-        let instance = Instance::new(&m, &Overrides::default()).unwrap();
-        // a: 1..5 (completes by 6); b: a completes in 2 at the earliest, +1;
-        // c: after b completes in 3, and must complete by 6.
-        assert_eq!(
-            instance.start_windows(),
-            vec![Some((1, 5)), Some((3, 5)), Some((4, 4))]
-        );
-    }
-
-    #[test]
-    fn unavailable_actions_block_what_needs_them() {
-        let m = model(
-            r#"[{"id": "a", "by": "p"}, {"id": "b", "by": "p", "requires": ["a"]}]"#,
-            r#", "red_lines": [{"id": "no", "never": "a"}]"#,
-        );
-        let instance = Instance::new(&m, &Overrides::default()).unwrap();
-        assert_eq!(instance.start_windows(), vec![None, None]);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! What can be known about every valid (or every optimal) plan before any
-//! solve, so that the program is built smaller and tighter: the actions
-//! that can never help, and the rounds by which the expectations demand
-//! an action's first use. Each result holds for every plan the solver
-//! could return, so the optimum does not change.
+//! Which actions can help, and by when the expectations demand them: the
+//! actions that can never help an optimal plan, the meters the model asks
+//! to move, and the rounds by which the expectations demand an action's
+//! first use.
 
+use super::windows::precedences;
+use super::{completion, latest_completion_before, latest_start_completing_by};
 use crate::model::{ActionIdx, ExpectationKind, Instance, Model, Objective, RedLineKind};
 
 /// Per action, whether some optimal plan could contain it. An action can
@@ -85,7 +86,7 @@ pub fn with_what_they_need(instance: &Instance, roots: Vec<ActionIdx>) -> Vec<bo
         if std::mem::replace(&mut needed[a], true) {
             continue;
         }
-        stack.extend(instance.precedences(a).into_iter().map(|(b, _)| b));
+        stack.extend(precedences(instance, a).into_iter().map(|p| p.before));
         for group in model.together.iter().filter(|g| g.contains(&a)) {
             stack.extend(group.iter().copied());
         }
@@ -121,7 +122,7 @@ pub fn demanded_completions(instance: &Instance, last_start: &[Option<u32>]) -> 
         for a in 0..actions {
             let Some(complete) = demand[a] else { continue };
             let duration = model.actions[a].duration;
-            let mut latest_start = (complete + 1).saturating_sub(duration);
+            let mut latest_start = latest_start_completing_by(complete, duration);
             if let Some(last) = last_start[a] {
                 latest_start = latest_start.min(last);
             }
@@ -131,12 +132,12 @@ pub fn demanded_completions(instance: &Instance, last_start: &[Option<u32>]) -> 
                     changed = true;
                 }
             };
-            for (b, lag) in instance.precedences(a) {
-                lower(b, latest_start.saturating_sub(lag));
+            for p in precedences(instance, a) {
+                lower(p.before, latest_completion_before(latest_start, p.lag));
             }
             for group in model.together.iter().filter(|g| g.contains(&a)) {
                 for &b in group.iter().filter(|&&b| b != a) {
-                    lower(b, latest_start + model.actions[b].duration - 1);
+                    lower(b, completion(latest_start, model.actions[b].duration));
                 }
             }
         }
