@@ -1,0 +1,385 @@
+//! Solving the program: the orchestration of one plan (a greedy first
+//! plan, the met round first on large programs, a retry on an equivalent
+//! program when the backend fails), then the plan re-checked by the
+//! simulator. The lexicographic level loop is in `levels.rs`, the one
+//! place that knows good_lp in `backend.rs`, and the commands that solve
+//! many programs in `robust.rs` and `alternatives.rs`.
+
+mod alternatives;
+mod backend;
+mod levels;
+mod robust;
+
+pub use alternatives::{alternatives, Alternatives};
+pub(crate) use levels::{solve_program, Program};
+pub use robust::{plan_robust, RobustOutcome};
+
+use std::time::{Duration, Instant};
+
+use levels::solve_hinted;
+
+use crate::error::Error;
+use crate::formulate::{LinExpr, Milp, Sense, VarId};
+use crate::model::{Instance, Objective, Tuning};
+use crate::plan::{Move, Moves};
+use crate::report::{objective_values, PlanReport, Status};
+use crate::simulate::{simulate, Evaluation};
+
+/// How to solve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SolveOptions {
+    /// Bounds the whole solve (all levels together).
+    pub time_limit: Option<Duration>,
+    /// A moment no solve may run past, whatever its own limit: bounds a
+    /// whole command (a plan and its diagnosis) by the user's limit.
+    pub deadline: Option<Instant>,
+}
+
+impl SolveOptions {
+    /// Options bounded by `limit` from now, for a whole command.
+    pub fn within(limit: Option<Duration>) -> Self {
+        SolveOptions {
+            time_limit: limit,
+            deadline: limit.map(|l| Instant::now() + l),
+        }
+    }
+
+    /// The time this solve may take: its own limit, cut at the deadline.
+    pub fn effective_limit(&self) -> Option<Duration> {
+        let to_deadline = self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        match (self.time_limit, to_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The outcome of planning an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A plan, checked by the simulator (status optimal or feasible).
+    Plan(PlanReport),
+    /// No plan exists.
+    Infeasible,
+    /// The time limit ran out before any plan was found.
+    Unknown,
+}
+
+/// Plans an instance: builds the program, solves it level by level, and
+/// returns the plan only if the simulator accepts it.
+///
+/// The pure-Rust backend sometimes fails on a numerical difficulty (a
+/// singular basis) that an equivalent program avoids; on such a failure
+/// the plan is sought again without the move counts, then without the
+/// implied rows as well. Either gives the same optimum.
+pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
+    let options = &SolveOptions {
+        deadline: options
+            .effective_limit()
+            .map(|limit| Instant::now() + limit),
+        ..options.clone()
+    };
+    let tuning = instance.overrides.tuning;
+    let fallbacks = [
+        Tuning {
+            counts: false,
+            ..tuning
+        },
+        Tuning {
+            counts: false,
+            implied_rows: false,
+            ..tuning
+        },
+    ];
+    let mut result = plan_once(instance, options);
+    let mut tried = vec![tuning];
+    for fallback in fallbacks {
+        let Err(Error::SolverGaveUp(message)) = &result else {
+            break;
+        };
+        if tried.contains(&fallback) {
+            continue;
+        }
+        tracing::info!(%message, ?fallback, "the solver failed; trying an equivalent program");
+        tried.push(fallback);
+        let mut other = instance.clone();
+        other.overrides.tuning = fallback;
+        result = plan_once(&other, options);
+    }
+    result
+}
+
+/// [`plan`] with the instance's own tuning.
+fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
+    // A greedy plan (found in well under a second) is the solver's first
+    // incumbent, and under a time limit it is kept in case the solver finds
+    // none in the time left. It never holds forced moves.
+    let tuning = instance.overrides.tuning;
+    let wants_hint = tuning.warm_start && instance.forced.is_empty();
+    let greedy = (options.deadline.is_some() || wants_hint)
+        .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
+        .flatten();
+    let first = greedy.as_ref().filter(|_| wants_hint);
+    let bounded = first.and_then(|moves| bounded_by(instance, moves));
+    let solve_as = bounded.as_ref().unwrap_or(instance);
+    let milp = Milp::build(solve_as);
+    tracing::debug!(
+        greedy = greedy.is_some(),
+        starts = milp.starts.iter().map(Vec::len).sum::<usize>(),
+        "looked for a first plan"
+    );
+    let outcome = if splits_earliest(instance, &milp) {
+        earliest_first(instance, solve_as, &milp, first, options)?
+    } else {
+        let hint = first.and_then(|moves| warm_start(instance, &milp, moves));
+        solve_milp(instance, &milp, &[], hint, options)?
+    };
+    match outcome {
+        Outcome::Unknown => Ok(greedy
+            .and_then(|moves| greedy_fallback(instance, &milp, moves))
+            .unwrap_or(Outcome::Unknown)),
+        outcome => Ok(outcome),
+    }
+}
+
+/// With `earliest` first, a valid greedy plan that meets everything by
+/// round R bounds the optimum: no optimal plan meets it later. So every
+/// deadline can be brought forward to R, which the presolve turns into
+/// narrower windows. `None` if that changes nothing.
+fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m>> {
+    if !earliest_leads(instance) {
+        return None;
+    }
+    let evaluation = simulate(instance, greedy);
+    let met = evaluation.met_round.filter(|_| evaluation.is_valid())?;
+    if instance.by.iter().all(|&by| by <= met) {
+        return None;
+    }
+    tracing::debug!(met, "the greedy plan brings every deadline forward");
+    Some(due_by(instance, met))
+}
+
+/// Whether `earliest` is the first level and the deadlines may narrow the
+/// program: what bringing deadlines forward to a met round relies on.
+fn earliest_leads(instance: &Instance) -> bool {
+    instance.overrides.tuning.deadlines
+        && !instance.relaxable
+        && matches!(instance.model.objective.first(), Some(Objective::Earliest))
+}
+
+/// `instance` with every deadline at round `met` or earlier: the plans
+/// that meet everything by `met`.
+fn due_by<'m>(instance: &Instance<'m>, met: u32) -> Instance<'m> {
+    let mut due = instance.clone();
+    for by in &mut due.by {
+        *by = (*by).min(met);
+    }
+    due
+}
+
+/// Whether to solve `earliest` on its own first (see [`earliest_first`]).
+fn splits_earliest(instance: &Instance, milp: &Milp) -> bool {
+    milp.starts.iter().map(Vec::len).sum::<usize>() >= instance.overrides.tuning.earliest_first_from
+        && earliest_leads(instance)
+        && milp.levels.len() > 1
+        && !instance.model.expectations.is_empty()
+}
+
+/// `earliest` alone, then the other levels on a program rebuilt with
+/// every deadline at the met round R found. A plan meets everything by R
+/// exactly when it meets these deadlines, so the optimum is the same; but
+/// the presolve cuts every start the earlier deadlines rule out, so the
+/// later levels search a smaller program, from the first plan as their
+/// incumbent. If they run out of time, the first plan is kept, unproven
+/// on the later levels. Programs are built from `solve_as` (`instance`, or
+/// it with deadlines brought forward by [`bounded_by`]); plans are checked
+/// against `instance`.
+fn earliest_first(
+    instance: &Instance,
+    solve_as: &Instance,
+    milp: &Milp,
+    greedy: Option<&Moves>,
+    options: &SolveOptions,
+) -> Result<Outcome, Error> {
+    let first = Milp {
+        levels: milp.levels[..1].to_vec(),
+        ..milp.clone()
+    };
+    let hint = greedy.and_then(|moves| warm_start(instance, &first, moves));
+    let found = solve_milp(instance, &first, &[], hint, options)?;
+    let Outcome::Plan(report) = &found else {
+        return Ok(found);
+    };
+    // Unproven (the limit struck): that plan is the answer.
+    let Some(met) = report
+        .evaluation
+        .met_round
+        .filter(|_| report.status == Status::Optimal)
+    else {
+        return Ok(found);
+    };
+    let clipped = due_by(solve_as, met);
+    let tight = Milp::build(&clipped);
+    tracing::debug!(
+        met,
+        variables = tight.vars.len(),
+        constraints = tight.rows.len(),
+        "rebuilt the program with every deadline at the met round"
+    );
+    let hint = warm_start(&clipped, &tight, &report.moves);
+    match solve_milp(instance, &tight, &[], hint, options)? {
+        Outcome::Plan(better) => Ok(Outcome::Plan(better)),
+        Outcome::Unknown => Ok(Outcome::Plan(PlanReport {
+            status: Status::Feasible,
+            gap: None,
+            ..report.clone()
+        })),
+        Outcome::Infeasible => Err(Error::Internal(format!(
+            "no plan meets every expectation by round {met}, which a plan just did"
+        ))),
+    }
+}
+
+/// A valid greedy plan as values of the program's whole-number variables,
+/// for the solver's first incumbent; `None` if the plan is not valid or
+/// uses a start the presolve ruled out.
+fn warm_start(instance: &Instance, milp: &Milp, moves: &Moves) -> Option<Vec<(VarId, f64)>> {
+    if !instance.forced.is_empty() || !milp.event_vars.is_empty() {
+        return None;
+    }
+    let evaluation = simulate(instance, moves);
+    if !evaluation.violations.is_empty() {
+        return None;
+    }
+    let met = evaluation.met_round?;
+    let mut hint = Vec::new();
+    let mut placed = 0;
+    for (a, list) in milp.starts.iter().enumerate() {
+        let mut count = 0.0;
+        for &(round, v) in list {
+            let taken = moves.as_slice().contains(&Move { round, action: a });
+            count += f64::from(u8::from(taken));
+            hint.push((v, f64::from(u8::from(taken))));
+        }
+        placed += count as usize;
+        if let Some(Some(n)) = milp.counts.get(a) {
+            if !list.iter().any(|&(_, v)| v == *n) {
+                hint.push((*n, count));
+            }
+        }
+    }
+    if placed != moves.len() {
+        return None;
+    }
+    for (t, &y) in (1..).zip(&milp.met_by) {
+        hint.push((y, f64::from(u8::from(t >= met))));
+    }
+    Some(hint)
+}
+
+/// When the solver found no plan in time: the greedy plan, if it is valid,
+/// as a `feasible` answer. Its gap on `earliest` (when that comes first) is
+/// measured against the latest earliest-possible completion among the
+/// expected actions, an order-free lower bound on R.
+fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Outcome> {
+    let evaluation = simulate(instance, &moves);
+    let met = evaluation.met_round?;
+    let model = instance.model;
+    let earliest_first = matches!(model.objective.first(), Some(Objective::Earliest));
+    let bound = model
+        .expectations
+        .iter()
+        .filter_map(|e| match e.kind {
+            crate::model::ExpectationKind::Action(a) => milp.starts[a]
+                .first()
+                .map(|&(s, _)| s + model.actions[a].duration - 1),
+            crate::model::ExpectationKind::Meter { .. } => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let gap =
+        (earliest_first && met > 0).then(|| f64::from(met.saturating_sub(bound)) / f64::from(met));
+    tracing::info!(
+        met,
+        bound,
+        "the solver found no plan in time; using the greedy plan"
+    );
+    Some(Outcome::Plan(PlanReport {
+        status: Status::Feasible,
+        objectives: objective_values(model, &evaluation),
+        gap,
+        moves,
+        evaluation,
+    }))
+}
+
+/// Solves a built program level by level, with `extra` rows added and an
+/// optional first incumbent, and re-checks the plan with the simulator.
+pub(super) fn solve_milp(
+    instance: &Instance,
+    milp: &Milp,
+    extra: &[(LinExpr, Sense, f64)],
+    hint: Option<Vec<(VarId, f64)>>,
+    options: &SolveOptions,
+) -> Result<Outcome, Error> {
+    let (moves, status, gap) = match solve_hinted(milp, extra, hint, options)? {
+        Program::Solved {
+            moves, status, gap, ..
+        } => (moves, status, gap),
+        Program::Infeasible => return Ok(Outcome::Infeasible),
+        Program::Unknown => return Ok(Outcome::Unknown),
+    };
+    let evaluation = checked(instance, &moves)?;
+    let objectives = objective_values(instance.model, &evaluation);
+    Ok(Outcome::Plan(PlanReport {
+        status,
+        objectives,
+        gap,
+        moves,
+        evaluation,
+    }))
+}
+
+/// The simulator's evaluation of a solver plan, which must be valid.
+pub(super) fn checked(instance: &Instance, moves: &Moves) -> Result<Evaluation, Error> {
+    let evaluation = simulate(instance, moves);
+    match evaluation.violations.first() {
+        None => Ok(evaluation),
+        Some(first) => Err(Error::Internal(format!(
+            "the solver's plan breaks {} rule(s) of the model{}, first in round {}: {:?}",
+            evaluation.violations.len(),
+            instance
+                .scenario_id()
+                .map(|s| format!(" in scenario `{s}`"))
+                .unwrap_or_default(),
+            first.round,
+            first.kind
+        ))),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::model::{parse_model, validate, Overrides};
+
+    /// Three moves costing 1, 2 and 3, each possible in rounds 1 to 3, with
+    /// every start kept (no presolve).
+    pub(super) fn tiny_milp() -> Milp {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 3, "parties": [{"id": "p"}],
+            "meters": [{"id": "m", "initial": 0}],
+            "actions": [{"id": "a", "by": "p", "cost": 1}, {"id": "b", "by": "p", "cost": 2},
+                        {"id": "c", "by": "p", "cost": 3}],
+            "objective": ["cheapest"]}"#;
+        let model = validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model;
+        let overrides = Overrides {
+            tuning: Tuning::NONE,
+            ..Overrides::default()
+        };
+        Milp::build(&Instance::new(&model, &overrides).unwrap())
+    }
+}
