@@ -281,9 +281,15 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(with_default_command(std::env::args_os().collect())) {
         Ok(cli) => cli,
+        // Help and version as clap draws them; an error names what was
+        // typed, which is shown escaped (uncoloured) like every user text.
+        Err(e) if e.use_stderr() => {
+            crate::progress::eprint_line(e.render().to_string().trim_end());
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(0);
         }
     };
     init_logging(cli.verbose, cli.quiet);
@@ -474,6 +480,7 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
             gap: report.gap,
             moves: report.moves.clone(),
             evaluation: evaluation.clone(),
+            solver_failed: report.solver_failed,
         })
         .collect();
     let entries: Vec<crate::compare::Entry> = instances
@@ -1011,7 +1018,7 @@ fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Error> {
             Ok(Some(Duration::from_secs_f64(s)))
         }
         Some(s) => Err(Error::Usage(format!(
-            "--time-limit {s}: expected a number of seconds above 0 and at most {MAX_TIME_LIMIT_SECONDS} (a week)"
+            "--time-limit {s:?}: expected a number of seconds above 0 and at most {MAX_TIME_LIMIT_SECONDS} (a week)"
         ))),
     }
 }
@@ -1043,7 +1050,7 @@ fn with_objective(model: &Model, levels: &[String]) -> Result<Model, Error> {
         .collect::<Result<_, _>>()?;
     if let Some((first, again)) = crate::model::repeated_level(&model.objective) {
         return Err(Error::Usage(format!(
-            "--objective: level {} repeats level {} (`{}`); a level already optimised cannot break ties",
+            "--objective: level {} repeats level {} (`{}`): once that one is at its optimum this one is settled too, so it cannot break ties",
             again + 1,
             first + 1,
             levels[again].trim()

@@ -617,7 +617,7 @@ fn relax(
                         )? {
                             Some((most, _)) => Change::Level {
                                 from: at_least,
-                                to: floor_to(most),
+                                to: to_millionths(most),
                             },
                             None => Change::Drop,
                         },
@@ -631,7 +631,7 @@ fn relax(
                         )? {
                             Some((least, _)) => Change::Level {
                                 from: at_most,
-                                to: ceil_to(least),
+                                to: to_millionths(least),
                             },
                             None => Change::Drop,
                         },
@@ -655,7 +655,7 @@ fn relax(
                 )? {
                     Some((most, round)) => Change::Floor {
                         from: level,
-                        to: floor_to(most),
+                        to: to_millionths(most),
                         round,
                     },
                     None => Change::Drop,
@@ -672,7 +672,7 @@ fn relax(
                 )? {
                     Some((least, round)) => Change::Ceiling {
                         from: level,
-                        to: ceil_to(least),
+                        to: to_millionths(least),
                         round,
                     },
                     None => Change::Drop,
@@ -689,7 +689,7 @@ fn relax(
                 )? {
                     Some((least, _)) => Change::CostCap {
                         from: cap,
-                        to: ceil_to(least),
+                        to: to_millionths(least),
                     },
                     None => Change::Drop,
                 }
@@ -739,14 +739,13 @@ fn relax(
     Ok(change)
 }
 
-/// Rounds a best reachable level down to 6 decimals, so the change is
-/// safely on the feasible side.
-fn floor_to(value: f64) -> f64 {
-    (value * 1e6 + 1e-3).floor() / 1e6
-}
-
-fn ceil_to(value: f64) -> f64 {
-    (value * 1e6 - 1e-3).ceil() / 1e6
+/// A best reachable level, to six decimals. The solver's value may pass
+/// the true one by its tolerance (5e-7), so rounding outward would state a
+/// change a millionth larger than needed (3.000001 for 3); the nearest
+/// millionth is within half of the simulator's tolerance of the value, so
+/// the changed model keeps its plan.
+fn to_millionths(value: f64) -> f64 {
+    crate::numbers::round6(value)
 }
 
 /// What an elastic program optimises, with the relaxed element dropped.
@@ -1093,15 +1092,22 @@ fn closest_plan(
         step,
     }];
     milp.levels.extend(tie_break);
-    let (moves, status, gap) = match solve_program(&milp, &[], &check_options(options)) {
-        Ok(Program::Solved {
-            moves, status, gap, ..
-        }) => (moves, status, gap),
-        Ok(Program::Unknown) => return Ok(Attempt::Undecided(tally.record(Unsettled::TimeRanOut))),
-        Err(_) => return Ok(Attempt::Undecided(tally.record(Unsettled::SolverFailed))),
-        // No plan keeps the red lines even with every expectation dropped.
-        Ok(Program::Infeasible) => return Ok(Attempt::Done(None)),
-    };
+    let (moves, status, gap, solver_failed) =
+        match solve_program(&milp, &[], &check_options(options)) {
+            Ok(Program::Solved {
+                moves,
+                status,
+                gap,
+                solver_failed,
+                ..
+            }) => (moves, status, gap, solver_failed),
+            Ok(Program::Unknown) => {
+                return Ok(Attempt::Undecided(tally.record(Unsettled::TimeRanOut)))
+            }
+            Err(_) => return Ok(Attempt::Undecided(tally.record(Unsettled::SolverFailed))),
+            // No plan keeps the red lines even with every expectation dropped.
+            Ok(Program::Infeasible) => return Ok(Attempt::Done(None)),
+        };
     let evaluation = simulate(instance, &moves);
     let missed: Vec<Shortfall> = model
         .expectations
@@ -1131,6 +1137,7 @@ fn closest_plan(
             gap,
             moves,
             evaluation,
+            solver_failed,
         },
         missed,
     })))
@@ -1280,6 +1287,10 @@ fn feasible_diagnosis(
             Status::Optimal => match plan_capped(&input.instance()?, options, &tally)? {
                 Attempt::Done(Some(better)) if better.status == Status::Optimal => {
                     (Some(better), false)
+                }
+                Attempt::Done(Some(better)) if better.solver_failed => {
+                    tally.record(Unsettled::SolverFailed);
+                    (None, true)
                 }
                 Attempt::Undecided(why) => (None, why == Unsettled::SolverFailed),
                 _ => (None, false),

@@ -57,6 +57,15 @@ fn same_identity(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &Path, b: &Pat
 pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     let cannot =
         |e: std::io::Error| Error::Usage(format!("cannot write `{}`: {e}", path.display()));
+    // The temporary file's errors name the temporary file: say what failed.
+    let cannot_kind = |e: std::io::Error| {
+        Error::Usage(format!("cannot write `{}`: {}", path.display(), e.kind()))
+    };
+    // `-o /dev/stdout` (or a link to wherever stdout goes, even a file it
+    // is redirected to): write to the stream, as a redirection expects.
+    if is_stdout(path) {
+        return write_stdout(text);
+    }
     let target = resolve_symlinks(path).map_err(cannot)?;
     match std::fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => {
@@ -72,7 +81,15 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
                 .map_err(cannot)?;
             return file.write_all(text.as_bytes()).map_err(cannot);
         }
-        _ => {}
+        // Replaced only if it could be written in place: a read-only file
+        // stays as it is, as with any ordinary write.
+        Ok(_) => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(cannot)?;
+        }
+        Err(_) => {}
     }
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -86,11 +103,39 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
         .suffix(".tmp")
         .permissions(permissions_for(&target))
         .tempfile_in(&folder)
-        .map_err(cannot)?;
-    temporary.write_all(text.as_bytes()).map_err(cannot)?;
-    temporary.as_file().sync_all().map_err(cannot)?;
-    temporary.persist(&target).map_err(|e| cannot(e.error))?;
+        .map_err(cannot_kind)?;
+    temporary.write_all(text.as_bytes()).map_err(cannot_kind)?;
+    temporary.as_file().sync_all().map_err(cannot_kind)?;
+    temporary
+        .persist(&target)
+        .map_err(|e| cannot_kind(e.error))?;
+    // The rename itself is durable once the folder is on disk.
+    if let Ok(dir) = std::fs::File::open(&folder) {
+        let _ = dir.sync_all();
+    }
     Ok(())
+}
+
+/// Whether `path` names the file, pipe or terminal this process's stdout
+/// writes to.
+#[cfg(unix)]
+fn is_stdout(path: &Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(target) = std::fs::metadata(path) else {
+        return false;
+    };
+    let Ok(stream) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(stream)
+        .metadata()
+        .is_ok_and(|out| out.dev() == target.dev() && out.ino() == target.ino())
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_: &Path) -> bool {
+    false
 }
 
 /// The file a path finally names when it is a symlink (followed even when
@@ -113,13 +158,25 @@ fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
     Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
-/// The permissions the new file gets: those of the file it replaces, or
-/// the usual ones for a new file (read-write, less the umask).
+/// The permissions the new file gets: those of the file it replaces
+/// (without setuid, setgid or sticky bits), or the usual ones for a new
+/// file (read-write, less the umask).
 fn permissions_for(target: &Path) -> std::fs::Permissions {
     match std::fs::metadata(target) {
-        Ok(meta) => meta.permissions(),
+        Ok(meta) => plain(meta.permissions()),
         Err(_) => default_permissions(),
     }
+}
+
+#[cfg(unix)]
+fn plain(permissions: std::fs::Permissions) -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(permissions.mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn plain(permissions: std::fs::Permissions) -> std::fs::Permissions {
+    permissions
 }
 
 #[cfg(unix)]

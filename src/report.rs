@@ -50,6 +50,9 @@ pub struct PlanReport {
     pub moves: Moves,
     /// The simulator's evaluation of `moves`.
     pub evaluation: Evaluation,
+    /// Unproven because the backend failed numerically on a later level,
+    /// not because the time ran out: more time would not prove it.
+    pub solver_failed: bool,
 }
 
 /// One plan for several scenarios, with its evaluation in each.
@@ -63,6 +66,9 @@ pub struct RobustReport {
     pub moves: Moves,
     /// Per scenario (in the order given), the simulator's evaluation.
     pub evaluations: Vec<Evaluation>,
+    /// Unproven because the backend failed numerically (see
+    /// [`PlanReport::solver_failed`]).
+    pub solver_failed: bool,
     /// The scenarios that bind: without each, the others allow a better plan.
     pub binding: Vec<ScenarioBinding>,
     /// Whether every scenario was settled as binding or not: false when the

@@ -111,7 +111,12 @@ pub fn of(model: &Model) -> Vec<Warning> {
     }
     let idle = crate::simulate::simulate(&instance, &crate::plan::Moves::default());
     for (e, expectation) in model.expectations.iter().enumerate() {
-        if let ExpectationKind::Meter { .. } = expectation.kind {
+        // A ceiling met before any move is the usual state of a cap; a
+        // floor met already asks for nothing.
+        if let ExpectationKind::Meter { band, .. } = expectation.kind {
+            if band.at_least.is_none() {
+                continue;
+            }
             if idle.expectations[e].met_round == Some(1) {
                 out.push(Warning::new(
                     format!("expectations[{e}]"),

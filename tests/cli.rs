@@ -983,6 +983,8 @@ bad_model! {
         => ["expectations[0].at_most: `at_most` goes with `meter`"];
     repeated_objective_level: |m| m["objective"] = json!(["earliest", "cheapest", "earliest"])
         => ["objective[2]: this level repeats objective[0]"];
+    proportional_maximize_levels: |m| m["objective"] = json!([{"maximize": {"trust": 1, "backlash": -1}}, {"maximize": {"trust": -2, "backlash": 2}}])
+        => ["objective[1]: this level repeats objective[0]"];
     huge_expectation_ceiling: |m| { m["expectations"][1].as_object_mut().unwrap().remove("at_least"); m["expectations"][1]["at_most"] = json!(1e6); }
         => ["expectations[1].at_most: 1000000 is beyond ±100000"];
     unknown_objective: |m| m["objective"] = json!(["earlist"])

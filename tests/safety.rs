@@ -422,6 +422,63 @@ fn repeated_objective_levels_are_refused() {
         .stderr(contains(
             "--objective: level 3 repeats level 1 (`earliest`)",
         ));
+    // A maximize level that is a multiple of an earlier one, either way.
+    for levels in [
+        "maximize:trust,maximize:trust=2",
+        "maximize:trust,maximize:trust=-1",
+    ] {
+        seqplan()
+            .arg("plan")
+            .arg(fixture("tiny.json"))
+            .args(["--objective", levels])
+            .assert()
+            .code(2)
+            .stderr(contains("level 2 repeats level 1"));
+    }
+    // Different meters are different levels.
+    seqplan()
+        .arg("plan")
+        .arg(fixture("tiny.json"))
+        .args(["--objective", "maximize:trust,maximize:backlash=-1"])
+        .assert()
+        .code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn output_to_stdout_appends_where_stdout_is_redirected() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "precious\n").unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("seqplan");
+    let script = format!(
+        "'{}' plan '{}' -o /dev/stdout >> '{}' && echo after >> '{}'",
+        binary.display(),
+        fixture("tiny.json").display(),
+        log.display(),
+        log.display()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("precious\nTiny exchange\n"), "{text}");
+    assert!(text.ends_with("after\n"), "{text}");
+}
+
+#[test]
+fn command_line_errors_show_what_was_typed_escaped() {
+    let out = seqplan()
+        .arg("plan")
+        .arg(fixture("tiny.json"))
+        .args(["--horizon", "x\u{1b}[31mR\u{7}\u{202e}"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(raw_controls(&err).is_empty(), "{err:?}");
+    assert!(err.contains("\\u{202e}"), "{err}");
 }
 
 #[test]

@@ -248,15 +248,39 @@ pub struct Scenario {
 }
 
 /// The first objective level that repeats an earlier one, as the indices
-/// `(earlier, repeat)`: a repeat adds nothing (the level is already at its
-/// optimum), so it is a mistake in the model or on the command line.
+/// `(earlier, repeat)`: the same named level, or a `maximize` whose weights
+/// are a multiple (of either sign) of an earlier one's. Once the earlier
+/// level is at its optimum the repeat is fixed too, so it adds nothing: a
+/// mistake in the model or on the command line.
 pub fn repeated_level(levels: &[Objective]) -> Option<(usize, usize)> {
     levels.iter().enumerate().find_map(|(i, level)| {
         levels[..i]
             .iter()
-            .position(|earlier| earlier == level)
+            .position(|earlier| same_level(earlier, level))
             .map(|first| (first, i))
     })
+}
+
+/// Whether two levels order plans the same way or exactly the reverse way.
+fn same_level(a: &Objective, b: &Objective) -> bool {
+    match (a, b) {
+        (Objective::Maximize(x), Objective::Maximize(y)) => proportional(x, y),
+        _ => a == b,
+    }
+}
+
+/// Whether two weightings of the meters (sorted by meter) are multiples
+/// of each other; meters weighted 0 count as absent.
+fn proportional(x: &[(MeterIdx, f64)], y: &[(MeterIdx, f64)]) -> bool {
+    let x: Vec<&(MeterIdx, f64)> = x.iter().filter(|(_, w)| *w != 0.0).collect();
+    let y: Vec<&(MeterIdx, f64)> = y.iter().filter(|(_, w)| *w != 0.0).collect();
+    if x.is_empty() || x.len() != y.len() {
+        return false;
+    }
+    let ratio = y[0].1 / x[0].1;
+    x.iter()
+        .zip(&y)
+        .all(|(&&(m, v), &&(n, w))| m == n && (w - ratio * v).abs() <= 1e-9 * w.abs().max(v.abs()))
 }
 
 impl Model {

@@ -468,8 +468,15 @@ pub fn model_schema() -> Schema {
 /// ceiling or both.
 fn expectation_forms(schema: &mut Schema) {
     let forms = serde_json::json!([
-        {"required": ["action"]},
-        {"required": ["meter"], "anyOf": [{"required": ["at_least"]}, {"required": ["at_most"]}]}
+        {
+            "required": ["action"],
+            "not": {"anyOf": [{"required": ["meter"]}, {"required": ["at_least"]}, {"required": ["at_most"]}]}
+        },
+        {
+            "required": ["meter"],
+            "anyOf": [{"required": ["at_least"]}, {"required": ["at_most"]}],
+            "not": {"required": ["action"]}
+        }
     ]);
     schema.insert("oneOf".to_owned(), forms);
 }

@@ -379,7 +379,7 @@ impl Checker {
         if let Some((first, again)) = repeated_level(&objective) {
             self.error(
                 format!("objective[{again}]"),
-                format!("this level repeats objective[{first}]; a level already optimised cannot break ties"),
+                format!("this level repeats objective[{first}]: once that one is at its optimum this one is settled too, so it cannot break ties"),
             );
         }
         let scenarios = raw

@@ -74,9 +74,12 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
                 .unwrap_or_default();
             format!("not proven optimal{gap}")
         });
-    let best_name = match unproven {
-        Some(_) => "the best plan found in the time allowed",
-        None => "the optimum",
+    let best_name = match (unproven.as_ref(), optimum) {
+        (Some(_), Some(best)) => format!(
+            "the best plan found {}",
+            super::found_when(best.solver_failed)
+        ),
+        _ => "the optimum".to_owned(),
     };
     match (optimum, report.gap) {
         (Some(best), Some(gap)) => out.push_str(&format!(
@@ -89,14 +92,14 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
         )),
         (Some(best), None) if !report.is_valid() => out.push_str(&format!(
             "{}{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
-            super::capitalise(best_name),
+            super::capitalise(&best_name),
             unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         )),
         (Some(best), None) => out.push_str(&format!(
             "{}{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
-            super::capitalise(best_name),
+            super::capitalise(&best_name),
             unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)

@@ -280,7 +280,11 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
         n - closest.missed.len(),
         fmt_num(total - missed_weight),
         fmt_num(total),
-        super::unproven_note(closest.report.status, closest.report.gap)
+        super::unproven_note(
+            closest.report.status,
+            closest.report.gap,
+            closest.report.solver_failed,
+        )
     )];
     for m in &closest.missed {
         let x = &model.expectations[m.expectation];
@@ -337,7 +341,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                 "{}\nA plan exists ({}){}.\n",
                 heading(instance),
                 objectives_phrase(report),
-                super::unproven_note(report.status, report.gap)
+                super::unproven_note(report.status, report.gap, report.solver_failed)
             ));
             if binding.is_empty() {
                 out.push_str("It is not pressed against any red line or limit.\n");
@@ -426,7 +430,7 @@ pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
                     "\nThe plan with the smallest change ({}): {}{}\n",
                     relaxation_sentence(instance, relaxation),
                     objectives_phrase(report),
-                    super::unproven_note(report.status, report.gap)
+                    super::unproven_note(report.status, report.gap, report.solver_failed)
                 ));
                 for line in moves_line(instance, &report.moves) {
                     out.push_str(&format!("  {line}\n"));
@@ -544,7 +548,10 @@ fn cut_short_note(failures: u32, timed_out: u32) -> String {
         "More time does not mend a numerical failure; the `cbc` build (see the README) may.";
     match (failures, timed_out) {
         (0, _) => format!("(Some checks ran out of the time allowed during the diagnosis and are undecided, {consequence}. Allow more time with --time-limit.)"),
-        (_, 0) => format!("(The solver failed numerically on {failed} of the diagnosis, which are undecided, {consequence}. {more_time})"),
+        (_, 0) => format!(
+            "(The solver failed numerically on {failed} of the diagnosis, which {} undecided, {consequence}. {more_time})",
+            if failures == 1 { "is" } else { "are" }
+        ),
         _ => format!("(Some checks of the diagnosis are undecided: the solver failed numerically on {failed} and {ran_out} ran out of the time allowed, {consequence}. Allow more time with --time-limit; {more_time})"),
     }
 }

@@ -155,7 +155,8 @@ fn unproven_note(report: &PlanReport) -> Option<String> {
         .map(|g| format!(" (gap {}%)", fmt_num(g * 100.0)))
         .unwrap_or_default();
     Some(format!(
-        "This plan is the best found in the time allowed, not proven optimal{gap}: where nothing stops a move from starting earlier, the optimum may place it elsewhere."
+        "This plan is the best found {}, not proven optimal{gap}: where nothing stops a move from starting earlier, the optimum may place it elsewhere.",
+        super::found_when(report.solver_failed)
     ))
 }
 

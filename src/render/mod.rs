@@ -55,11 +55,23 @@ impl From<ReportFormat> for Format {
     }
 }
 
-/// "month" -> "Month".
+/// When an unproven plan was found: in the time allowed, or before the
+/// backend failed numerically (where more time would not help).
+pub fn found_when(solver_failed: bool) -> &'static str {
+    if solver_failed {
+        "before the solver failed numerically"
+    } else {
+        "in the time allowed"
+    }
+}
+
 /// ` (the best found in the time allowed, not proven optimal: gap N%)`
 /// for a plan the solver did not prove optimal; empty for an optimal one.
-pub fn unproven_note(status: Status, gap: Option<f64>) -> String {
-    let note = " (the best found in the time allowed, not proven optimal";
+pub fn unproven_note(status: Status, gap: Option<f64>, solver_failed: bool) -> String {
+    let note = format!(
+        " (the best found {}, not proven optimal",
+        found_when(solver_failed)
+    );
     match (status, gap) {
         (Status::Optimal, _) => String::new(),
         (_, Some(gap)) if gap * 100.0 >= 0.01 => {
@@ -70,6 +82,7 @@ pub fn unproven_note(status: Status, gap: Option<f64>) -> String {
     }
 }
 
+/// "month" -> "Month".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {

@@ -44,7 +44,7 @@ pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect();
-    let unproven = super::unproven_note(report.status, report.gap);
+    let unproven = super::unproven_note(report.status, report.gap, report.solver_failed);
     let mut out = format!(
         "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}{unproven}\n",
         scenarios.len(),
@@ -152,6 +152,7 @@ mod tests {
             gap: (status == Status::Feasible).then_some(0.25),
             moves: Moves::new(Vec::new()),
             evaluations: Vec::new(),
+            solver_failed: false,
             binding: Vec::new(),
             binding_settled,
         }

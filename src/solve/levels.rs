@@ -19,6 +19,9 @@ pub(crate) enum Program {
         moves: Moves,
         status: Status,
         gap: Option<f64>,
+        /// The backend failed numerically on a later level: the plan is
+        /// unproven for that reason, not for the time limit.
+        solver_failed: bool,
     },
     Infeasible,
     Unknown,
@@ -59,6 +62,7 @@ pub(super) fn solve_hinted(
     let mut hint = hint;
     let mut status = Status::Optimal;
     let mut gap = None;
+    let mut solver_failed = false;
     for (index, stage) in stages.iter().enumerate() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
@@ -120,6 +124,7 @@ pub(super) fn solve_hinted(
                 Some(_) => {
                     tracing::warn!(%message, "the solver failed; keeping the plan found so far");
                     status = Status::Feasible;
+                    solver_failed = true;
                     break;
                 }
                 None => return Err(Error::SolverGaveUp(message)),
@@ -134,6 +139,7 @@ pub(super) fn solve_hinted(
         values,
         status,
         gap,
+        solver_failed,
     })
 }
 

@@ -294,7 +294,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
         .filter_map(|e| match e.kind {
             crate::model::ExpectationKind::Action(a) => milp.starts[a]
                 .first()
-                .map(|&(s, _)| s + model.actions[a].duration - 1),
+                .map(|&(s, _)| crate::presolve::completion(s, model.actions[a].duration)),
             crate::model::ExpectationKind::Meter { .. } => None,
         })
         .max()
@@ -312,6 +312,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
         gap,
         moves,
         evaluation,
+        solver_failed: false,
     }))
 }
 
@@ -324,10 +325,14 @@ pub(super) fn solve_milp(
     hint: Option<Vec<(VarId, f64)>>,
     options: &SolveOptions,
 ) -> Result<Outcome, Error> {
-    let (moves, status, gap) = match solve_hinted(milp, extra, hint, options)? {
+    let (moves, status, gap, solver_failed) = match solve_hinted(milp, extra, hint, options)? {
         Program::Solved {
-            moves, status, gap, ..
-        } => (moves, status, gap),
+            moves,
+            status,
+            gap,
+            solver_failed,
+            ..
+        } => (moves, status, gap, solver_failed),
         Program::Infeasible => return Ok(Outcome::Infeasible),
         Program::Unknown => return Ok(Outcome::Unknown),
     };
@@ -339,6 +344,7 @@ pub(super) fn solve_milp(
         gap,
         moves,
         evaluation,
+        solver_failed,
     }))
 }
 

@@ -69,10 +69,14 @@ pub(super) fn robust_once(
     options: &SolveOptions,
 ) -> Result<RobustOutcome, Error> {
     let milp = Milp::build_robust(instances);
-    let (moves, status, gap) = match solve_program(&milp, &[], options)? {
+    let (moves, status, gap, solver_failed) = match solve_program(&milp, &[], options)? {
         Program::Solved {
-            moves, status, gap, ..
-        } => (moves, status, gap),
+            moves,
+            status,
+            gap,
+            solver_failed,
+            ..
+        } => (moves, status, gap, solver_failed),
         Program::Infeasible => return Ok(RobustOutcome::Infeasible),
         Program::Unknown => return Ok(RobustOutcome::Unknown),
     };
@@ -95,6 +99,7 @@ pub(super) fn robust_once(
         gap,
         moves,
         evaluations,
+        solver_failed,
         binding: Vec::new(),
         binding_settled: false,
     }))
