@@ -100,24 +100,53 @@ pub fn markdown(text: &str) -> String {
 
 /// A line of seqplan's own text, made for the terminal, placed in Markdown:
 /// the code spans it writes (`` `offer_plan` ``) stay code, everything else
-/// is escaped as by [`markdown`]. A line whose backticks do not pair (a
-/// name with a backtick in it) is escaped whole.
+/// is escaped as by [`markdown`].
+///
+/// A span is kept as code only when it is one backtick, a non-empty run of
+/// characters that mean nothing to Markdown or HTML (ids, field paths,
+/// commands), and one backtick; any other backtick is escaped with the text
+/// around it. So the raw backticks left are pairs around inert text, and
+/// however a Markdown parser pairs them (two spans side by side merge into
+/// one), what lies between shows as written: a name with backticks in it
+/// (`` ```<img>` ``) can neither open raw HTML nor reformat the handout.
 pub fn markdown_keeping_code(line: &str) -> String {
-    let parts: Vec<&str> = line.split('`').collect();
-    if parts.len() % 2 == 0 {
-        return markdown(line);
-    }
     let mut out = String::with_capacity(line.len() + 8);
-    for (i, part) in parts.iter().enumerate() {
-        if i % 2 == 1 {
-            out.push('`');
-            out.push_str(part);
-            out.push('`');
-        } else {
-            out.push_str(&markdown(part));
+    let mut rest = line;
+    while let Some(open) = rest.find('`') {
+        let after = &rest[open + 1..];
+        let span = (!after.starts_with('`'))
+            .then(|| after.find('`').map(|close| &after[..close]))
+            .flatten();
+        match span {
+            Some(code) if is_inert_code(code) && !after[code.len() + 1..].starts_with('`') => {
+                out.push_str(&markdown(&rest[..open]));
+                out.push('`');
+                out.push_str(code);
+                out.push('`');
+                rest = &after[code.len() + 1..];
+            }
+            _ => {
+                // This run of backticks opens no code span: escape it with
+                // the text before it and look for a span after it.
+                let run = after.len() - after.trim_start_matches('`').len();
+                out.push_str(&markdown(&rest[..=open + run]));
+                rest = &after[run..];
+            }
         }
     }
+    out.push_str(&markdown(rest));
     out
+}
+
+/// Whether text between two backticks is something seqplan writes as code
+/// and that Markdown shows as written even outside a code span.
+fn is_inert_code(code: &str) -> bool {
+    !code.is_empty()
+        && !code.starts_with(' ')
+        && !code.ends_with(' ')
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _-.,:=+/@[]".contains(c))
 }
 
 /// The first unsafe character of a one-line string, if any (for the
@@ -165,5 +194,33 @@ mod tests {
             "red line `no_recognition` (a \\<b\\>)"
         );
         assert_eq!(markdown_keeping_code("odd ` tick"), "odd \\` tick");
+        assert_eq!(markdown_keeping_code("`a` and `b_c`"), "`a` and `b_c`");
+    }
+
+    #[test]
+    fn backticks_in_names_cannot_open_html() {
+        // A run of three backticks opens no code span in CommonMark, so
+        // keeping `<img>` between single ones would leave it raw HTML.
+        for name in [
+            "```<img src=x onerror=alert(1)>`",
+            "`` `<b>` ``",
+            "`<i>`",
+            "x``<b>``y",
+            "`a` `|` `",
+            "``",
+        ] {
+            let line = format!("move `talks` ({name}) then `offer`");
+            let shown = markdown_keeping_code(&line);
+            let raw = |c: char| {
+                shown
+                    .char_indices()
+                    .any(|(i, x)| x == c && !shown[..i].ends_with('\\'))
+            };
+            assert!(!raw('<') && !raw('|'), "{name:?} -> {shown}");
+            assert!(
+                shown.starts_with("move `talks` (") && shown.ends_with(") then `offer`"),
+                "{shown}"
+            );
+        }
     }
 }

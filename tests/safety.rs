@@ -200,7 +200,7 @@ fn output_through_a_symlink_replaces_its_target() {
 /// would drive a terminal, reformat Markdown, inject HTML or break XML.
 fn hostile_model() -> Value {
     let evil = |what: &str| {
-        format!("{what} \u{1b}[31mred\u{1b}[0m\u{7}\r\u{9b}2J\u{202e}<script>alert(1)</script> *bold* _em_ `code` [link](javascript:x) | pipe # & \u{0}\u{7f}\u{fffe}\nline")
+        format!("{what} \u{1b}[31mred\u{1b}[0m\u{7}\r\u{9b}2J\u{202e}<script>alert(1)</script> *bold* _em_ `code` ```<img src=x onerror=alert(1)>` [link](javascript:x) | pipe # & \u{0}\u{7f}\u{fffe}\nline")
     };
     let mut m: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("tiny.json")).unwrap()).unwrap();
@@ -216,6 +216,13 @@ fn hostile_model() -> Value {
     m["events"] = json!([{"round": 2, "meter": "trust", "add": 0.5, "name": evil("event")}]);
     m["scenarios"] = json!([{"id": "s", "name": evil("scenario"), "events": [{"round": 3, "meter": "trust", "add": -0.5, "name": evil("storm")}]}]);
     m
+}
+
+/// Whether `markup` occurs in Markdown without a backslash before it.
+fn unescaped(markdown: &str, markup: &str) -> bool {
+    markdown
+        .match_indices(markup)
+        .any(|(i, _)| !markdown[..i].ends_with('\\'))
 }
 
 /// Characters that must never reach a terminal or a document raw.
@@ -297,6 +304,7 @@ fn hostile_model_text_is_escaped_in_every_format() {
                 }
                 "html" => {
                     assert!(!out.contains("<script"), "{args:?}: {out}");
+                    assert!(!out.contains("<img"), "{args:?}: {out}");
                     assert!(!out.contains("href"), "{args:?}: a name made a link");
                     // Each inline picture is well-formed XML on its own.
                     for svg in out.split("<svg").skip(1) {
@@ -308,6 +316,7 @@ fn hostile_model_text_is_escaped_in_every_format() {
                 }
                 "markdown" => {
                     assert!(!out.contains("<script>"), "{args:?}: {out}");
+                    assert!(!unescaped(&out, "<img"), "{args:?}: {out}");
                     assert!(!out.contains("*bold*"), "{args:?}: {out}");
                     assert!(!out.contains("[link]("), "{args:?}: {out}");
                     // A name cannot add a table cell.
