@@ -91,6 +91,47 @@ pub struct Entry<'a, 'm> {
     pub outcome: Result<&'a PlanReport, (Status, String)>,
 }
 
+/// One entry per plan, each with its instance and label (a robust plan's
+/// scenarios).
+pub fn labelled<'a, 'm>(
+    instances: &'a [Instance<'m>],
+    reports: &'a [PlanReport],
+    labels: &[String],
+) -> Vec<Entry<'a, 'm>> {
+    instances
+        .iter()
+        .zip(reports)
+        .zip(labels)
+        .map(|((instance, report), label)| Entry {
+            label: label.clone(),
+            instance,
+            outcome: Ok(report),
+        })
+        .collect()
+}
+
+/// The best plan and its alternatives as entries: `optimum` (or `best
+/// found` when unproven), then `alternative 2`, `alternative 3`, ...
+pub fn alternatives<'a, 'm>(
+    instance: &'a Instance<'m>,
+    plans: &'a [PlanReport],
+) -> Vec<Entry<'a, 'm>> {
+    let proven = plans.first().is_some_and(|p| p.status == Status::Optimal);
+    plans
+        .iter()
+        .enumerate()
+        .map(|(i, report)| Entry {
+            label: match (i, proven) {
+                (0, true) => "optimum".to_owned(),
+                (0, false) => "best found".to_owned(),
+                _ => format!("alternative {}", i + 1),
+            },
+            instance,
+            outcome: Ok(report),
+        })
+        .collect()
+}
+
 /// Lays the entries side by side, marking differences to the first plan.
 pub fn compare(entries: &[Entry]) -> Comparison {
     let round_unit = entries.first().map_or_else(

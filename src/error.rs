@@ -29,9 +29,16 @@ pub enum Error {
         file: String,
         problems: Vec<Problem>,
     },
-    /// A command-line argument does not fit the model.
-    #[error("{0}")]
-    Usage(String),
+    /// A command line that cannot be run as typed.
+    #[error(transparent)]
+    Usage(#[from] Usage),
+    /// A command-line argument that does not fit the model in `file`.
+    #[error("{file}: {usage}")]
+    UsageIn { file: String, usage: Usage },
+    /// An output could not be written (`target` names it: a file in
+    /// backticks, or `to stdout`).
+    #[error("cannot write {target}: {reason}")]
+    Write { target: String, reason: String },
     /// The solver gave up on a numerical difficulty before finding any plan:
     /// a limit of the bundled solver on this model, not a verdict on it.
     #[error("no plan found: the solver failed on a numerical difficulty ({0}) before finding any plan; the `cbc` build (see the README) may succeed")]
@@ -40,6 +47,100 @@ pub enum Error {
     /// simulator rejects). Never shown as a result.
     #[error("internal error: {0}\nthis is a bug in seqplan; please report it with the model")]
     Internal(String),
+}
+
+/// What is wrong with a command line, with what was typed and what was
+/// expected; each variant words one mistake.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Usage {
+    /// `--scenario` names no scenario of the model.
+    #[error("unknown scenario `{id}`{hint}{known}")]
+    UnknownScenario {
+        id: String,
+        /// ` (did you mean …?)` or empty.
+        hint: String,
+        /// ` (known: base, …)` or empty.
+        known: String,
+    },
+    /// `--forbid` or `--force` names no action of the model.
+    #[error("{flag}: unknown action `{id}`{hint}")]
+    UnknownAction {
+        flag: &'static str,
+        id: String,
+        hint: String,
+    },
+    /// `--horizon` outside the rounds a model may have.
+    #[error("--horizon must be between 1 and {max}")]
+    Horizon { max: u32 },
+    /// More action-rounds than `--max-size` allows.
+    #[error("the model is too large to plan: {actions} actions over {horizon} {unit}s make {size} action-{unit}s, above the limit of {max_size} (each is a variable of the program); raise the limit with --max-size {size}, or plan fewer actions or a shorter horizon")]
+    TooLarge {
+        actions: usize,
+        horizon: u32,
+        unit: String,
+        size: u64,
+        max_size: u64,
+    },
+    /// `--force` not of the form `ACTION@ROUND`.
+    #[error("--force {text}: expected ACTION@ROUND, e.g. offer_plan@3")]
+    Force { text: String },
+    /// `--force` at a round outside the horizon.
+    #[error("--force {id}@{round}: round {round} is outside 1..{horizon}")]
+    ForceOutside {
+        id: String,
+        round: u32,
+        horizon: u32,
+    },
+    /// `--time-limit` not a number of seconds in (0, a week].
+    #[error(
+        "--time-limit {seconds:?}: expected a number of seconds above 0 and at most {max} (a week)"
+    )]
+    TimeLimit { seconds: f64, max: f64 },
+    /// A `maximize:METER=WEIGHT` level whose weight is not a number.
+    #[error("--objective {text}: the weight must be a number")]
+    ObjectiveWeight { text: String },
+    /// A `maximize:METER` level naming no meter of the model.
+    #[error("--objective {text}: unknown meter `{id}`{hint}")]
+    ObjectiveMeter {
+        text: String,
+        id: String,
+        hint: String,
+    },
+    /// An objective level of no known form.
+    #[error("--objective: unknown level `{text}`{hint} (expected earliest, cheapest, fewest or maximize:METER[=WEIGHT])")]
+    ObjectiveLevel { text: String, hint: String },
+    /// A level that cannot break the ties of an earlier one.
+    #[error("--objective: level {again} repeats level {first} (`{level}`): once that one is at its optimum this one is settled too, so it cannot break ties")]
+    RepeatedLevel {
+        /// Both counted from 1.
+        first: usize,
+        again: usize,
+        level: String,
+    },
+    /// `plan` with several `--scenario` but without `--robust`.
+    #[error(
+        "several --scenario: give one, or add --robust for one plan that holds in all of them"
+    )]
+    SeveralScenarios,
+    /// `--within` not a percentage of 0 or more.
+    #[error("--within {percent}: expected a percentage of 0 or more")]
+    Within { percent: f64 },
+    /// `compare` with fewer than two plans to show.
+    #[error("compare needs two or more plans: give several models, or --scenario or --objective more than once")]
+    CompareNeedsTwo,
+    /// A count above what the flag allows.
+    #[error("--{flag} {value}: at most {max}")]
+    AtMost {
+        flag: &'static str,
+        value: u64,
+        max: u64,
+    },
+    /// `generate` asked for an empty model.
+    #[error("generate needs at least 1 action, 1 round and 1 party")]
+    EmptyModel,
+    /// `--output` names one of the command's inputs.
+    #[error("--output `{output}` is the input `{input}`: writing there would destroy it; choose another file")]
+    OutputIsInput { output: String, input: String },
 }
 
 /// One rule a model breaks, located by its JSON path.

@@ -71,9 +71,7 @@ pub fn generate_model(size: Size, seed: u64) -> Result<crate::Model, Error> {
 /// A model of the given size for `seed`, as JSON (the model format).
 pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
     if size.actions == 0 || size.horizon == 0 || size.parties == 0 {
-        return Err(Error::Usage(
-            "generate needs at least 1 action, 1 round and 1 party".into(),
-        ));
+        return Err(crate::error::Usage::EmptyModel.into());
     }
     let mut rng = Rng(seed ^ 0x5EC0_91A4);
     let meters = size.meters.max(1);

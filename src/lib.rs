@@ -34,6 +34,7 @@ pub mod simulate;
 pub mod solve;
 pub mod warnings;
 
+pub use cli::run;
 pub use error::Error;
 pub use model::{load_model, Instance, Model, Overrides, Tuning};
 pub use plan::{Move, Moves};

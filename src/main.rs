@@ -1,5 +1,5 @@
 //! The `seqplan` command: all the work is in the library.
 
 fn main() -> std::process::ExitCode {
-    seqplan::cli::main()
+    seqplan::run(std::env::args_os())
 }

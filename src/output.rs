@@ -8,18 +8,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::error::{Error, Usage};
 
 /// Refuses `output` when it names the same file as any of `inputs`; run
 /// before anything is read or solved, so nothing is written either.
 pub fn ensure_not_an_input(output: &Path, inputs: &[&Path]) -> Result<(), Error> {
     for input in inputs {
         if same_file(output, input) {
-            return Err(Error::Usage(format!(
-                "--output `{}` is the input `{}`: writing there would destroy it; choose another file",
-                output.display(),
-                input.display()
-            )));
+            return Err(Usage::OutputIsInput {
+                output: output.display().to_string(),
+                input: input.display().to_string(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -49,18 +49,23 @@ fn same_identity(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &Path, b: &Pat
     }
 }
 
+/// The error for an output file that could not be written, and why.
+fn cannot_write(path: &Path, reason: String) -> Error {
+    Error::Write {
+        target: format!("`{}`", path.display()),
+        reason,
+    }
+}
+
 /// Writes `text` to `path` so that the file is either what it was or the
 /// whole new text: a temporary file in the same folder, flushed to disk,
 /// then renamed over the target. A symlink is followed (the file it points
 /// to is replaced, the link stays); a target that is not a regular file (a
 /// FIFO, `/dev/stdout`) is written in place, since it cannot be renamed over.
 pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    let cannot =
-        |e: std::io::Error| Error::Usage(format!("cannot write `{}`: {e}", path.display()));
+    let cannot = |e: std::io::Error| cannot_write(path, e.to_string());
     // The temporary file's errors name the temporary file: say what failed.
-    let cannot_kind = |e: std::io::Error| {
-        Error::Usage(format!("cannot write `{}`: {}", path.display(), e.kind()))
-    };
+    let cannot_kind = |e: std::io::Error| cannot_write(path, e.kind().to_string());
     // `-o /dev/stdout` (or a link to wherever stdout goes, even a file it
     // is redirected to): write to the stream, as a redirection expects.
     if is_stdout(path) {
@@ -69,10 +74,10 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     let target = resolve_symlinks(path).map_err(cannot)?;
     match std::fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => {
-            return Err(Error::Usage(format!(
-                "cannot write `{}`: it is a folder; give a file name",
-                path.display()
-            )))
+            return Err(cannot_write(
+                path,
+                "it is a folder; give a file name".into(),
+            ))
         }
         Ok(meta) if !meta.is_file() => {
             let mut file = std::fs::OpenOptions::new()
@@ -202,9 +207,10 @@ pub fn write_stdout(text: &str) -> Result<(), Error> {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Usage(format!("cannot write to stdout: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            target: "to stdout".into(),
+            reason: e.to_string(),
+        }),
         _ => Ok(()),
     }
 }

@@ -77,6 +77,24 @@ pub struct RobustReport {
     pub binding_settled: bool,
 }
 
+impl RobustReport {
+    /// The plan as a report per scenario (in the order given): the same
+    /// moves, status and objectives, with that scenario's evaluation.
+    pub fn scenario_reports(&self) -> Vec<PlanReport> {
+        self.evaluations
+            .iter()
+            .map(|evaluation| PlanReport {
+                status: self.status,
+                objectives: self.objectives.clone(),
+                gap: self.gap,
+                moves: self.moves.clone(),
+                evaluation: evaluation.clone(),
+                solver_failed: self.solver_failed,
+            })
+            .collect()
+    }
+}
+
 /// A scenario that binds, and what the plan could reach without it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioBinding {

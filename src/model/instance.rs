@@ -3,7 +3,7 @@
 //! actions) that the solver and the simulator both read.
 
 use super::*;
-use crate::error::{did_you_mean, Error};
+use crate::error::{did_you_mean, Error, Usage};
 
 /// What the command line changes on top of the model and its scenario.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -227,7 +227,11 @@ impl<'m> Instance<'m> {
                             .join(", ")
                     )
                 };
-                Error::Usage(format!("unknown scenario `{id}`{hint}{known}"))
+                Error::Usage(Usage::UnknownScenario {
+                    id: id.to_owned(),
+                    hint,
+                    known,
+                })
             })?),
         };
         let chosen = scenario.map(|s| &model.scenarios[s]);
@@ -236,20 +240,22 @@ impl<'m> Instance<'m> {
             .or(chosen.and_then(|s| s.horizon))
             .unwrap_or(model.horizon);
         if !(1..=super::validate::MAX_ROUNDS).contains(&horizon) {
-            return Err(Error::Usage(format!(
-                "--horizon must be between 1 and {}",
-                super::validate::MAX_ROUNDS
-            )));
+            return Err(Usage::Horizon {
+                max: super::validate::MAX_ROUNDS,
+            }
+            .into());
         }
         let size = model.actions.len() as u64 * u64::from(horizon);
         let max_size = overrides.max_size.unwrap_or(DEFAULT_MAX_SIZE);
         if size > max_size {
-            return Err(Error::Usage(format!(
-                "the model is too large to plan: {} actions over {horizon} {}s make {size} action-{}s, above the limit of {max_size} (each is a variable of the program); raise the limit with --max-size {size}, or plan fewer actions or a shorter horizon",
-                model.actions.len(),
-                model.round_unit,
-                model.round_unit,
-            )));
+            return Err(Usage::TooLarge {
+                actions: model.actions.len(),
+                horizon,
+                unit: model.round_unit.clone(),
+                size,
+                max_size,
+            }
+            .into());
         }
         let mut initial: Vec<f64> = model.meters.iter().map(|m| m.initial).collect();
         let mut events: Vec<(Event, EventSource)> = model
@@ -295,9 +301,12 @@ impl<'m> Instance<'m> {
         for (id, round) in &overrides.force {
             let a = action_by_id(model, id, "--force")?;
             if *round < 1 || *round > horizon {
-                return Err(Error::Usage(format!(
-                    "--force {id}@{round}: round {round} is outside 1..{horizon}"
-                )));
+                return Err(Usage::ForceOutside {
+                    id: id.clone(),
+                    round: *round,
+                    horizon,
+                }
+                .into());
             }
             forced.push((a, *round));
         }
@@ -344,10 +353,14 @@ impl<'m> Instance<'m> {
     }
 }
 
-fn action_by_id(model: &Model, id: &str, flag: &str) -> Result<ActionIdx, Error> {
+fn action_by_id(model: &Model, id: &str, flag: &'static str) -> Result<ActionIdx, Error> {
     model.action_index(id).ok_or_else(|| {
         let hint = did_you_mean(id, model.actions.iter().map(|a| a.id.as_str()));
-        Error::Usage(format!("{flag}: unknown action `{id}`{hint}"))
+        Error::Usage(Usage::UnknownAction {
+            flag,
+            id: id.to_owned(),
+            hint,
+        })
     })
 }
 

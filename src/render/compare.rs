@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use super::explain::escape_cell;
 use super::json::{num, to_json};
 use crate::compare::{CellMove, ColumnResult, Comparison, Mark, PlanSummary};
+use crate::model::Instance;
 use crate::numbers::fmt_num;
+use crate::report::{PlanReport, Status};
 
 /// The label of a move in a cell, with its difference to the reference.
 fn move_label(m: &CellMove, unit: &str) -> String {
@@ -210,8 +212,48 @@ struct ComparisonJson<'a> {
     columns: Vec<Map<String, Value>>,
 }
 
+/// The title of a plan and its alternatives, saying whether the first is
+/// proven optimal.
+pub fn alternatives_heading(instance: &Instance, first: &PlanReport) -> String {
+    let first = if first.status == Status::Optimal {
+        "optimal plan"
+    } else {
+        "best plan found in the time allowed (not proven optimal)"
+    };
+    format!("{}: {first} and alternatives", instance.model.name)
+}
+
+/// The line after fewer alternatives than asked: whether the search proved
+/// there are no more (`exhausted`), and by which rule they were alike.
+pub fn fewer_alternatives(plans: &[PlanReport], within: bool, exhausted: bool) -> String {
+    let proven = plans.first().is_some_and(|p| p.status == Status::Optimal);
+    let what = match (within, proven) {
+        (true, _) => "within the given margin",
+        (false, true) => "with the same optimum",
+        (false, false) => "with the same objective values",
+    };
+    let s = if plans.len() == 1 { "" } else { "s" };
+    if exhausted {
+        format!("Only {} distinct plan{s} {what}.\n", plans.len())
+    } else {
+        format!(
+            "{} distinct plan{s} {what} found before the time allowed ran out; there may be more.\n",
+            plans.len()
+        )
+    }
+}
+
 /// The comparison as JSON, ending with a newline.
 pub fn json(comparison: &Comparison) -> String {
+    to_json(&json_data(comparison))
+}
+
+/// The comparison as JSON data, for reports that add to it (a robust plan).
+pub fn json_value(comparison: &Comparison) -> Value {
+    serde_json::to_value(json_data(comparison)).unwrap_or(Value::Null)
+}
+
+fn json_data(comparison: &Comparison) -> ComparisonJson<'_> {
     let columns = comparison
         .columns
         .iter()
@@ -277,10 +319,10 @@ pub fn json(comparison: &Comparison) -> String {
             out
         })
         .collect();
-    to_json(&ComparisonJson {
+    ComparisonJson {
         seqplan: 1,
         rounds: comparison.rounds,
         round: &comparison.round_unit,
         columns,
-    })
+    }
 }

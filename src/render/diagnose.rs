@@ -1,7 +1,7 @@
 //! A diagnosis in words: text, Markdown and JSON renderings of the same
 //! [`Diagnosis`].
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::json::{num, to_json};
 use super::words;
@@ -565,6 +565,12 @@ fn unsettled_key(why: Unsettled) -> &'static str {
 
 /// The diagnosis as JSON, ending with a newline.
 pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
+    to_json(&json_value(instance, diagnosis))
+}
+
+/// The diagnosis as JSON data, to print or to nest in another report (the
+/// `diagnosis` of a plan that found none).
+pub fn json_value(instance: &Instance, diagnosis: &Diagnosis) -> Map<String, Value> {
     let mut out = super::json::header(instance, diagnosis.status());
     match diagnosis {
         Diagnosis::Unknown => {}
@@ -641,7 +647,7 @@ pub fn json(instance: &Instance, diagnosis: &Diagnosis) -> String {
             out.insert("bounds".into(), bounds.into());
         }
     }
-    to_json(&out)
+    out
 }
 
 #[cfg(test)]

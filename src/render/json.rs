@@ -154,12 +154,13 @@ pub fn header(instance: &Instance, status: Status) -> Map<String, Value> {
     out
 }
 
-/// The JSON printed when no plan is found (status `infeasible` or `unknown`).
-pub fn no_plan(instance: &Instance, status: Status, message: &str) -> String {
+/// The JSON data printed when no plan is found (status `infeasible` or
+/// `unknown`), to which the diagnosis is added when there is one.
+pub fn no_plan(instance: &Instance, status: Status, message: &str) -> Map<String, Value> {
     let mut out = header(instance, status);
     out.insert("message".into(), message.into());
     out.insert("moves".into(), Value::Array(Vec::new()));
-    to_json(&out)
+    out
 }
 
 /// Pretty JSON ending with a newline.

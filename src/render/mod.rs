@@ -13,8 +13,12 @@ pub mod svg;
 pub mod text;
 pub mod words;
 
+use crate::check::CheckReport;
+use crate::diagnose::Diagnosis;
+use crate::explain::Explanation;
 use crate::model::Instance;
-use crate::report::{PlanReport, Status};
+use crate::report::{PlanReport, RobustReport, Status};
+use crate::solve::Outcome;
 
 /// An output format for plans and comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -115,4 +119,251 @@ pub fn plan(instance: &Instance, report: &PlanReport, format: Format) -> String 
         ),
     };
     finish(&text, format)
+}
+
+/// Plans side by side (compare, alternatives) in the given format, under
+/// `heading` (the picture's and the page's title).
+pub fn comparison(
+    heading: &str,
+    entries: &[crate::compare::Entry],
+    comparison: &crate::compare::Comparison,
+    format: Format,
+) -> String {
+    let text = match format {
+        Format::Text => compare::text(comparison),
+        Format::Json => compare::json(comparison),
+        Format::Markdown => compare::markdown(comparison),
+        Format::Svg => svg::comparison(heading, entries),
+        Format::Html => html::page(
+            heading,
+            &[svg::comparison(heading, entries)],
+            &compare::markdown(comparison),
+        ),
+    };
+    finish(&text, format)
+}
+
+/// What was asked of the search for alternatives, for the line that says
+/// why fewer plans are shown.
+#[derive(Debug, Clone, Copy)]
+pub struct AlternativesAsked {
+    /// How many plans were asked for.
+    pub count: usize,
+    /// Whether alternatives within a margin (`--within`) were asked for.
+    pub within: bool,
+    /// Whether the search proved that no further plan qualifies.
+    pub exhausted: bool,
+}
+
+/// The best plan and its alternatives side by side; in text, a closing line
+/// when fewer plans than asked were found.
+pub fn alternatives(
+    instance: &Instance,
+    plans: &[PlanReport],
+    asked: AlternativesAsked,
+    format: Format,
+) -> String {
+    let entries = crate::compare::alternatives(instance, plans);
+    let table = crate::compare::compare(&entries);
+    let heading = plans.first().map_or_else(String::new, |first| {
+        compare::alternatives_heading(instance, first)
+    });
+    let mut text = comparison(&heading, &entries, &table, format);
+    if plans.len() < asked.count && format == Format::Text {
+        text.push_str(&finish(
+            &compare::fewer_alternatives(plans, asked.within, asked.exhausted),
+            format,
+        ));
+    }
+    text
+}
+
+/// One plan for several scenarios (`instances`, named by `labels`), shown as
+/// a comparison of its scenarios with the ones that bind.
+pub fn robust(
+    instances: &[Instance],
+    report: &RobustReport,
+    labels: &[String],
+    format: Format,
+) -> String {
+    let reports = report.scenario_reports();
+    let entries = crate::compare::labelled(instances, &reports, labels);
+    let table = crate::compare::compare(&entries);
+    let name = instances.first().map_or("", |i| i.model.name.as_str());
+    let heading = format!("{name}: one plan for every scenario");
+    let text = match format {
+        Format::Text => robust::text(&table, report, labels),
+        Format::Json => robust::json(&table, report, labels),
+        Format::Markdown => robust::markdown(&table, report, labels),
+        Format::Svg => svg::comparison(&heading, &entries),
+        Format::Html => html::page(
+            &heading,
+            &[svg::comparison(&heading, &entries)],
+            &robust::markdown(&table, report, labels),
+        ),
+    };
+    finish(&text, format)
+}
+
+/// Why each move of a plan comes when it does.
+pub fn explanation(
+    instance: &Instance,
+    report: &PlanReport,
+    explanation: &Explanation,
+    format: Format,
+) -> String {
+    let text = match format {
+        Format::Text => explain::text(instance, report, explanation),
+        Format::Json => explain::json(instance, report, explanation),
+        Format::Markdown => explain::markdown(instance, report, explanation),
+        Format::Svg => svg::plan(instance, report),
+        Format::Html => html::page(
+            &instance.model.name,
+            &[svg::plan(instance, report)],
+            &format!(
+                "{}\n{}",
+                markdown::plan(instance, report),
+                explain::markdown(instance, report, explanation)
+            ),
+        ),
+    };
+    finish(&text, format)
+}
+
+/// A proposed plan checked against the model and compared with the optimum;
+/// `plan_file` names the proposal.
+pub fn check(instance: &Instance, report: &CheckReport, plan_file: &str, format: Format) -> String {
+    let picture = || {
+        svg::proposal(
+            instance,
+            &report.moves,
+            &report.evaluation,
+            &format!("the proposed plan ({plan_file})"),
+        )
+    };
+    let text = match format {
+        Format::Text => check::text(instance, report, plan_file),
+        Format::Json => check::json(instance, report, plan_file),
+        Format::Markdown => check::markdown(instance, report, plan_file),
+        Format::Svg => picture(),
+        Format::Html => html::page(
+            &instance.model.name,
+            &[picture()],
+            &check::markdown(instance, report, plan_file),
+        ),
+    };
+    finish(&text, format)
+}
+
+/// Why no plan exists and what it would take, or what binds the optimum.
+pub fn diagnosis(instance: &Instance, diagnosis: &Diagnosis, format: Format) -> String {
+    let text = match format {
+        Format::Text => diagnose::text(instance, diagnosis),
+        Format::Json => diagnose::json(instance, diagnosis),
+        Format::Markdown => diagnose::markdown(instance, diagnosis),
+        Format::Svg => diagnosis_picture(instance, diagnosis)
+            .unwrap_or_else(|| svg::no_plan(instance, "no plan to draw")),
+        Format::Html => html::page(
+            &instance.model.name,
+            diagnosis_picture(instance, diagnosis).as_slice(),
+            &diagnose::markdown(instance, diagnosis),
+        ),
+    };
+    finish(&text, format)
+}
+
+/// The plan a diagnosis is about: the optimum when there is one, else the
+/// plan under the smallest change.
+fn diagnosis_picture(instance: &Instance, diagnosis: &Diagnosis) -> Option<String> {
+    match diagnosis {
+        Diagnosis::Feasible { report, .. } => Some(svg::plan(instance, report)),
+        Diagnosis::Infeasible(found) => {
+            let (relaxation, report) = found.relaxed_plan.as_ref()?;
+            let input = crate::diagnose::relaxed(instance, relaxation);
+            let relaxed = input.instance().ok()?;
+            let caption = match report.status {
+                Status::Optimal => "the plan under the smallest change",
+                _ => "the plan under the smallest change (not proven optimal)",
+            };
+            Some(svg::proposal(
+                &relaxed,
+                &report.moves,
+                &report.evaluation,
+                caption,
+            ))
+        }
+        Diagnosis::Unknown => None,
+    }
+}
+
+/// What stdout gets when no plan was found (`message` says why on stderr):
+/// the diagnosis in the format asked for when there is one, else the message
+/// in a form the format's readers expect; `None` for text, where the message
+/// alone is the answer.
+pub fn no_plan(
+    instance: &Instance,
+    status: Status,
+    message: &str,
+    diagnosis: Option<&Diagnosis>,
+    format: Format,
+) -> Option<String> {
+    let text = match (format, diagnosis) {
+        (Format::Json, _) => {
+            let mut value = json::no_plan(instance, status, message);
+            if let Some(diagnosis) = diagnosis {
+                value.insert(
+                    "diagnosis".into(),
+                    diagnose::json_value(instance, diagnosis).into(),
+                );
+            }
+            json::to_json(&value)
+        }
+        (Format::Svg, _) => svg::no_plan(instance, message),
+        (_, Some(diagnosis)) => return Some(self::diagnosis(instance, diagnosis, format)),
+        (Format::Text, None) => return None,
+        (Format::Markdown, None) => {
+            format!("**{}**\n", crate::escape::markdown_keeping_code(message))
+        }
+        (Format::Html, None) => html::page(
+            &instance.model.name,
+            &[],
+            &format!("**{}**\n", crate::escape::markdown_keeping_code(message)),
+        ),
+    };
+    Some(finish(&text, format))
+}
+
+/// Why no plan was found, in a sentence for stderr, and the status it means.
+pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, String) {
+    let where_ = match instance.scenario_id() {
+        Some(s) => format!("scenario `{s}`"),
+        None => "the base scenario".to_owned(),
+    };
+    match outcome {
+        Outcome::Unknown | Outcome::Plan(_) => (
+            Status::Unknown,
+            format!("no plan found: the time limit ran out before any plan was found in {where_} (try a longer --time-limit)"),
+        ),
+        Outcome::Infeasible => (
+            Status::Infeasible,
+            format!(
+                "no plan exists in {where_}: no sequence of moves within {} {}s meets every expectation by its deadline without crossing a red line or a limit",
+                instance.horizon, instance.model.round_unit
+            ),
+        ),
+    }
+}
+
+/// Why a column of a comparison has no plan, in a few words.
+pub fn short_reason(instance: &Instance, outcome: &Outcome) -> (Status, String) {
+    match outcome {
+        Outcome::Unknown => (Status::Unknown, "the time limit ran out first".to_owned()),
+        _ => (
+            Status::Infeasible,
+            format!(
+                "no plan meets every expectation within {} {}s",
+                instance.horizon, instance.model.round_unit
+            ),
+        ),
+    }
 }

@@ -92,8 +92,7 @@ pub fn markdown(comparison: &Comparison, report: &RobustReport, scenarios: &[Str
 
 /// The robust plan as JSON, ending with a newline.
 pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
-    let mut value: Value =
-        serde_json::from_str(&super::compare::json(comparison)).unwrap_or(Value::Null);
+    let mut value = super::compare::json_value(comparison);
     if let Value::Object(map) = &mut value {
         map.insert("robust".into(), true.into());
         map.insert("status".into(), report.status.as_str().into());

@@ -1,0 +1,261 @@
+//! What the command line accepts: the commands, their flags and the limits
+//! on them, as clap derives them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::TuningStep;
+use crate::render::{Format, ReportFormat};
+
+/// Plans the sequencing of confidence-building moves in a negotiation.
+///
+/// `seqplan MODEL.json` is the same as `seqplan plan MODEL.json`.
+#[derive(Debug, Parser)]
+#[command(name = "seqplan", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More detail on stderr (-v: progress, -vv: solver details).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The most action-rounds (actions × rounds) to plan; larger models
+    /// are refused rather than left to run for hours.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::model::instance::DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the best sequence of moves and print it.
+    Plan(PlanArgs),
+    /// Plans side by side: several models, scenarios or objectives.
+    Compare(CompareArgs),
+    /// Why no plan exists (minimal conflicts, relaxations) or what binds the plan.
+    Diagnose(DiagnoseArgs),
+    /// Why each move of the plan is in its round and what it unlocks.
+    Explain(ExplainArgs),
+    /// Judge a proposed plan: every broken rule, expectations, gap to the optimum.
+    Check(CheckArgs),
+    /// Check a model: errors and warnings only.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the model format (models/schema.json).
+    Schema(SchemaArgs),
+    /// Print a random, realistic model (for benchmarks and trying seqplan at scale).
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `seqplan generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of actions.
+    #[arg(long, default_value_t = 20)]
+    pub actions: usize,
+    /// Number of rounds.
+    #[arg(long, default_value_t = 12)]
+    pub horizon: u32,
+    /// Number of meters.
+    #[arg(long, default_value_t = 3)]
+    pub meters: usize,
+    /// Number of parties.
+    #[arg(long, default_value_t = 3)]
+    pub parties: usize,
+    /// Seed: the same seed gives the same model.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the model to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+    /// The proposed plan: JSON ("moves": [{"action", "round"}]) or one
+    /// `ROUND ACTION` per line (`#` starts a comment).
+    pub plan: PathBuf,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Objective levels for the optimum compared against (as for `plan`).
+    #[arg(long, value_delimiter = ',')]
+    pub objective: Vec<String>,
+    /// Bound the solve of the optimum (seconds).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What to solve: the model, its scenario, and the command line's changes.
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+    /// Objective levels in order, replacing the model's: earliest, cheapest,
+    /// fewest, maximize:METER[=WEIGHT].
+    #[arg(long, value_delimiter = ',')]
+    pub objective: Vec<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Require a move: ACTION@ROUND (repeatable).
+    #[arg(long, value_name = "ACTION@ROUND")]
+    pub force: Vec<String>,
+    /// Make an action unavailable (repeatable).
+    #[arg(long, value_name = "ACTION")]
+    pub forbid: Vec<String>,
+    /// Stop the solve after this many seconds and return the best plan found.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub time_limit: Option<f64>,
+    /// Solve the plain program, without presolve or implied rows (slower;
+    /// for measuring what the presolve gains).
+    #[arg(long)]
+    pub no_presolve: bool,
+    /// Turn off some speed-ups, to measure each (comma-separated: windows,
+    /// drop-useless, deadlines, implied-rows, counts, warm-start,
+    /// earliest-first).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', hide = true, value_parser = parse_step)]
+    pub without: Vec<TuningStep>,
+}
+
+/// Arguments of `seqplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none); with --robust,
+    /// repeat it to list the scenarios the plan must hold in.
+    #[arg(long)]
+    pub scenario: Vec<String>,
+    /// One plan that holds in every scenario (or those given with
+    /// --scenario): the same moves, one meter trajectory per scenario.
+    #[arg(long, conflicts_with = "alternatives")]
+    pub robust: bool,
+    /// Show up to K distinct optimal plans side by side (K from 1 to 50:
+    /// each is another solve, and more columns than that cannot be read).
+    #[arg(long, value_name = "K", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_ALTERNATIVES))]
+    pub alternatives: Option<usize>,
+    /// With --alternatives: plans within P percent of the optimum on the
+    /// first objective level (the other levels break ties).
+    #[arg(long, value_name = "P", requires = "alternatives")]
+    pub within: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// One or more model files (JSON).
+    #[arg(required = true)]
+    pub models: Vec<PathBuf>,
+    /// A scenario to plan (repeatable; `base` is the model as written).
+    /// With one model and no --scenario or --objective: base and every scenario.
+    #[arg(long)]
+    pub scenario: Vec<String>,
+    /// An objective to plan with, e.g. `cheapest,earliest` (repeatable).
+    #[arg(long)]
+    pub objective: Vec<String>,
+    /// Replace the horizon (number of rounds).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Bound each solve (seconds).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// How many distinct conflicts to look for when no plan exists (1 to
+    /// 20; each costs a search of its own).
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_CONFLICTS))]
+    pub conflicts: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The model file (JSON).
+    pub model: PathBuf,
+}
+
+/// Arguments of `seqplan schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The most plans `--alternatives` shows.
+pub const MAX_ALTERNATIVES: u64 = 50;
+
+/// The most conflicts `diagnose --conflicts` looks for.
+pub const MAX_CONFLICTS: u64 = 20;
+
+/// The longest `--time-limit` (a week, in seconds): beyond it a limit is
+/// a typing mistake, not a plan to wait.
+pub const MAX_TIME_LIMIT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// A name `--without` accepts.
+fn parse_step(name: &str) -> Result<TuningStep, String> {
+    TuningStep::ALL
+        .into_iter()
+        .find(|step| step.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = TuningStep::ALL.iter().map(|s| s.name()).collect();
+            format!("expected one of {}", names.join(", "))
+        })
+}

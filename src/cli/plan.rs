@@ -1,0 +1,124 @@
+//! `seqplan plan`: the best plan, one plan robust to several scenarios, or
+//! the best plan and its alternatives.
+
+use super::args::PlanArgs;
+use super::input::{emit, guard_output, in_file, prepare};
+use super::reports::no_plan;
+use super::Session;
+use crate::error::{Error, Usage};
+use crate::model::{Instance, Overrides};
+use crate::render;
+use crate::solve::{self, Outcome, SolveOptions};
+
+pub(super) fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
+    guard_output(args.output.as_deref(), &[&args.solve.model])?;
+    if args.robust {
+        return robust(args, session);
+    }
+    if args.scenario.len() > 1 {
+        return Err(Usage::SeveralScenarios.into());
+    }
+    let (model, overrides, options) = prepare(&args.solve, args.scenario.first(), session)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
+    if let Some(count) = args.alternatives {
+        return alternatives(args, &instance, &options, count);
+    }
+    tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
+    match solve::plan(&instance, &options)? {
+        Outcome::Plan(report) => {
+            emit(
+                &render::plan(&instance, &report, args.format),
+                args.format,
+                args.output.as_deref(),
+            )?;
+            Ok(0)
+        }
+        outcome => no_plan(
+            &instance,
+            &outcome,
+            &options,
+            args.format,
+            args.output.as_deref(),
+        ),
+    }
+}
+
+fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
+    let (model, overrides, options) = prepare(&args.solve, None, session)?;
+    let scenarios: Vec<Option<String>> = if args.scenario.is_empty() {
+        std::iter::once(None)
+            .chain(model.scenarios.iter().map(|s| Some(s.id.clone())))
+            .collect()
+    } else {
+        args.scenario.iter().map(|s| Some(s.clone())).collect()
+    };
+    let instances = scenarios
+        .iter()
+        .map(|scenario| {
+            Instance::new(
+                &model,
+                &Overrides {
+                    scenario: scenario.clone(),
+                    ..overrides.clone()
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| in_file(&args.solve.model, e))?;
+    let refs: Vec<&Instance> = instances.iter().collect();
+    let labels: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.clone().unwrap_or_else(|| "base".to_owned()))
+        .collect();
+    let report = match solve::plan_robust(&refs, &options)? {
+        solve::RobustOutcome::Plan(report) => report,
+        outcome => {
+            let message = match outcome {
+                solve::RobustOutcome::Unknown => "no plan found: the time limit ran out before any plan holding in every scenario was found".to_owned(),
+                _ => format!("no single plan meets every expectation without crossing a red line in all of {}", labels.join(", ")),
+            };
+            crate::progress::eprint_line(&message);
+            return Ok(1);
+        }
+    };
+    let text = render::robust(&instances, &report, &labels, args.format);
+    emit(&text, args.format, args.output.as_deref())?;
+    Ok(0)
+}
+
+fn alternatives(
+    args: &PlanArgs,
+    instance: &Instance,
+    options: &SolveOptions,
+    count: usize,
+) -> Result<u8, Error> {
+    if let Some(p) = args.within.filter(|p| !p.is_finite() || *p < 0.0) {
+        return Err(Usage::Within { percent: p }.into());
+    }
+    let found = solve::alternatives(instance, options, count, args.within)?;
+    let mut plans = found.plans;
+    if plans.is_empty() {
+        // The program found nothing in time: the greedy plan may still be
+        // an answer (unproven, without alternatives).
+        match solve::plan(instance, options)? {
+            Outcome::Plan(report) => plans.push(report),
+            outcome => {
+                return no_plan(
+                    instance,
+                    &outcome,
+                    options,
+                    args.format,
+                    args.output.as_deref(),
+                )
+            }
+        }
+    }
+    let asked = render::AlternativesAsked {
+        count,
+        within: args.within.is_some(),
+        exhausted: found.exhausted,
+    };
+    let text = render::alternatives(instance, &plans, asked, args.format);
+    emit(&text, args.format, args.output.as_deref())?;
+    Ok(0)
+}
