@@ -8,16 +8,31 @@
 
 use std::borrow::Cow;
 
+/// Opens a code span in seqplan's own text (see [`crate::render::code`]):
+/// a private-use character no model text can hold, since validation shows
+/// it escaped like a control character.
+pub const CODE_OPEN: char = '\u{e000}';
+
+/// Closes a code span opened by [`CODE_OPEN`].
+pub const CODE_CLOSE: char = '\u{e001}';
+
 /// Whether a character must never reach a terminal or a document raw:
 /// C0 controls (tab and line feed aside, which layout needs), DEL, C1
 /// controls, the bidirectional formatting characters, the Unicode line and
-/// paragraph separators, and the two non-characters XML forbids.
+/// paragraph separators, the two non-characters XML forbids, and the two
+/// characters that mark code spans in seqplan's own text.
 pub fn is_unsafe(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
         | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
-        | '\u{fffe}' | '\u{ffff}')
+        | '\u{fffe}' | '\u{ffff}' | CODE_OPEN | CODE_CLOSE)
+}
+
+/// seqplan's text with its code spans written as a terminal, JSON or a
+/// picture shows them: between backticks.
+pub fn code_as_backticks(text: &str) -> Cow<'_, str> {
+    replace_with(text, |c| c == CODE_OPEN || c == CODE_CLOSE, |_| "`".to_owned())
 }
 
 /// Whether a character is unsafe in a name or another one-line string:
@@ -98,48 +113,40 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// A line of seqplan's own text, made for the terminal, placed in Markdown:
-/// the code spans it writes (`` `offer_plan` ``) stay code, everything else
-/// is escaped as by [`markdown`].
+/// A line of seqplan's own text placed in Markdown: the code spans it
+/// marked (see [`crate::render::code`]) become Markdown code, everything
+/// else is escaped as by [`markdown`], backticks included.
 ///
-/// A span is kept as code only when it is one backtick, a non-empty run of
-/// characters that mean nothing to Markdown or HTML (ids, field paths,
-/// commands), and one backtick; any other backtick is escaped with the text
-/// around it. So the raw backticks left are pairs around inert text, and
-/// however a Markdown parser pairs them (two spans side by side merge into
-/// one), what lies between shows as written: a name with backticks in it
-/// (`` ```<img>` ``) can neither open raw HTML nor reformat the handout.
+/// Code is known from the marks, never guessed from backticks, so a name
+/// with backticks in it (`` ```<img>` ``) stays text and can neither open
+/// raw HTML nor reformat the handout. A marked span is written as code only
+/// when it holds characters that mean nothing to Markdown or HTML (ids,
+/// field paths, flags); any other is escaped like text.
 pub fn markdown_keeping_code(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
     let mut rest = line;
-    while let Some(open) = rest.find('`') {
-        let after = &rest[open + 1..];
-        let span = (!after.starts_with('`'))
-            .then(|| after.find('`').map(|close| &after[..close]))
-            .flatten();
-        match span {
-            Some(code) if is_inert_code(code) && !after[code.len() + 1..].starts_with('`') => {
-                out.push_str(&markdown(&rest[..open]));
-                out.push('`');
-                out.push_str(code);
-                out.push('`');
-                rest = &after[code.len() + 1..];
-            }
-            _ => {
-                // This run of backticks opens no code span: escape it with
-                // the text before it and look for a span after it.
-                let run = after.len() - after.trim_start_matches('`').len();
-                out.push_str(&markdown(&rest[..=open + run]));
-                rest = &after[run..];
-            }
+    while let Some(open) = rest.find(CODE_OPEN) {
+        out.push_str(&markdown(&rest[..open]));
+        let after = &rest[open + CODE_OPEN.len_utf8()..];
+        let (code, next) = match after.find(CODE_CLOSE) {
+            Some(close) => (&after[..close], &after[close + CODE_CLOSE.len_utf8()..]),
+            None => (after, ""),
+        };
+        if is_inert_code(code) {
+            out.push('`');
+            out.push_str(code);
+            out.push('`');
+        } else {
+            out.push_str(&markdown(&format!("`{code}`")));
         }
+        rest = next;
     }
     out.push_str(&markdown(rest));
     out
 }
 
-/// Whether text between two backticks is something seqplan writes as code
-/// and that Markdown shows as written even outside a code span.
+/// Whether a code span holds only what Markdown shows as written even
+/// outside a code span, so that it is safe wherever a parser ends it.
 fn is_inert_code(code: &str) -> bool {
     !code.is_empty()
         && !code.starts_with(' ')
@@ -181,6 +188,11 @@ mod tests {
         assert_eq!(back, value);
     }
 
+    /// `code("x")` as the renderers write it.
+    fn code(text: &str) -> String {
+        format!("{CODE_OPEN}{text}{CODE_CLOSE}")
+    }
+
     #[test]
     fn markdown_syntax_is_escaped() {
         assert_eq!(
@@ -190,17 +202,22 @@ mod tests {
         assert_eq!(markdown("two\nlines"), "two lines");
         assert_eq!(markdown("talks_held _x_ a_"), "talks_held \\_x\\_ a\\_");
         assert_eq!(
-            markdown_keeping_code("red line `no_recognition` (a <b>)"),
+            markdown_keeping_code(&format!("red line {} (a <b>)", code("no_recognition"))),
             "red line `no_recognition` (a \\<b\\>)"
         );
         assert_eq!(markdown_keeping_code("odd ` tick"), "odd \\` tick");
-        assert_eq!(markdown_keeping_code("`a` and `b_c`"), "`a` and `b_c`");
+        assert_eq!(
+            markdown_keeping_code(&format!("{} and {}", code("a"), code("b_c"))),
+            "`a` and `b_c`"
+        );
+        assert_eq!(markdown_keeping_code(&code("<b>")), "\\`\\<b\\>\\`");
+        assert_eq!(code_as_backticks(&code("a")), "`a`");
     }
 
     #[test]
     fn backticks_in_names_cannot_open_html() {
         // A run of three backticks opens no code span in CommonMark, so
-        // keeping `<img>` between single ones would leave it raw HTML.
+        // pairing the backticks of a name would leave `<img>` raw HTML.
         for name in [
             "```<img src=x onerror=alert(1)>`",
             "`` `<b>` ``",
@@ -209,7 +226,7 @@ mod tests {
             "`a` `|` `",
             "``",
         ] {
-            let line = format!("move `talks` ({name}) then `offer`");
+            let line = format!("move {} ({name}) then {}", code("talks"), code("offer"));
             let shown = markdown_keeping_code(&line);
             let raw = |c: char| {
                 shown
@@ -217,6 +234,7 @@ mod tests {
                     .any(|(i, x)| x == c && !shown[..i].ends_with('\\'))
             };
             assert!(!raw('<') && !raw('|'), "{name:?} -> {shown}");
+            assert_eq!(shown.matches('`').count() - shown.matches("\\`").count(), 4, "{shown}");
             assert!(
                 shown.starts_with("move `talks` (") && shown.ends_with(") then `offer`"),
                 "{shown}"

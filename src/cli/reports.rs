@@ -171,7 +171,7 @@ pub(super) fn no_plan(
     output: Option<&Path>,
 ) -> Result<u8, Error> {
     let (status, message) = render::no_plan_message(instance, outcome);
-    crate::progress::eprint_line(&message);
+    crate::progress::eprint_line(&render::plain(&message));
     // The diagnosis adds to the answer; if it fails, the answer stands.
     let diagnosis = match status {
         Status::Unknown => None,

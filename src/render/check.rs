@@ -22,7 +22,7 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
     let evaluation = &report.evaluation;
     let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
+        .map_or("base scenario".to_owned(), |s| format!("scenario {}", super::code(s)));
     let mut out = format!(
         "Check of {plan_file} against {}\n{scenario}; {}; {}\n\n",
         model.name,

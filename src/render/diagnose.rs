@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::json::{num, to_json};
 use super::words;
+use super::code;
 use crate::diagnose::{
     Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member, Relaxation,
     Unsettled,
@@ -24,13 +25,14 @@ fn describe(instance: &Instance, group: Group) -> String {
             let by = instance.by[e];
             match x.kind {
                 ExpectationKind::Action(a) => format!(
-                    "expectation `{}`: `{}` completed by {unit} {by}",
-                    x.id, model.actions[a].id
+                    "expectation {}: {} completed by {unit} {by}",
+                    code(&x.id),
+                    code(&model.actions[a].id)
                 ),
                 ExpectationKind::Meter { meter, band } => {
                     format!(
-                        "expectation `{}`: {} from {unit} {by} on",
-                        x.id,
+                        "expectation {}: {} from {unit} {by} on",
+                        code(&x.id),
                         words::band(model, meter, &band)
                     )
                 }
@@ -54,19 +56,22 @@ fn describe(instance: &Instance, group: Group) -> String {
                         k => format!("at least {k} {unit}s before,"),
                     };
                     format!(
-                        "`{}` only once `{}` has completed {wait} {unit}",
-                        model.actions[action].id, model.actions[before].id
+                        "{} only once {} has completed {wait} {unit}",
+                        code(&model.actions[action].id),
+                        code(&model.actions[before].id)
                     )
                     .replace(&format!(", {unit}"), "")
                 }
-                RedLineKind::Never { action } => format!("never `{}`", model.actions[action].id),
+                RedLineKind::Never { action } => {
+                    format!("never {}", code(&model.actions[action].id))
+                }
                 RedLineKind::CostAtMost { party, cap } => format!(
-                    "`{}` spends at most {}",
-                    model.parties[party].id,
+                    "{} spends at most {}",
+                    code(&model.parties[party].id),
                     fmt_num(cap)
                 ),
             };
-            format!("red line `{}`: {rule}", line.id)
+            format!("red line {}: {rule}", code(&line.id))
         }
         Group::MovesPerRound => format!(
             "limit: at most {} action(s) in progress per {unit}",
@@ -80,21 +85,22 @@ fn describe(instance: &Instance, group: Group) -> String {
                 .find(|(q, _)| *q == p)
                 .map_or(0, |e| e.1);
             format!(
-                "limit: at most {cap} action(s) of `{}` in progress per {unit}",
-                model.parties[p].id
+                "limit: at most {cap} action(s) of {} in progress per {unit}",
+                code(&model.parties[p].id)
             )
         }
         Group::Latest(a) => format!(
-            "`{}` starts by {unit} {} at the latest",
-            model.actions[a].id, instance.latest[a]
+            "{} starts by {unit} {} at the latest",
+            code(&model.actions[a].id),
+            instance.latest[a]
         ),
-        Group::Forbid(a) => format!("`{}` is forbidden", model.actions[a].id),
+        Group::Forbid(a) => format!("{} is forbidden", code(&model.actions[a].id)),
         Group::Event(j) => {
             let ev = &instance.events[j];
             let name = ev
                 .name
                 .as_deref()
-                .map(|n| format!("`{n}`: "))
+                .map(|n| format!("{}: ", code(n)))
                 .unwrap_or_default();
             let sign = if ev.add >= 0.0 { "+" } else { "" };
             format!(
@@ -106,7 +112,7 @@ fn describe(instance: &Instance, group: Group) -> String {
         }
         Group::Forced(i) => {
             let (a, r) = instance.forced[i];
-            format!("forced move `{}` in {unit} {r}", model.actions[a].id)
+            format!("forced move {} in {unit} {r}", code(&model.actions[a].id))
         }
     }
 }
@@ -115,19 +121,19 @@ fn describe(instance: &Instance, group: Group) -> String {
 fn name(instance: &Instance, group: Group) -> String {
     let model = instance.model;
     match group {
-        Group::Expectation(e) => format!("`{}`", model.expectations[e].id),
-        Group::RedLine(i) => format!("`{}`", model.red_lines[i].id),
+        Group::Expectation(e) => code(&model.expectations[e].id),
+        Group::RedLine(i) => code(&model.red_lines[i].id),
         Group::MovesPerRound => "the limit on moves per round".to_owned(),
-        Group::PerParty(p) => format!("the limit on `{}`", model.parties[p].id),
-        Group::Latest(a) | Group::Forbid(a) => format!("`{}`", model.actions[a].id),
+        Group::PerParty(p) => format!("the limit on {}", code(&model.parties[p].id)),
+        Group::Latest(a) | Group::Forbid(a) => code(&model.actions[a].id),
         Group::Event(j) => instance.events[j].name.as_deref().map_or_else(
             || format!("the event in round {}", instance.events[j].round),
-            |n| format!("`{n}`"),
+            |n| code(n),
         ),
-        Group::Forced(i) => format!(
-            "`--force {}@{}`",
+        Group::Forced(i) => code(&format!(
+            "--force {}@{}",
             model.actions[instance.forced[i].0].id, instance.forced[i].1
-        ),
+        )),
     }
 }
 
@@ -218,10 +224,11 @@ fn bound_sentence(instance: &Instance, bound: &Bound) -> String {
     match bound {
         Bound::TooLate { expectation, action, earliest_completion, by } => match earliest_completion {
             Some(c) => format!(
-                "even started as early as its window and prerequisites allow, `{}` completes in {unit} {c} at the earliest, after the deadline of `{}` ({unit} {by})",
-                model.actions[*action].id, model.expectations[*expectation].id
+                "even started as early as its window and prerequisites allow, {} completes in {unit} {c} at the earliest, after the deadline of {} ({unit} {by})",
+                code(&model.actions[*action].id),
+                code(&model.expectations[*expectation].id)
             ),
-            None => format!("`{}` can never start and complete within the horizon", model.actions[*action].id),
+            None => format!("{} can never start and complete within the horizon", code(&model.actions[*action].id)),
         },
         Bound::TooLow { meter, most, by, level, .. } => format!(
             "even with every move, {} reaches at most {} by {unit} {by}, below the {} required",
@@ -298,7 +305,7 @@ fn closest_lines(instance: &Instance, closest: &ClosestPlan) -> Vec<String> {
             ),
             _ => format!("never met (deadline {unit} {by})"),
         };
-        out.push(format!("  misses `{}`: {how}", x.id));
+        out.push(format!("  misses {}: {how}", code(&x.id)));
     }
     out.extend(
         moves_line(instance, &closest.report.moves)
@@ -319,7 +326,7 @@ fn conflict_lines(instance: &Instance, conflict: &Conflict) -> Vec<String> {
 fn heading(instance: &Instance) -> String {
     let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario `{s}`"));
+        .map_or("base scenario".to_owned(), |s| format!("scenario {}", code(s)));
     format!(
         "{} ({scenario}; {} {}s)",
         instance.model.name, instance.horizon, instance.model.round_unit
@@ -545,7 +552,7 @@ fn cut_short_note(failures: u32, timed_out: u32) -> String {
     let failed = words::count(u64::from(failures), "check", "checks");
     let ran_out = words::count(u64::from(timed_out), "check", "checks");
     let more_time =
-        "More time does not mend a numerical failure; the `cbc` build (see the README) may.";
+        &format!("More time does not mend a numerical failure; the {} build (see the README) may.", code("cbc"));
     match (failures, timed_out) {
         (0, _) => format!("(Some checks ran out of the time allowed during the diagnosis and are undecided, {consequence}. Allow more time with --time-limit.)"),
         (_, 0) => format!(

@@ -95,13 +95,39 @@ pub fn capitalise(word: &str) -> String {
     }
 }
 
-/// A rendered document made safe to show: any character that could drive
-/// a terminal or break the document is escaped (see [`crate::escape`]).
-/// Applying it twice changes nothing.
+/// `text` (an id, a flag, a field path) marked as code in seqplan's own
+/// sentences: backticks in text, JSON and pictures, a code span in
+/// Markdown. Renderers mark code this way rather than with backticks so that
+/// the Markdown printers know which backticks are theirs: a name may hold
+/// backticks too, and those must stay text.
+pub fn code(text: &str) -> String {
+    format!(
+        "{}{text}{}",
+        crate::escape::CODE_OPEN,
+        crate::escape::CODE_CLOSE
+    )
+}
+
+/// A sentence with its code marks as backticks, for stderr.
+pub fn plain(text: &str) -> String {
+    crate::escape::code_as_backticks(text).into_owned()
+}
+
+/// A rendered document made safe to show: code marks become backticks
+/// (in Markdown, which has turned its own into code spans, any left are
+/// escaped), and any character that could drive a terminal or break the
+/// document is escaped (see [`crate::escape`]). Applying it twice changes
+/// nothing.
 pub fn finish(text: &str, format: Format) -> String {
+    let text = match format {
+        Format::Markdown => std::borrow::Cow::Owned(
+            text.replace([crate::escape::CODE_OPEN, crate::escape::CODE_CLOSE], "\\`"),
+        ),
+        _ => crate::escape::code_as_backticks(text),
+    };
     match format {
-        Format::Json => crate::escape::json(text).into_owned(),
-        _ => crate::escape::document(text).into_owned(),
+        Format::Json => crate::escape::json(&text).into_owned(),
+        _ => crate::escape::document(&text).into_owned(),
     }
 }
 
@@ -336,7 +362,7 @@ pub fn no_plan(
 /// Why no plan was found, in a sentence for stderr, and the status it means.
 pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, String) {
     let where_ = match instance.scenario_id() {
-        Some(s) => format!("scenario `{s}`"),
+        Some(s) => format!("scenario {}", code(s)),
         None => "the base scenario".to_owned(),
     };
     match outcome {

@@ -29,8 +29,8 @@ fn binding_lines(report: &RobustReport, scenarios: &[String]) -> Vec<String> {
                 })
                 .collect();
             format!(
-                "`{}` binds: without it, {}",
-                scenarios[b.scenario],
+                "{} binds: without it, {}",
+                super::code(&scenarios[b.scenario]),
                 changes.join(", ")
             )
         })

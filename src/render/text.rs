@@ -6,6 +6,7 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::numbers::{fmt_meter, fmt_num};
 use crate::report::{PlanReport, Status};
+use super::code;
 
 /// A plan as text, ending with a newline.
 pub fn plan(instance: &Instance, report: &PlanReport) -> String {
@@ -38,8 +39,9 @@ pub(crate) fn header(instance: &Instance, report: &PlanReport) -> String {
     let evaluation = &report.evaluation;
     let scenario = match instance.scenario {
         Some(s) => format!(
-            "scenario `{}` ({})",
-            model.scenarios[s].id, model.scenarios[s].name
+            "scenario {} ({})",
+            code(&model.scenarios[s].id),
+            model.scenarios[s].name
         ),
         None => "base scenario".to_owned(),
     };
@@ -148,7 +150,7 @@ pub(crate) fn expectation_rows(instance: &Instance, report: &PlanReport) -> Vec<
         .zip(&report.evaluation.expectations)
     {
         let asks = match e.kind {
-            ExpectationKind::Action(a) => format!("`{}` completed", model.actions[a].id),
+            ExpectationKind::Action(a) => format!("{} completed", code(&model.actions[a].id)),
             ExpectationKind::Meter { meter, band } => {
                 format!("{} sustained", super::words::band(model, meter, &band))
             }
@@ -181,14 +183,15 @@ pub(crate) fn red_line_rows(instance: &Instance, report: &PlanReport) -> Vec<[St
                     k => format!(" (wait {})", super::words::rounds(k, &model.round_unit)),
                 };
                 format!(
-                    "`{}` not before `{}`{wait}",
-                    model.actions[action].id, model.actions[before].id
+                    "{} not before {}{wait}",
+                    code(&model.actions[action].id),
+                    code(&model.actions[before].id)
                 )
             }
-            RedLineKind::Never { action } => format!("never `{}`", model.actions[action].id),
+            RedLineKind::Never { action } => format!("never {}", code(&model.actions[action].id)),
             RedLineKind::CostAtMost { party, cap } => format!(
-                "`{}` spends at most {}",
-                model.parties[party].id,
+                "{} spends at most {}",
+                code(&model.parties[party].id),
                 fmt_num(cap)
             ),
         };

@@ -3,6 +3,7 @@
 use crate::model::Instance;
 use crate::numbers::fmt_num;
 use crate::simulate::{Violation, ViolationKind};
+use super::code;
 
 /// "month 3", "round 3": a round in the model's unit.
 pub fn round(instance: &Instance, round: u32) -> String {
@@ -24,8 +25,8 @@ fn completed_by(unit: &str, round: u32, lag: u32) -> String {
 /// One sentence describing a broken rule, naming the model's ids.
 pub fn violation(instance: &Instance, v: &Violation) -> String {
     let model = instance.model;
-    let action = |a: usize| format!("`{}`", model.actions[a].id);
-    let line = |r: usize| format!("`{}`", model.red_lines[r].id);
+    let action = |a: usize| code(&model.actions[a].id);
+    let line = |r: usize| code(&model.red_lines[r].id);
     let when = round(instance, v.round);
     let unit = &model.round_unit;
     let text = match &v.kind {
@@ -143,8 +144,8 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             format!("{count} actions in progress, above limits.moves_per_round {cap}")
         }
         ViolationKind::PerParty { party, count, cap } => format!(
-            "{count} actions of `{}` in progress, above its limit {cap}",
-            model.parties[*party].id
+            "{count} actions of {} in progress, above its limit {cap}",
+            code(&model.parties[*party].id)
         ),
         ViolationKind::CostCap {
             red_line,
@@ -152,8 +153,8 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             cost,
             cap,
         } => format!(
-            "`{}` spends {} in all, crossing red line {} (cost_at_most {})",
-            model.parties[*party].id,
+            "{} spends {} in all, crossing red line {} (cost_at_most {})",
+            code(&model.parties[*party].id),
             fmt_num(*cost),
             line(*red_line),
             fmt_num(*cap)
@@ -185,10 +186,10 @@ pub fn violation(instance: &Instance, v: &Violation) -> String {
             let e = &model.expectations[*expectation];
             match met_round {
                 Some(r) => format!(
-                    "expectation `{}` is met only from {unit} {r}, after its deadline",
-                    e.id
+                    "expectation {} is met only from {unit} {r}, after its deadline",
+                    code(&e.id)
                 ),
-                None => format!("expectation `{}` is not met", e.id),
+                None => format!("expectation {} is not met", code(&e.id)),
             }
         }
     };
