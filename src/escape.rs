@@ -32,7 +32,11 @@ pub fn is_unsafe(c: char) -> bool {
 /// seqplan's text with its code spans written as a terminal, JSON or a
 /// picture shows them: between backticks.
 pub fn code_as_backticks(text: &str) -> Cow<'_, str> {
-    replace_with(text, |c| c == CODE_OPEN || c == CODE_CLOSE, |_| "`".to_owned())
+    replace_with(
+        text,
+        |c| c == CODE_OPEN || c == CODE_CLOSE,
+        |_| "`".to_owned(),
+    )
 }
 
 /// Whether a character is unsafe in a name or another one-line string:
@@ -234,7 +238,11 @@ mod tests {
                     .any(|(i, x)| x == c && !shown[..i].ends_with('\\'))
             };
             assert!(!raw('<') && !raw('|'), "{name:?} -> {shown}");
-            assert_eq!(shown.matches('`').count() - shown.matches("\\`").count(), 4, "{shown}");
+            assert_eq!(
+                shown.matches('`').count() - shown.matches("\\`").count(),
+                4,
+                "{shown}"
+            );
             assert!(
                 shown.starts_with("move `talks` (") && shown.ends_with(") then `offer`"),
                 "{shown}"

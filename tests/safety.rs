@@ -218,6 +218,23 @@ fn hostile_model() -> Value {
     m
 }
 
+/// The raw HTML (beyond the `<br>` the tables write) and the links a
+/// CommonMark parser finds in the Markdown, as a renderer would read it.
+fn raw_html_and_links(markdown: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .filter_map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) if raw.as_ref() != "<br>" => {
+                Some(raw.to_string())
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(format!("link to {dest_url}"))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether `markup` occurs in Markdown without a backslash before it.
 fn unescaped(markdown: &str, markup: &str) -> bool {
     markdown
@@ -317,6 +334,11 @@ fn hostile_model_text_is_escaped_in_every_format() {
                 "markdown" => {
                     assert!(!out.contains("<script>"), "{args:?}: {out}");
                     assert!(!unescaped(&out, "<img"), "{args:?}: {out}");
+                    assert_eq!(
+                        raw_html_and_links(&out),
+                        Vec::<String>::new(),
+                        "{args:?}: {out}"
+                    );
                     assert!(!out.contains("*bold*"), "{args:?}: {out}");
                     assert!(!out.contains("[link]("), "{args:?}: {out}");
                     // A name cannot add a table cell.

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::doc::{Block, Doc};
 use super::json::{num, to_json};
 use super::words;
 use crate::check::CheckReport;
@@ -17,52 +18,92 @@ pub const MAX_LISTED_VIOLATIONS: usize = 200;
 
 /// The check as text, ending with a newline.
 pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
+    doc(instance, report, plan_file).text()
+}
+
+/// The check as a Markdown handout, ending with a newline: the same
+/// sections as the text, as headings and lists, with the proposed moves as
+/// a table.
+pub fn markdown(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
+    super::markdown::tidy(&doc(instance, report, plan_file).markdown())
+}
+
+/// The check as blocks: the verdict, every broken rule (the first
+/// [`MAX_LISTED_VIOLATIONS`]), the expectations, and the comparison with
+/// the optimum.
+fn doc(instance: &Instance, report: &CheckReport, plan_file: &str) -> Doc {
     let model = instance.model;
     let unit = &model.round_unit;
     let evaluation = &report.evaluation;
     let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario {}", super::code(s)));
-    let mut out = format!(
-        "Check of {plan_file} against {}\n{scenario}; {}; {}\n\n",
-        model.name,
+        .map_or("base scenario".to_owned(), |s| {
+            format!("scenario {}", super::code(s))
+        });
+    let mut doc = Doc::default();
+    doc.push(Block::Title {
+        text: format!("Check of {plan_file} against {}", model.name),
+        prefix: "",
+    });
+    doc.push(Block::Line(format!(
+        "{scenario}; {}; {}",
         words::rounds(instance.horizon, unit),
         words::count(report.moves.len() as u64, "move", "moves")
-    );
+    )));
+    doc.push(Block::Table {
+        text: String::new(),
+        markdown: moves_table(instance, report),
+    });
+    doc.push(Block::Blank);
     if report.is_valid() {
-        out.push_str("VALID: the plan breaks no rule and meets every expectation.\n");
+        doc.push(Block::Verdict {
+            label: "VALID",
+            rest: " the plan breaks no rule and meets every expectation.".into(),
+        });
     } else {
         let n = evaluation.violations.len();
-        out.push_str(&format!(
-            "INVALID: {n} broken rule{}, in round order:\n",
-            if n == 1 { "" } else { "s" }
-        ));
+        doc.push(Block::Verdict {
+            label: "INVALID",
+            rest: format!(
+                " {n} broken rule{}, in round order:",
+                if n == 1 { "" } else { "s" }
+            ),
+        });
         for v in evaluation.violations.iter().take(MAX_LISTED_VIOLATIONS) {
-            out.push_str(&format!("  - {}\n", words::violation(instance, v)));
+            doc.push(Block::Item(words::violation(instance, v)));
         }
         if n > MAX_LISTED_VIOLATIONS {
-            out.push_str(&format!(
-                "  - and {} more (--format json lists them all)\n",
+            doc.push(Block::Item(format!(
+                "and {} more (--format json lists them all)",
                 n - MAX_LISTED_VIOLATIONS
-            ));
+            )));
         }
     }
-    out.push_str("\nExpectations:\n");
+    doc.push(Block::Blank);
+    doc.push(Block::Line("Expectations:".into()));
     for (e, outcome) in model.expectations.iter().zip(&evaluation.expectations) {
         let state = match outcome.met_round {
             Some(r) if r <= outcome.by => format!("met in {unit} {r}"),
             Some(r) => format!("met only from {unit} {r}, after the deadline"),
             None => "not met".to_owned(),
         };
-        out.push_str(&format!(
-            "  - {}: {state} (deadline {unit} {})\n",
+        doc.push(Block::Item(format!(
+            "{}: {state} (deadline {unit} {})",
             e.id, outcome.by
-        ));
+        )));
     }
     if model.expectations.is_empty() {
-        out.push_str("  (none)\n");
+        doc.push(Block::Note("(none)".into()));
     }
-    out.push_str(&format!("\nCost {}.\n", fmt_num(evaluation.cost)));
+    doc.push(Block::Blank);
+    doc.push(Block::Line(format!("Cost {}.", fmt_num(evaluation.cost))));
+    doc.push(Block::Line(against_the_optimum(instance, report)));
+    doc
+}
+
+/// How the plan compares with the optimum, or why it cannot be compared.
+fn against_the_optimum(instance: &Instance, report: &CheckReport) -> String {
+    let unit = &instance.model.round_unit;
     // Under a time limit the plan compared with may be unproven.
     let optimum = report.optimum_plan();
     let unproven = optimum
@@ -82,63 +123,31 @@ pub fn text(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
         _ => "the optimum".to_owned(),
     };
     match (optimum, report.gap) {
-        (Some(best), Some(gap)) => out.push_str(&format!(
-            "Against {best_name} ({}all met by {unit} {}, cost {}): {}, {}.\n",
+        (Some(best), Some(gap)) => format!(
+            "Against {best_name} ({}all met by {unit} {}, cost {}): {}, {}.",
             unproven.as_ref().map(|u| format!("{u}; ")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost),
             rounds_phrase(gap.rounds_later, unit),
             cost_phrase(gap.extra_cost)
-        )),
-        (Some(best), None) if !report.is_valid() => out.push_str(&format!(
-            "{}{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.\n",
+        ),
+        (Some(best), None) if !report.is_valid() => format!(
+            "{}{} meets every expectation by {unit} {} at cost {}; this plan breaks rules, so it is not ranked against it.",
             super::capitalise(&best_name),
             unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
-        )),
-        (Some(best), None) => out.push_str(&format!(
-            "{}{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.\n",
+        ),
+        (Some(best), None) => format!(
+            "{}{} meets every expectation by {unit} {} at cost {}; this plan never meets them all.",
             super::capitalise(&best_name),
             unproven.as_ref().map(|u| format!(" ({u})")).unwrap_or_default(),
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
-        )),
-        (None, _) if report.optimum_status() == Status::Unknown => out.push_str("The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.\n"),
-        (None, _) => out.push_str("No valid plan exists for this model, so there is no optimum to compare with.\n"),
+        ),
+        (None, _) if report.optimum_status() == Status::Unknown => "The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.".to_owned(),
+        (None, _) => "No valid plan exists for this model, so there is no optimum to compare with.".to_owned(),
     }
-    out
-}
-
-/// The check as a Markdown handout, ending with a newline: the same
-/// sections as the text, as headings and lists.
-pub fn markdown(instance: &Instance, report: &CheckReport, plan_file: &str) -> String {
-    let text = text(instance, report, plan_file);
-    let mut lines = text.lines();
-    let title = lines.next().unwrap_or_default();
-    let context = lines.next().unwrap_or_default();
-    let escape = crate::escape::markdown_keeping_code;
-    let mut out = format!("### {}\n\n{}\n\n", escape(title), escape(context));
-    out.push_str(&moves_table(instance, report));
-    out.push('\n');
-    for line in lines {
-        if let Some(item) = line.strip_prefix("  - ") {
-            out.push_str(&format!("- {}\n", escape(item)));
-        } else if let Some(item) = line.strip_prefix("  ") {
-            out.push_str(&format!("- {}\n", escape(item)));
-        } else if line.is_empty() {
-            out.push('\n');
-        } else if let Some(verdict) = line
-            .strip_prefix("VALID:")
-            .map(|rest| ("VALID", rest))
-            .or_else(|| line.strip_prefix("INVALID:").map(|rest| ("INVALID", rest)))
-        {
-            out.push_str(&format!("**{}:**{}\n\n", verdict.0, escape(verdict.1)));
-        } else {
-            out.push_str(&format!("{}\n\n", escape(line)));
-        }
-    }
-    super::markdown::tidy(&out)
 }
 
 /// The proposed moves, one row per round that has any.

@@ -3,12 +3,13 @@
 
 use serde_json::{json, Map, Value};
 
+use super::code;
+use super::doc::{Block, Doc};
 use super::json::{num, to_json};
 use super::words;
-use super::code;
 use crate::diagnose::{
-    Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member, Relaxation,
-    Unsettled,
+    Binding, Bound, Change, ClosestPlan, Conflict, Diagnosis, Group, Infeasibility, Member,
+    Relaxation, Unsettled,
 };
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::numbers::fmt_num;
@@ -128,7 +129,7 @@ fn name(instance: &Instance, group: Group) -> String {
         Group::Latest(a) | Group::Forbid(a) => code(&model.actions[a].id),
         Group::Event(j) => instance.events[j].name.as_deref().map_or_else(
             || format!("the event in round {}", instance.events[j].round),
-            |n| code(n),
+            code,
         ),
         Group::Forced(i) => code(&format!(
             "--force {}@{}",
@@ -326,7 +327,9 @@ fn conflict_lines(instance: &Instance, conflict: &Conflict) -> Vec<String> {
 fn heading(instance: &Instance) -> String {
     let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario {}", code(s)));
+        .map_or("base scenario".to_owned(), |s| {
+            format!("scenario {}", code(s))
+        });
     format!(
         "{} ({scenario}; {} {}s)",
         instance.model.name, instance.horizon, instance.model.round_unit
@@ -335,152 +338,155 @@ fn heading(instance: &Instance) -> String {
 
 /// The diagnosis as text, ending with a newline.
 pub fn text(instance: &Instance, diagnosis: &Diagnosis) -> String {
-    let mut out = String::new();
+    doc(instance, diagnosis).text()
+}
+
+/// The diagnosis as Markdown, ending with a newline: each section a bold
+/// lead, its members and changes a list.
+pub fn markdown(instance: &Instance, diagnosis: &Diagnosis) -> String {
+    super::markdown::tidy(&doc(instance, diagnosis).markdown())
+}
+
+/// The diagnosis as blocks.
+fn doc(instance: &Instance, diagnosis: &Diagnosis) -> Doc {
+    let mut doc = Doc::default();
+    doc.push(Block::Title {
+        text: heading(instance),
+        prefix: "Diagnosis: ",
+    });
     match diagnosis {
-        Diagnosis::Unknown => out.push_str(&format!(
-            "{}\nThe time limit ran out before the solver could tell whether a plan exists.\n",
-            heading(instance)
+        Diagnosis::Unknown => doc.push(Block::Lead(
+            "The time limit ran out before the solver could tell whether a plan exists.".into(),
         )),
         Diagnosis::Feasible {
             report, binding, ..
-        } => {
-            out.push_str(&format!(
-                "{}\nA plan exists ({}){}.\n",
-                heading(instance),
-                objectives_phrase(report),
-                super::unproven_note(report.status, report.gap, report.solver_failed)
-            ));
-            if binding.is_empty() {
-                out.push_str("It is not pressed against any red line or limit.\n");
-            } else {
-                out.push_str("It is pressed against (no margin left):\n");
-                for b in binding {
-                    let at = b
-                        .round
-                        .map(|r| format!(" (no margin in {} {r})", instance.model.round_unit))
-                        .unwrap_or_default();
-                    let buys = match &b.without {
-                        Some(objectives) => format!(
-                            "without it: {}",
-                            objectives
-                                .iter()
-                                .zip(&report.objectives)
-                                .filter(|(w, now)| (w.value - now.value).abs() > 1e-9)
-                                .map(|(w, now)| format!(
-                                    "{} {} instead of {}",
-                                    w.name,
-                                    fmt_num(w.value),
-                                    fmt_num(now.value)
-                                ))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        None if b.settled => "dropping it would not improve the plan".to_owned(),
-                        None if b.solver_failed => {
-                            "what dropping it would buy was not settled: the solver failed numerically"
-                                .to_owned()
-                        }
-                        None => "what dropping it would buy was not settled in the time allowed"
-                            .to_owned(),
-                    };
-                    out.push_str(&format!(
-                        "  - {}{at}; {buys}\n",
-                        describe(instance, b.member.group)
-                    ));
-                }
-            }
-        }
-        Diagnosis::Infeasible(found) => {
-            let Infeasibility {
-                conflicts,
-                relaxations,
-                relaxed_plan,
-                closest,
-                bounds,
-                cut_short,
-                numerical_failures,
-                timed_out,
-            } = found.as_ref();
-            out.push_str(&format!("{}\nNo plan exists.\n", heading(instance)));
-            if *cut_short {
-                out.push_str(&cut_short_note(*numerical_failures, *timed_out));
-                out.push('\n');
-            }
-            for (i, conflict) in conflicts.iter().enumerate() {
-                let label = if conflicts.len() == 1 {
-                    "These cannot all hold together".to_owned()
-                } else {
-                    format!("Conflict {}: these cannot all hold together", i + 1)
-                };
-                out.push_str(&format!("\n{label}:\n"));
-                for line in conflict_lines(instance, conflict) {
-                    out.push_str(&format!("  - {line}\n"));
-                }
-                if !conflict.proven_minimal {
-                    out.push_str("  (some checks were undecided: a member may be spare)\n");
-                }
-            }
-            if !relaxations.is_empty() {
-                out.push_str("\nWhat would restore a plan (each change on its own):\n");
-                for r in relaxations {
-                    out.push_str(&format!("  - {}\n", relaxation_sentence(instance, r)));
-                }
-            }
-            if !bounds.is_empty() {
-                out.push_str("\nWhy, whatever the order of moves:\n");
-                for b in bounds {
-                    out.push_str(&format!("  - {}\n", bound_sentence(instance, b)));
-                }
-            }
-            if let Some((relaxation, report)) = relaxed_plan {
-                out.push_str(&format!(
-                    "\nThe plan with the smallest change ({}): {}{}\n",
-                    relaxation_sentence(instance, relaxation),
-                    objectives_phrase(report),
-                    super::unproven_note(report.status, report.gap, report.solver_failed)
-                ));
-                for line in moves_line(instance, &report.moves) {
-                    out.push_str(&format!("  {line}\n"));
-                }
-            }
-            if let Some(closest) = closest.as_ref().filter(|c| !c.missed.is_empty()) {
-                out.push('\n');
-                for line in closest_lines(instance, closest) {
-                    out.push_str(&format!("{}\n", capitalise_first(&line)));
-                }
-            }
-        }
+        } => feasible_blocks(instance, report, binding, &mut doc),
+        Diagnosis::Infeasible(found) => infeasible_blocks(instance, found, &mut doc),
     }
-    out
+    doc
 }
 
-fn capitalise_first(line: &str) -> String {
-    if line.starts_with(' ') {
-        line.to_owned()
-    } else {
-        super::capitalise(line)
+/// What binds the optimum of a model that has a plan.
+fn feasible_blocks(instance: &Instance, report: &PlanReport, binding: &[Binding], doc: &mut Doc) {
+    doc.push(Block::Lead(format!(
+        "A plan exists ({}){}.",
+        objectives_phrase(report),
+        super::unproven_note(report.status, report.gap, report.solver_failed)
+    )));
+    if binding.is_empty() {
+        doc.push(Block::Lead(
+            "It is not pressed against any red line or limit.".into(),
+        ));
+        return;
+    }
+    doc.push(Block::Lead(
+        "It is pressed against (no margin left):".into(),
+    ));
+    for b in binding {
+        let at = b
+            .round
+            .map(|r| format!(" (no margin in {} {r})", instance.model.round_unit))
+            .unwrap_or_default();
+        let buys = match &b.without {
+            Some(objectives) => format!(
+                "without it: {}",
+                objectives
+                    .iter()
+                    .zip(&report.objectives)
+                    .filter(|(w, now)| (w.value - now.value).abs() > 1e-9)
+                    .map(|(w, now)| format!(
+                        "{} {} instead of {}",
+                        w.name,
+                        fmt_num(w.value),
+                        fmt_num(now.value)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None if b.settled => "dropping it would not improve the plan".to_owned(),
+            None if b.solver_failed => {
+                "what dropping it would buy was not settled: the solver failed numerically"
+                    .to_owned()
+            }
+            None => "what dropping it would buy was not settled in the time allowed".to_owned(),
+        };
+        doc.push(Block::Item(format!(
+            "{}{at}; {buys}",
+            describe(instance, b.member.group)
+        )));
     }
 }
 
-/// The diagnosis as Markdown, ending with a newline.
-pub fn markdown(instance: &Instance, diagnosis: &Diagnosis) -> String {
-    let text = text(instance, diagnosis);
-    let mut lines = text.lines();
-    let title = lines.next().unwrap_or_default();
-    let escape = crate::escape::markdown_keeping_code;
-    let mut out = format!("### Diagnosis: {}\n\n", escape(title));
-    for line in lines {
-        if let Some(item) = line.strip_prefix("  - ") {
-            out.push_str(&format!("- {}\n", escape(item)));
-        } else if let Some(item) = line.strip_prefix("  ") {
-            out.push_str(&format!("  - {}\n", escape(item)));
-        } else if line.is_empty() {
-            out.push('\n');
+/// Why a model has no plan, and what it would take.
+fn infeasible_blocks(instance: &Instance, found: &Infeasibility, doc: &mut Doc) {
+    let Infeasibility {
+        conflicts,
+        relaxations,
+        relaxed_plan,
+        closest,
+        bounds,
+        cut_short,
+        numerical_failures,
+        timed_out,
+    } = found;
+    doc.push(Block::Lead("No plan exists.".into()));
+    if *cut_short {
+        doc.push(Block::Lead(cut_short_note(*numerical_failures, *timed_out)));
+    }
+    for (i, conflict) in conflicts.iter().enumerate() {
+        let label = if conflicts.len() == 1 {
+            "These cannot all hold together".to_owned()
         } else {
-            out.push_str(&format!("**{}**\n\n", escape(line)));
+            format!("Conflict {}: these cannot all hold together", i + 1)
+        };
+        doc.push(Block::Blank);
+        doc.push(Block::Lead(format!("{label}:")));
+        for line in conflict_lines(instance, conflict) {
+            doc.push(Block::Item(line));
+        }
+        if !conflict.proven_minimal {
+            doc.push(Block::Detail(
+                "(some checks were undecided: a member may be spare)".into(),
+            ));
         }
     }
-    super::markdown::tidy(&out)
+    if !relaxations.is_empty() {
+        doc.push(Block::Blank);
+        doc.push(Block::Lead(
+            "What would restore a plan (each change on its own):".into(),
+        ));
+        for r in relaxations {
+            doc.push(Block::Item(relaxation_sentence(instance, r)));
+        }
+    }
+    if !bounds.is_empty() {
+        doc.push(Block::Blank);
+        doc.push(Block::Lead("Why, whatever the order of moves:".into()));
+        for b in bounds {
+            doc.push(Block::Item(bound_sentence(instance, b)));
+        }
+    }
+    if let Some((relaxation, report)) = relaxed_plan {
+        doc.push(Block::Blank);
+        doc.push(Block::Lead(format!(
+            "The plan with the smallest change ({}): {}{}",
+            relaxation_sentence(instance, relaxation),
+            objectives_phrase(report),
+            super::unproven_note(report.status, report.gap, report.solver_failed)
+        )));
+        for line in moves_line(instance, &report.moves) {
+            doc.push(Block::Detail(line));
+        }
+    }
+    if let Some(closest) = closest.as_ref().filter(|c| !c.missed.is_empty()) {
+        doc.push(Block::Blank);
+        for line in closest_lines(instance, closest) {
+            doc.push(match line.strip_prefix("  ") {
+                Some(detail) => Block::Detail(detail.to_owned()),
+                None => Block::Lead(super::capitalise(&line)),
+            });
+        }
+    }
 }
 
 fn member_json(instance: &Instance, m: &Member) -> Value {
@@ -551,8 +557,10 @@ fn cut_short_note(failures: u32, timed_out: u32) -> String {
     let consequence = "so a conflict may have spare members, a change may be larger than needed, and a plan below may be missing or not the best";
     let failed = words::count(u64::from(failures), "check", "checks");
     let ran_out = words::count(u64::from(timed_out), "check", "checks");
-    let more_time =
-        &format!("More time does not mend a numerical failure; the {} build (see the README) may.", code("cbc"));
+    let more_time = &format!(
+        "More time does not mend a numerical failure; the {} build (see the README) may.",
+        code("cbc")
+    );
     match (failures, timed_out) {
         (0, _) => format!("(Some checks ran out of the time allowed during the diagnosis and are undecided, {consequence}. Allow more time with --time-limit.)"),
         (_, 0) => format!(

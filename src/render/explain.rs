@@ -4,13 +4,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::code;
 use super::json::{num, to_json};
 use super::words;
 use crate::explain::{Explanation, MoveExplanation, Via, WhyNotEarlier};
 use crate::model::Instance;
 use crate::numbers::fmt_num;
 use crate::report::{PlanReport, Status};
-use super::code;
 
 /// The sentence saying why a move does not start a round earlier.
 fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -> Vec<String> {
@@ -69,7 +69,10 @@ fn unlock_phrase(instance: &Instance, m: &MoveExplanation) -> Vec<String> {
                 .map(|via| match *via {
                     Via::Requires { .. } => "requires it".to_owned(),
                     Via::NotBefore { red_line } => {
-                        format!("red line {} waits for it", code(&model.red_lines[red_line].id))
+                        format!(
+                            "red line {} waits for it",
+                            code(&model.red_lines[red_line].id)
+                        )
                     }
                     Via::Meter { meter } => format!("needs {}", model.meters[meter].id),
                 })
@@ -95,7 +98,9 @@ fn partner_list(instance: &Instance, m: &MoveExplanation) -> String {
 fn heading(instance: &Instance) -> String {
     let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario {}", code(s)));
+        .map_or("base scenario".to_owned(), |s| {
+            format!("scenario {}", code(s))
+        });
     format!(
         "Why each move is in its {}: {} ({scenario})",
         instance.model.round_unit, instance.model.name

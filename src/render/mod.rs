@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compare;
 pub mod diagnose;
+pub mod doc;
 pub mod explain;
 pub mod html;
 pub mod json;

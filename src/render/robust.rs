@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::doc::{Block, Doc};
 use super::json::num;
 use crate::compare::Comparison;
 use crate::numbers::fmt_num;
@@ -39,55 +40,61 @@ fn binding_lines(report: &RobustReport, scenarios: &[String]) -> Vec<String> {
 
 /// The robust plan as text, ending with a newline.
 pub fn text(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
+    doc(comparison, report, scenarios).text()
+}
+
+/// The robust plan as a Markdown handout, ending with a newline.
+pub fn markdown(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
+    doc(comparison, report, scenarios).markdown()
+}
+
+/// The robust plan as blocks: what it achieves over the scenarios, the
+/// scenarios that bind, then the scenarios side by side.
+fn doc(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> Doc {
     let objectives: Vec<String> = report
         .objectives
         .iter()
         .map(|o| format!("{} {}", o.name, fmt_num(o.value)))
         .collect();
     let unproven = super::unproven_note(report.status, report.gap, report.solver_failed);
-    let mut out = format!(
-        "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.\nobjectives over all scenarios: {}{unproven}\n",
-        scenarios.len(),
-        scenarios.join(", "),
-        objectives.join(", ")
-    );
+    let mut intro = vec![
+        format!(
+            "One plan for {} scenarios ({}): the same moves meet every expectation and cross no red line in each.",
+            scenarios.len(),
+            scenarios.join(", ")
+        ),
+        format!(
+            "objectives over all scenarios: {}{unproven}",
+            objectives.join(", ")
+        ),
+    ];
     let lines = binding_lines(report, scenarios);
     match (lines.is_empty(), report.binding_settled) {
-        (true, true) => out.push_str(
-            "No single scenario binds: dropping any one of them would not improve the plan.\n",
+        (true, true) => intro.push(
+            "No single scenario binds: dropping any one of them would not improve the plan."
+                .into(),
         ),
-        (true, false) => out.push_str(
-            "Whether dropping a scenario would improve the plan was not settled in the time allowed.\n",
+        (true, false) => intro.push(
+            "Whether dropping a scenario would improve the plan was not settled in the time allowed."
+                .into(),
         ),
         (false, _) => {}
     }
-    for line in &lines {
-        out.push_str(&format!("{line}\n"));
-    }
-    if !lines.is_empty() && !report.binding_settled {
-        out.push_str(
-            "(Not every scenario was settled in the time allowed: others may bind too.)\n",
+    let binding_any = !lines.is_empty();
+    intro.extend(lines);
+    if binding_any && !report.binding_settled {
+        intro.push(
+            "(Not every scenario was settled in the time allowed: others may bind too.)".into(),
         );
     }
-    out.push('\n');
-    out.push_str(&super::compare::table(comparison));
-    out
-}
-
-/// The robust plan as a Markdown handout, ending with a newline.
-pub fn markdown(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> String {
-    let text = text(comparison, report, scenarios);
-    let intro: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
-    let mut out = String::new();
-    for line in intro {
-        out.push_str(&format!(
-            "{}  \n",
-            crate::escape::markdown_keeping_code(line)
-        ));
-    }
-    out.push('\n');
-    out.push_str(&super::compare::markdown(comparison));
-    out
+    let mut doc = Doc::default();
+    doc.push(Block::Lines(intro));
+    doc.push(Block::Blank);
+    doc.push(Block::Table {
+        text: super::compare::table(comparison),
+        markdown: super::compare::markdown(comparison),
+    });
+    doc
 }
 
 /// The robust plan as JSON, ending with a newline.

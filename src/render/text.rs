@@ -3,10 +3,10 @@
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
+use super::code;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::numbers::{fmt_meter, fmt_num};
 use crate::report::{PlanReport, Status};
-use super::code;
 
 /// A plan as text, ending with a newline.
 pub fn plan(instance: &Instance, report: &PlanReport) -> String {

@@ -1,9 +1,9 @@
 //! The wording of simulator findings, shared by every text-like renderer.
 
+use super::code;
 use crate::model::Instance;
 use crate::numbers::fmt_num;
 use crate::simulate::{Violation, ViolationKind};
-use super::code;
 
 /// "month 3", "round 3": a round in the model's unit.
 pub fn round(instance: &Instance, round: u32) -> String {
