@@ -58,7 +58,7 @@ fn bench_generated_small(c: &mut Criterion) {
                 b.iter(|| {
                     let instance = Instance::new(&model, overrides).expect("instance");
                     plan(&instance, &SolveOptions::default()).expect("plan")
-                })
+                });
             },
         );
     }

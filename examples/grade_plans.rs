@@ -41,8 +41,8 @@ fn grade(instance: &Instance, path: &Path, optimum: Option<&PlanReport>) -> [Str
                 student,
                 "unreadable".into(),
                 e.to_string(),
-                "".into(),
-                "".into(),
+                String::new(),
+                String::new(),
             ]
         }
     };
@@ -59,8 +59,7 @@ fn grade(instance: &Instance, path: &Path, optimum: Option<&PlanReport>) -> [Str
         .unwrap_or_default();
     let met = evaluation
         .met_round
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "never".into());
+        .map_or_else(|| "never".into(), |r| r.to_string());
     let gap = match (optimum, evaluation.met_round, evaluation.is_valid()) {
         (Some(best), Some(mine), true) => {
             let later = i64::from(mine) - i64::from(best.evaluation.met_round.unwrap_or(mine));

@@ -21,21 +21,18 @@ fn main() -> ExitCode {
     let result = load_model(&path).and_then(|validated| {
         let model = validated.model;
         let instance = Instance::new(&model, &overrides)?;
-        match plan(&instance, &SolveOptions::default())? {
-            Outcome::Plan(report) => {
-                for m in report.moves.as_slice() {
-                    let action = &model.actions[m.action];
-                    println!("{} {:>2}: {}", model.round_unit, m.round, action.name);
-                }
-                if let Some(round) = report.evaluation.met_round {
-                    println!("all expectations met by {} {round}", model.round_unit);
-                }
-                Ok(ExitCode::SUCCESS)
+        if let Outcome::Plan(report) = plan(&instance, &SolveOptions::default())? {
+            for m in report.moves.as_slice() {
+                let action = &model.actions[m.action];
+                println!("{} {:>2}: {}", model.round_unit, m.round, action.name);
             }
-            _ => {
-                println!("no plan");
-                Ok(ExitCode::from(1))
+            if let Some(round) = report.evaluation.met_round {
+                println!("all expectations met by {} {round}", model.round_unit);
             }
+            Ok(ExitCode::SUCCESS)
+        } else {
+            println!("no plan");
+            Ok(ExitCode::from(1))
         }
     });
     result.unwrap_or_else(|e| {

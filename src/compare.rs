@@ -182,7 +182,11 @@ pub fn compare(entries: &[Entry]) -> Comparison {
                 label: e.label.clone(),
                 model: model.name.clone(),
                 scenario: e.instance.scenario_id().map(str::to_owned),
-                objective: model.objective.iter().map(|o| o.name()).collect(),
+                objective: model
+                    .objective
+                    .iter()
+                    .map(super::model::Objective::name)
+                    .collect(),
                 horizon: e.instance.horizon,
                 result,
             }

@@ -9,7 +9,7 @@ pub enum Error {
     #[error("cannot read `{path}`: {reason}")]
     Read { path: String, reason: String },
     /// A file is not valid JSON, or a value has the wrong JSON type.
-    #[error("{file}:{line}:{column}: {message}{}", snippet_suffix(snippet))]
+    #[error("{file}:{line}:{column}: {message}{}", snippet_suffix(snippet.as_ref()))]
     Parse {
         file: String,
         line: usize,
@@ -180,11 +180,8 @@ fn list(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-fn snippet_suffix(snippet: &Option<String>) -> String {
-    snippet
-        .as_ref()
-        .map(|s| format!("\n{s}"))
-        .unwrap_or_default()
+fn snippet_suffix(snippet: Option<&String>) -> String {
+    snippet.map(|s| format!("\n{s}")).unwrap_or_default()
 }
 
 impl Error {

@@ -81,7 +81,7 @@ pub fn document(text: &str) -> Cow<'_, str> {
     replace_with(text, is_unsafe, visible)
 }
 
-/// A JSON document with the unsafe characters that serde_json leaves raw
+/// A JSON document with the unsafe characters that `serde_json` leaves raw
 /// (DEL, C1, bidirectional controls) written as `\uXXXX` escapes: the same
 /// JSON value, and nothing raw for a terminal. They occur only inside
 /// strings, where such an escape means the character itself.

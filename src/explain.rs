@@ -103,8 +103,9 @@ pub fn shifted_earlier(instance: &Instance, moves: &Moves, m: Move) -> Moves {
         .as_slice()
         .iter()
         .map(|&other| {
-            let moved = other == m || (other.round == m.round && partners.contains(&other.action));
-            if moved {
+            let goes_earlier =
+                other == m || (other.round == m.round && partners.contains(&other.action));
+            if goes_earlier {
                 Move {
                     round: other.round - 1,
                     action: other.action,

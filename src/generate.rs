@@ -22,7 +22,7 @@ pub struct Size {
     pub parties: usize,
 }
 
-/// SplitMix64: small, fast and the same on every platform.
+/// `SplitMix64`: small, fast and the same on every platform.
 struct Rng(u64);
 
 impl Rng {

@@ -227,7 +227,7 @@ fn walk(
     let mut moves: Vec<Move> = instance
         .forced
         .iter()
-        .map(|&(action, round)| Move { action, round })
+        .map(|&(action, round)| Move { round, action })
         .collect();
     let windows = crate::presolve::start_windows(instance);
     let groups: Vec<Vec<ActionIdx>> = (0..model.actions.len())
@@ -251,7 +251,7 @@ fn walk(
                 continue;
             }
             let mut trial = moves.clone();
-            trial.extend(group.iter().map(|&action| Move { action, round }));
+            trial.extend(group.iter().map(|&action| Move { round, action }));
             let trial = Moves::new(trial);
             if clean_so_far(instance, &trial, round) {
                 moves = trial.as_slice().to_vec();

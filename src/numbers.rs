@@ -38,6 +38,8 @@ pub fn round6(value: f64) -> f64 {
 }
 
 #[cfg(test)]
+// Exact values on purpose: the digits show what rounding must do.
+#[allow(clippy::unreadable_literal, clippy::float_cmp)]
 mod tests {
     use super::*;
 

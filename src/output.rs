@@ -168,13 +168,13 @@ fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
 /// file (read-write, less the umask).
 fn permissions_for(target: &Path) -> std::fs::Permissions {
     match std::fs::metadata(target) {
-        Ok(meta) => plain(meta.permissions()),
+        Ok(meta) => plain(&meta.permissions()),
         Err(_) => default_permissions(),
     }
 }
 
 #[cfg(unix)]
-fn plain(permissions: std::fs::Permissions) -> std::fs::Permissions {
+fn plain(permissions: &std::fs::Permissions) -> std::fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
     std::fs::Permissions::from_mode(permissions.mode() & 0o777)
 }

@@ -610,7 +610,7 @@ impl<'a, 'm> Simulation<'a, 'm> {
                         let mut from = None;
                         for t in (1..=h).rev() {
                             if holds(t) {
-                                from = Some(t)
+                                from = Some(t);
                             } else {
                                 break;
                             }

@@ -539,7 +539,7 @@ fn diagnose_under_a_short_limit_says_which_plan_is_unproven() {
     let value: Value = serde_json::from_str(&run("json")).unwrap();
     let relaxed = &value["relaxed_plan"];
     match relaxed["status"].as_str() {
-        Some("optimal") => assert_eq!(relaxed["objectives"][1]["value"], 2.530204, "{value}"),
+        Some("optimal") => assert_eq!(relaxed["objectives"][1]["value"], 2.530_204, "{value}"),
         Some("feasible") => assert!(
             relaxed["gap"].is_null() || relaxed["gap"].as_f64().is_some_and(|g| g >= 0.0),
             "{value}"
@@ -551,7 +551,7 @@ fn diagnose_under_a_short_limit_says_which_plan_is_unproven() {
         .lines()
         .find(|l| l.starts_with("The plan with the smallest change"))
     {
-        let optimal = line.ends_with("maximize 2.530204");
+        let optimal = line.ends_with("maximize 2.530_204");
         let unproven = line.contains("(the best found in the time allowed, not proven optimal");
         assert!(optimal != unproven, "{text}");
     } else {

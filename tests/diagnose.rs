@@ -79,7 +79,7 @@ proptest! {
 /// Seeds that once failed, kept as regressions.
 #[test]
 fn known_seeds() {
-    for seed in [12818173532551682091, 5926673175320456814] {
+    for seed in [12_818_173_532_551_682_091, 5_926_673_175_320_456_814] {
         check_seed(seed).unwrap();
     }
 }

@@ -29,8 +29,7 @@ fn repo(path: &str) -> PathBuf {
 
 fn seqplan_binary() -> PathBuf {
     std::env::var_os("SEQPLAN_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("seqplan"))
+        .map_or_else(|| assert_cmd::cargo::cargo_bin("seqplan"), PathBuf::from)
 }
 
 fn blessing() -> bool {
@@ -89,7 +88,7 @@ fn run(command: &str, folder: &Path) -> Vec<String> {
     let mut text = String::from_utf8(output.stderr).unwrap();
     text.push_str(&String::from_utf8(output.stdout).unwrap());
     let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
-    while lines.last().is_some_and(|l| l.is_empty()) {
+    while lines.last().is_some_and(std::string::String::is_empty) {
         lines.pop();
     }
     let code = output.status.code().unwrap();

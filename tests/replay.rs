@@ -1,4 +1,4 @@
-//! A historical replay: models/us_taliban_2020.json traces the 2013–2020
+//! A historical replay: `models/us_taliban_2020.json` traces the 2013–2020
 //! confidence-building path between the United States and the Taliban as
 //! the report tells it. Starting from the historical state, the optimal
 //! plan must put every conditioned pair of moves in the order the report
@@ -81,9 +81,9 @@ fn model() -> Model {
     load_model(&path).unwrap().model
 }
 
-fn optimal_plan(model: &Model, scenario: Option<String>) -> PlanReport {
+fn optimal_plan(model: &Model, scenario: Option<&str>) -> PlanReport {
     let overrides = Overrides {
-        scenario: scenario.clone(),
+        scenario: scenario.map(str::to_owned),
         ..Overrides::default()
     };
     let instance = Instance::new(model, &overrides).unwrap();
@@ -110,7 +110,7 @@ fn optimal_plan_replays_every_documented_pair_in_order() {
     let model = model();
     let scenarios = std::iter::once(None).chain(model.scenarios.iter().map(|s| Some(s.id.clone())));
     for scenario in scenarios {
-        let report = optimal_plan(&model, scenario.clone());
+        let report = optimal_plan(&model, scenario.as_deref());
         for (first, order, second, section, passage) in PAIRS {
             let (a, b) = (
                 start(&model, &report, first),

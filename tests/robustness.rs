@@ -14,16 +14,16 @@ fn tiny() -> Value {
 }
 
 /// Every JSON path of a value (objects and arrays), as pointer strings.
-fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
-    out.push(at.clone());
+fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
+    out.push(at.to_owned());
     match value {
         Value::Object(map) => map
             .iter()
-            .for_each(|(k, v)| pointers(v, format!("{at}/{k}"), out)),
+            .for_each(|(k, v)| pointers(v, &format!("{at}/{k}"), out)),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+            .for_each(|(i, v)| pointers(v, &format!("{at}/{i}"), out)),
         _ => {}
     }
 }
@@ -38,7 +38,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
             Just(-1.5),
             Just(1e300),
             Just(0.5),
-            Just(4294967296.0)
+            Just(4_294_967_296.0)
         ]
         .prop_map(Value::from),
         "[a-z_]{0,8}".prop_map(Value::from),
@@ -80,7 +80,7 @@ proptest! {
     fn any_field_replaced_never_panics(index in any::<prop::sample::Index>(), value in arbitrary_json()) {
         let mut model = tiny();
         let mut paths = Vec::new();
-        pointers(&model, String::new(), &mut paths);
+        pointers(&model, "", &mut paths);
         let path = &paths[index.index(paths.len())];
         if path.is_empty() {
             model = value;

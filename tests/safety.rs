@@ -219,7 +219,7 @@ fn hostile_model() -> Value {
 }
 
 /// The raw HTML (beyond the `<br>` the tables write) and the links a
-/// CommonMark parser finds in the Markdown, as a renderer would read it.
+/// `CommonMark` parser finds in the Markdown, as a renderer would read it.
 fn raw_html_and_links(markdown: &str) -> Vec<String> {
     use pulldown_cmark::{Event, Options, Parser, Tag};
     Parser::new_ext(markdown, Options::ENABLE_TABLES)

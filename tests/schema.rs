@@ -115,9 +115,9 @@ fn minimal() -> Value {
 /// both reject each of them.
 #[test]
 fn schema_rejects_what_seqplan_rejects() {
+    type Breakage = (&'static str, fn(&mut Value));
     let validator = schema_validator();
     assert!(errors(&validator, &minimal()).is_empty());
-    type Breakage = (&'static str, fn(&mut Value));
     let broken: [Breakage; 11] = [
         ("unknown field", |m| m["horizn"] = json!(3)),
         ("missing horizon", |m| {
@@ -128,7 +128,7 @@ fn schema_rejects_what_seqplan_rejects() {
         ("upper-case id", |m| m["parties"][0]["id"] = json!("A")),
         ("decay above 1", |m| m["meters"][0]["decay"] = json!(1.5)),
         ("red line of two kinds", |m| {
-            m["red_lines"][0]["never"] = json!("x")
+            m["red_lines"][0]["never"] = json!("x");
         }),
         ("expectation of both forms", |m| {
             m["expectations"][0]["meter"] = json!("trust");
@@ -142,7 +142,7 @@ fn schema_rejects_what_seqplan_rejects() {
         }),
         ("unknown objective", |m| m["objective"] = json!(["soonest"])),
         ("requires as a number", |m| {
-            m["actions"][0]["requires"] = json!([3])
+            m["actions"][0]["requires"] = json!([3]);
         }),
     ];
     for (what, breaks) in broken {

@@ -140,7 +140,7 @@ pub(super) fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error>
             crate::progress::eprint_line(&format!("no plan for `{}`: {reason}{hint}", entry.label));
         }
     }
-    Ok(if missing.is_empty() { 0 } else { 1 })
+    Ok(u8::from(!missing.is_empty()))
 }
 
 pub(super) fn diagnose(args: &DiagnoseArgs, session: Session) -> Result<u8, Error> {
@@ -212,5 +212,5 @@ pub(super) fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
     let format = args.format.into();
     let text = render::check(&instance, &report, &label, format);
     emit(&text, format, args.output.as_deref())?;
-    Ok(if report.is_valid() { 0 } else { 1 })
+    Ok(u8::from(!report.is_valid()))
 }

@@ -11,6 +11,9 @@ use super::{check_options, Group, Member, Tally, Unsettled};
 
 /// Whether the program has a plan with only the `active` groups (and the
 /// structure) kept, or why that was left undecided.
+// Fallible like every step of the diagnosis, so that a check may come to
+// fail on its own without changing its callers.
+#[allow(clippy::unnecessary_wraps)]
 pub(super) fn feasible_with(
     milp: &Milp,
     active: &BTreeSet<Group>,

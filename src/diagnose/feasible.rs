@@ -61,7 +61,7 @@ pub(super) fn feasible_diagnosis(
                     (None, true)
                 }
                 Attempt::Undecided(why) => (None, why == Unsettled::SolverFailed),
-                _ => (None, false),
+                Attempt::Done(_) => (None, false),
             },
             _ => (None, false),
         };

@@ -88,6 +88,8 @@ pub(super) fn infeasible_diagnosis(
 /// The plan meeting the most (weighted) expectations, red lines and every
 /// other rule kept; nothing to show when no expectation need be missed or
 /// even that plan breaks a red line.
+// Fallible like every step of the diagnosis (see `feasible_with`).
+#[allow(clippy::unnecessary_wraps)]
 pub(super) fn closest_plan(
     instance: &Instance,
     options: &SolveOptions,

@@ -143,9 +143,7 @@ pub(super) fn relax(
             RedLineKind::NotBefore { lag, .. } if lag > 0 => {
                 // The longest shorter lag that works (a shorter one always
                 // works when a longer one does): binary search on 0..lag.
-                if !works(&Change::Lag { from: lag, to: 0 })? {
-                    Change::Drop
-                } else {
+                if works(&Change::Lag { from: lag, to: 0 })? {
                     let (mut lo, mut hi) = (0, lag - 1);
                     while lo < hi {
                         let mid = lo + (hi - lo).div_ceil(2);
@@ -156,6 +154,8 @@ pub(super) fn relax(
                         }
                     }
                     Change::Lag { from: lag, to: lo }
+                } else {
+                    Change::Drop
                 }
             }
             _ => Change::Drop,
@@ -195,6 +195,7 @@ pub(super) fn to_millionths(value: f64) -> f64 {
 }
 
 /// What an elastic program optimises, with the relaxed element dropped.
+#[derive(Clone, Copy)]
 pub(super) enum Target {
     /// The lowest value of a meter from a round to the horizon.
     LowestFrom { meter: usize, from: u32 },

@@ -98,7 +98,7 @@ impl Relaxed {
                 model.red_lines.remove(i);
             }
             (Group::MovesPerRound, Change::Limit { to, .. }) => {
-                model.limits.moves_per_round = Some(*to)
+                model.limits.moves_per_round = Some(*to);
             }
             (Group::MovesPerRound, _) => model.limits.moves_per_round = None,
             (Group::PerParty(p), Change::Limit { to, .. }) => {

@@ -96,7 +96,7 @@ impl Builder<'_, '_> {
         );
     }
 
-    /// R = 1 + Σ_t (1 − y[t]), where y[t] = 1 means every expectation
+    /// R = 1 + `Σ_t` (1 − y[t]), where y[t] = 1 means every expectation
     /// holds from round t on; y is monotone and linked to each expectation
     /// in every scenario.
     pub(super) fn met_round(&mut self, views: &[View]) -> LinExpr {

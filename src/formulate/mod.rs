@@ -200,7 +200,12 @@ impl<'a, 'm> Builder<'a, 'm> {
     /// one by a row of its own, so that the diagnosis can drop the event.
     fn event_variables(&mut self) {
         let first = self.first;
-        for (j, path) in first.event_sources.iter().map(|e| e.path()).enumerate() {
+        for (j, path) in first
+            .event_sources
+            .iter()
+            .map(super::model::instance::EventSource::path)
+            .enumerate()
+        {
             let v = self.new_var(format!("event[{path}]"), VarKind::Binary, 0.0, 1.0);
             self.event_vars.push(v);
             let origin = Origin {
@@ -314,7 +319,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         self.starts_in(a, i64::from(t) - d + 1..=i64::from(t))
     }
 
-    /// Σ c_a · (moves of a) over actions: through the move counts when
+    /// Σ `c_a` · (moves of a) over actions: through the move counts when
     /// there are any, else over every start.
     fn per_move(&self, weight: impl Fn(ActionIdx) -> f64) -> LinExpr {
         let mut expr = LinExpr::default();

@@ -43,7 +43,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// n[a] = Σ_s x[a][s], a whole number up to `uses`, for every action
+    /// n[a] = `Σ_s` x[a][s], a whole number up to `uses`, for every action
     /// with more than one possible start (with one, n[a] is that start).
     /// The cost and count objectives read n, so branching on n decides
     /// whether an action is taken, and how often, before when.

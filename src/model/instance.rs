@@ -2,7 +2,7 @@
 //! concrete problem (horizon, initial values, events, deadlines, available
 //! actions) that the solver and the simulator both read.
 
-use super::*;
+use super::{ActionIdx, Event, Model, RedLineKind};
 use crate::error::{did_you_mean, Error, Usage};
 
 /// What the command line changes on top of the model and its scenario.

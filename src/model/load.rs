@@ -102,20 +102,19 @@ pub fn parse_model(text: &str, file: &str) -> Result<RawModel, Error> {
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| parse_error(text, file, e.path().to_string(), e.into_inner()))?;
+        .map_err(|e| parse_error(text, file, &e.path().to_string(), &e.into_inner()))?;
     deserializer
         .end()
-        .map_err(|e| parse_error(text, file, ".".into(), e))?;
+        .map_err(|e| parse_error(text, file, ".", &e))?;
     Ok(value)
 }
 
-fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -> Error {
+fn parse_error(text: &str, file: &str, path: &str, error: &serde_json::Error) -> Error {
     let (line, column) = (error.line(), error.column());
     let raw_message = strip_position(&error.to_string());
     let message = match error.classify() {
         serde_json::error::Category::Data => {
-            let detail =
-                explain_data_error(&plain_expected(&plain_type_names(&raw_message)), &path);
+            let detail = explain_data_error(&plain_expected(&plain_type_names(&raw_message)), path);
             if path.is_empty() || path == "." {
                 detail
             } else {
@@ -134,7 +133,7 @@ fn parse_error(text: &str, file: &str, path: String, error: serde_json::Error) -
     }
 }
 
-/// serde names our types ("struct RawModel with 17 elements"); a person
+/// serde names our types ("struct `RawModel` with 17 elements"); a person
 /// wants to hear "a JSON object".
 fn plain_type_names(message: &str) -> String {
     let Some(at) = message.find("struct Raw") else {
@@ -179,7 +178,7 @@ fn plain_expected(message: &str) -> String {
     format!("{head}, expected {plain}")
 }
 
-/// serde_json appends " at line L column C"; the position is reported apart.
+/// `serde_json` appends " at line L column C"; the position is reported apart.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),

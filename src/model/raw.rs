@@ -4,7 +4,7 @@
 //!
 //! They are also the way to build a model in code: every type has a
 //! `Default`, so `RawModel { seqplan: 1, name: .., ..Default::default() }`
-//! reads like the JSON (see examples/build_model.rs).
+//! reads like the JSON (see `examples/build_model.rs`).
 
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ pub struct RawModel {
     /// Citation of the report or paper the model is drawn from.
     pub source: Option<String>,
     /// H, the number of rounds; rounds are 1..H.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub horizon: u32,
     /// Name of a round ("month", "week") used in messages and output; default "round".
     pub round: Option<String>,
@@ -59,6 +59,8 @@ pub struct RawModel {
     /// Caps on the number of actions in progress per round.
     pub limits: Option<RawLimits>,
     /// What "best" means, in order of priority; default ["earliest", "cheapest"].
+    // The schema shows this text as it is written here.
+    #[allow(clippy::doc_link_with_quotes)]
     pub objective: Option<Vec<RawObjective>>,
     /// Named variants of the model (`seqplan plan --scenario ID`).
     #[serde(default)]
@@ -90,7 +92,7 @@ pub struct RawMeter {
     /// Display name; defaults to the id.
     pub name: Option<String>,
     /// The value before round 1; default 0.
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub initial: Option<f64>,
     /// Share of the previous value lost each round, 0 to 1; default 0.
     #[schemars(range(min = 0, max = 1))]
@@ -112,19 +114,19 @@ pub struct RawAction {
     /// The party (id) that makes the move.
     pub by: String,
     /// Cost of each use; default 0.
-    #[schemars(range(min = 0, max = 1000000000))]
+    #[schemars(range(min = 0, max = 1_000_000_000))]
     pub cost: Option<f64>,
     /// Rounds the move is in progress; default 1.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub duration: Option<u32>,
     /// How many times the action may be started; default 1.
     #[schemars(range(min = 1))]
     pub uses: Option<u32>,
     /// First round it may start; default 1.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub earliest: Option<u32>,
     /// Last round it may start; default the horizon.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub latest: Option<u32>,
     /// Actions that must have completed before it starts: an id (lag 1) or {"action", "lag"}.
     #[serde(default)]
@@ -154,7 +156,7 @@ struct RawRequirementObject {
     /// The action (id) needed.
     action: String,
     /// Rounds between its completion and this start; default 1.
-    #[schemars(range(max = 10000))]
+    #[schemars(range(max = 10_000))]
     lag: Option<u32>,
 }
 
@@ -237,10 +239,10 @@ pub struct RawEffect {
     /// The meter (id).
     pub meter: String,
     /// Added to the meter (negative to lower it).
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub add: f64,
     /// Rounds after completion at which it lands; default 0.
-    #[schemars(range(max = 10000))]
+    #[schemars(range(max = 10_000))]
     pub delay: Option<u32>,
 }
 
@@ -250,12 +252,12 @@ pub struct RawEffect {
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
     /// The round at the end of which it lands.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub round: u32,
     /// The meter (id).
     pub meter: String,
     /// Added to the meter (negative to lower it).
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub add: f64,
     /// What happens, for people.
     pub name: Option<String>,
@@ -280,16 +282,16 @@ pub struct RawExpectation {
     /// below `at_most`) from `by` on.
     pub meter: Option<String>,
     /// The level the meter must sustain from `by` on.
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub at_least: Option<f64>,
     /// The level the meter must stay under from `by` on.
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub at_most: Option<f64>,
     /// Deadline round; default the horizon.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub by: Option<u32>,
     /// How much meeting it matters when not all can be met; default 1.
-    #[schemars(range(max = 100000))]
+    #[schemars(range(max = 100_000))]
     pub weight: Option<f64>,
     /// The passage of the source the expectation comes from.
     pub cite: Option<String>,
@@ -322,24 +324,24 @@ pub struct RawRedLine {
     /// The meter (id) of a `never_below` or `never_above` line.
     pub meter: Option<String>,
     /// The meter stays at or above this in every round.
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub never_below: Option<f64>,
     /// The meter stays at or below this in every round.
-    #[schemars(range(min = -100000, max = 100000))]
+    #[schemars(range(min = -100_000, max = 100_000))]
     pub never_above: Option<f64>,
     /// The action (id) of a `not_before` line.
     pub action: Option<String>,
     /// `action` may start only after this action (id) has completed.
     pub not_before: Option<String>,
     /// For `not_before`: rounds between completion and start; default 1.
-    #[schemars(range(max = 10000))]
+    #[schemars(range(max = 10_000))]
     pub lag: Option<u32>,
     /// This action (id) is never taken.
     pub never: Option<String>,
     /// The party (id) of a `cost_at_most` line.
     pub party: Option<String>,
     /// The summed cost of the party's moves stays at or below this.
-    #[schemars(range(min = 0, max = 1000000000))]
+    #[schemars(range(min = 0, max = 1_000_000_000))]
     pub cost_at_most: Option<f64>,
 }
 
@@ -450,7 +452,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub forbid: Vec<String>,
     /// Replaces the horizon.
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub horizon: Option<u32>,
     /// Replaces the deadlines of the expectations it names (expectation id to round).
     #[serde(default)]

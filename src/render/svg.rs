@@ -18,7 +18,7 @@ pub const WIDTH: f64 = 1200.0;
 /// Font size of every label, in pixels.
 pub const FONT_SIZE: f64 = 11.0;
 /// Advance of one character of a monospaced font, as a share of its size
-/// (0.6 for DejaVu Sans Mono, Menlo, Consolas and Courier).
+/// (0.6 for `DejaVu` Sans Mono, Menlo, Consolas and Courier).
 pub const CHAR_WIDTH: f64 = 0.6;
 /// The font stack of every label: monospaced, so widths are predictable.
 const FONT_FAMILY: &str = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace";
@@ -64,18 +64,18 @@ struct Axis {
 }
 
 impl Axis {
-    fn cell(&self) -> f64 {
+    fn cell(self) -> f64 {
         (WIDTH - LEFT - RIGHT_MARGIN) / f64::from(self.rounds.max(1))
     }
     /// x of the start of round `r` (the end of round r − 1).
-    fn x(&self, r: u32) -> f64 {
+    fn x(self, r: u32) -> f64 {
         LEFT + f64::from(r.saturating_sub(1)) * self.cell()
     }
-    fn right(&self) -> f64 {
+    fn right() -> f64 {
         WIDTH - RIGHT_MARGIN
     }
     /// Every how many rounds a tick label fits.
-    fn label_step(&self) -> u32 {
+    fn label_step(self) -> u32 {
         let widest = text_width(&self.rounds.to_string()) + 4.0;
         (1..=self.rounds.max(1))
             .find(|step| f64::from(*step) * self.cell() >= widest)
@@ -127,13 +127,13 @@ struct Span {
 
 /// Where a span's label starts: inside its bar, or pulled left so that it
 /// ends at the right edge.
-fn label_x(span: &Span, axis: &Axis) -> f64 {
-    (axis.x(span.first) + 4.0).min(axis.right() - 2.0 - text_width(&span.label))
+fn label_x(span: &Span, axis: Axis) -> f64 {
+    (axis.x(span.first) + 4.0).min(Axis::right() - 2.0 - text_width(&span.label))
 }
 
 /// Packs spans into rows so that neither bars nor labels overlap; returns
 /// the row of each span and the number of rows.
-fn pack(spans: &[Span], axis: &Axis) -> (Vec<usize>, usize) {
+fn pack(spans: &[Span], axis: Axis) -> (Vec<usize>, usize) {
     let mut row_ends: Vec<f64> = Vec::new();
     let mut rows = Vec::with_capacity(spans.len());
     for span in spans {
@@ -142,12 +142,11 @@ fn pack(spans: &[Span], axis: &Axis) -> (Vec<usize>, usize) {
         let end = axis
             .x(span.last + 1)
             .max(label + text_width(&span.label) + 3.0);
-        let row = match row_ends.iter().position(|&e| e + 2.0 <= x0) {
-            Some(row) => row,
-            None => {
-                row_ends.push(f64::NEG_INFINITY);
-                row_ends.len() - 1
-            }
+        let row = if let Some(row) = row_ends.iter().position(|&e| e + 2.0 <= x0) {
+            row
+        } else {
+            row_ends.push(f64::NEG_INFINITY);
+            row_ends.len() - 1
         };
         row_ends[row] = end;
         rows.push(row);
@@ -160,7 +159,7 @@ fn pack(spans: &[Span], axis: &Axis) -> (Vec<usize>, usize) {
 /// `kind` is the class of each item's group: `move` or `event`.
 fn lane(
     canvas: &mut Canvas,
-    axis: &Axis,
+    axis: Axis,
     name: &str,
     spans: &[Span],
     (kind, fill): (&str, &str),
@@ -187,7 +186,7 @@ fn lane(
     }
     canvas.line(
         (8.0, top + height),
-        (axis.right(), top + height),
+        (Axis::right(), top + height),
         "lane-rule",
     );
     canvas.y = top + height;
@@ -206,7 +205,7 @@ fn fit(text: &str, width: f64) -> String {
 }
 
 /// The round numbers along the top, and light gridlines down to `bottom`.
-fn round_axis(canvas: &mut Canvas, axis: &Axis, unit: &str, bottom: f64) {
+fn round_axis(canvas: &mut Canvas, axis: Axis, unit: &str, bottom: f64) {
     let y = canvas.y + 14.0;
     canvas.text(8.0, y, "start", "axis", &crate::render::capitalise(unit));
     let step = axis.label_step();
@@ -217,7 +216,7 @@ fn round_axis(canvas: &mut Canvas, axis: &Axis, unit: &str, bottom: f64) {
             canvas.text(x + axis.cell() / 2.0, y, "middle", "axis", &r.to_string());
         }
     }
-    canvas.line((axis.right(), y + 4.0), (axis.right(), bottom), "grid");
+    canvas.line((Axis::right(), y + 4.0), (Axis::right(), bottom), "grid");
     canvas.y = y + AXIS_HEIGHT - 14.0;
 }
 
@@ -256,7 +255,7 @@ struct Level {
 /// One meter's chart: trajectory, red lines and expectations.
 fn meter_chart(
     canvas: &mut Canvas,
-    axis: &Axis,
+    axis: Axis,
     instance: &Instance,
     evaluation: &Evaluation,
     m: usize,
@@ -329,14 +328,14 @@ fn meter_chart(
         top + 10.0,
         "start",
         "meter-name",
-        &fit(&title, axis.right() - 8.0),
+        &fit(&title, Axis::right() - 8.0),
     );
     let _ = writeln!(
         canvas.body,
         r#"<rect x="{}" y="{}" width="{}" height="{}" class="plot"/>"#,
         px(LEFT),
         px(plot_top),
-        px(axis.right() - LEFT),
+        px(Axis::right() - LEFT),
         px(plot_bottom - plot_top)
     );
 
@@ -351,8 +350,8 @@ fn meter_chart(
     );
     for (level, y_label) in levels.iter().zip(&placed) {
         let y = y_of(level.value);
-        let x0 = (LEFT + f64::from(level.from_round) * axis.cell()).min(axis.right() - 8.0);
-        canvas.line((x0, y), (axis.right(), y), level.class);
+        let x0 = (LEFT + f64::from(level.from_round) * axis.cell()).min(Axis::right() - 8.0);
+        canvas.line((x0, y), (Axis::right(), y), level.class);
         canvas.text(
             LEFT - 6.0,
             *y_label,
@@ -391,7 +390,7 @@ fn meter_chart(
 /// The timeline and meter charts of one plan, drawn from `canvas.y` down.
 fn plan_body(
     canvas: &mut Canvas,
-    axis: &Axis,
+    axis: Axis,
     instance: &Instance,
     moves: &Moves,
     evaluation: &Evaluation,
@@ -537,7 +536,7 @@ pub fn panels(heading: &str, panels: &[Panel]) -> String {
         canvas.y += 18.0;
         match &panel.plan {
             Ok((moves, evaluation)) => {
-                plan_body(&mut canvas, &axis, panel.instance, moves, evaluation)
+                plan_body(&mut canvas, axis, panel.instance, moves, evaluation);
             }
             Err(reason) => {
                 canvas.text(

@@ -1,6 +1,6 @@
-//! The backend: one level of a program handed to good_lp (microlp, or CBC
+//! The backend: one level of a program handed to `good_lp` (microlp, or CBC
 //! with the `cbc` feature) with a start, a time limit and a stop rule. The
-//! only file that knows good_lp.
+//! only file that knows `good_lp`.
 
 use std::time::{Duration, Instant};
 
@@ -100,7 +100,7 @@ pub(super) fn solve_level(
         // large program can take a second: it gets a twentieth less (at
         // most 2 s less), so that the whole command ends within the limit.
         let margin = (left / 20).min(Duration::from_secs(2));
-        model = model.with_time_limit((left - margin).as_secs_f64());
+        model = model.with_time_limit(left.saturating_sub(margin).as_secs_f64());
     }
     // microlp panics on numerical states it cannot handle; that is our
     // failure, reported as an internal error rather than a crash.
@@ -114,7 +114,7 @@ pub(super) fn solve_level(
             let proven = match solution.status() {
                 SolutionStatus::Optimal => true,
                 SolutionStatus::GapLimit => whole.is_some(),
-                _ => false,
+                SolutionStatus::TimeLimit => false,
             };
             // The backend's gap is relative to its own objective, which
             // holds the offset.

@@ -2,7 +2,7 @@
 //! plan, the met round first on large programs, a retry on an equivalent
 //! program when the backend fails), then the plan re-checked by the
 //! simulator. The lexicographic level loop is in `levels.rs`, the one
-//! place that knows good_lp in `backend.rs`, and the commands that solve
+//! place that knows `good_lp` in `backend.rs`, and the commands that solve
 //! many programs in `robust.rs` and `alternatives.rs`.
 
 mod alternatives;

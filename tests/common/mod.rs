@@ -7,7 +7,7 @@ use seqplan::simulate::{simulate, Evaluation};
 use seqplan::{Move, Moves};
 use serde_json::{json, Value};
 
-/// SplitMix64: small, deterministic, good enough for test data.
+/// `SplitMix64`: small, deterministic, good enough for test data.
 pub struct Rng(u64);
 
 impl Rng {

@@ -2,8 +2,10 @@
 //! and objective levels.
 
 use crate::error::did_you_mean;
-use crate::model::raw::*;
-use crate::model::*;
+use crate::model::raw::{RawExpectation, RawLimits, RawObjective, RawRedLine};
+use crate::model::{
+    Band, Expectation, ExpectationKind, Limits, MeterIdx, Objective, PartyIdx, RedLine, RedLineKind,
+};
 
 use super::{Checker, Ids, Refs};
 
@@ -169,9 +171,10 @@ impl Checker {
                 );
             }
         }
-        let meter = |c: &mut Self| match &raw.meter {
-            Some(m) => c.resolve(refs.meters, m, &format!("{path}.meter")),
-            None => {
+        let meter = |c: &mut Self| {
+            if let Some(m) = &raw.meter {
+                c.resolve(refs.meters, m, &format!("{path}.meter"))
+            } else {
                 c.error(path, format!("a `{kind}` red line needs `meter`"));
                 0
             }
@@ -188,17 +191,14 @@ impl Checker {
             "not_before" => {
                 let before_id = raw.not_before.as_deref().unwrap_or_default();
                 let before = self.resolve(refs.actions, before_id, &format!("{path}.not_before"));
-                let action = match &raw.action {
-                    Some(a) => {
-                        if a == before_id {
-                            self.error(path, format!("action `{a}` cannot be `not_before` itself"));
-                        }
-                        self.resolve(refs.actions, a, &format!("{path}.action"))
+                let action = if let Some(a) = &raw.action {
+                    if a == before_id {
+                        self.error(path, format!("action `{a}` cannot be `not_before` itself"));
                     }
-                    None => {
-                        self.error(path, "a `not_before` red line needs `action`");
-                        0
-                    }
+                    self.resolve(refs.actions, a, &format!("{path}.action"))
+                } else {
+                    self.error(path, "a `not_before` red line needs `action`");
+                    0
                 };
                 {
                     let lag = raw.lag.unwrap_or(1);
@@ -225,12 +225,11 @@ impl Checker {
                         format!("cost cap {cap} must be at least 0"),
                     );
                 }
-                let party = match &raw.party {
-                    Some(p) => self.resolve(refs.parties, p, &format!("{path}.party")),
-                    None => {
-                        self.error(path, "a `cost_at_most` red line needs `party`");
-                        0
-                    }
+                let party = if let Some(p) = &raw.party {
+                    self.resolve(refs.parties, p, &format!("{path}.party"))
+                } else {
+                    self.error(path, "a `cost_at_most` red line needs `party`");
+                    0
                 };
                 RedLineKind::CostAtMost { party, cap }
             }

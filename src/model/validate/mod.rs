@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::raw::*;
-use super::*;
+use super::raw::RawModel;
+use super::{repeated_level, Action, Model, Objective, Party};
 use crate::error::{did_you_mean, Error, Problem};
 
 mod goals;
@@ -84,13 +84,12 @@ impl Checker {
     }
 
     fn resolve(&mut self, ids: &Ids, id: &str, path: &str) -> usize {
-        match ids.index.get(id) {
-            Some(&i) => i,
-            None => {
-                let hint = did_you_mean(id, ids.all.iter().copied());
-                self.error(path, format!("unknown {} `{id}`{hint}", ids.kind));
-                0
-            }
+        if let Some(&i) = ids.index.get(id) {
+            i
+        } else {
+            let hint = did_you_mean(id, ids.all.iter().copied());
+            self.error(path, format!("unknown {} `{id}`{hint}", ids.kind));
+            0
         }
     }
 

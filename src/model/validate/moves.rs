@@ -1,8 +1,8 @@
 //! The rules on meters, moves and events: ranges, references, `requires`
 //! without cycles and `together` groups.
 
-use crate::model::raw::*;
-use crate::model::*;
+use crate::model::raw::{RawAction, RawEvent, RawMeter};
+use crate::model::{Action, ActionIdx, Condition, Effect, Event, Meter, Requirement};
 
 use super::{Checker, Ids, Refs};
 
@@ -91,7 +91,7 @@ impl Checker {
                 let meter = self.resolve(refs.meters, &c.meter, &format!("{cpath}.meter"));
                 match (c.at_least, c.at_most) {
                     (None, None) => {
-                        self.error(&cpath, "a condition needs `at_least`, `at_most` or both")
+                        self.error(&cpath, "a condition needs `at_least`, `at_most` or both");
                     }
                     (Some(lo), Some(hi)) if lo > hi => self.error(
                         &cpath,

@@ -2,8 +2,8 @@
 //! magnitudes the solver can hold without losing precision.
 
 use crate::error::Problem;
-use crate::model::raw::*;
-use crate::model::*;
+use crate::model::raw::{RawModel, RawObjective, RawScenario};
+use crate::model::{Model, RedLineKind, Scenario};
 
 use super::{Checker, Ids, MAX_COST, MAX_METER_VALUE, MAX_ROUNDS};
 

@@ -1,8 +1,8 @@
 //! Free text shown safely: control characters in names, ids and cites are
 //! escaped before any renderer sees them, each with a warning.
 
-use crate::model::raw::*;
-use crate::model::*;
+use crate::model::raw::RawModel;
+use crate::model::Warning;
 
 /// Escapes the control characters (and, in one-line strings, tabs and line
 /// breaks) of every free-text field, so that no output of the model can
