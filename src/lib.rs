@@ -19,6 +19,7 @@ pub mod diagnose;
 pub mod error;
 pub mod escape;
 pub mod explain;
+pub mod export;
 pub mod formulate;
 pub mod generate;
 pub mod greedy;

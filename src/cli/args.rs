@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::export::ExportFormat;
 use crate::model::TuningStep;
 use crate::render::{Format, ReportFormat};
 
@@ -47,6 +48,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a random, realistic model (for benchmarks and trying seqplan at scale).
     Generate(GenerateArgs),
+    /// Write the program the solver is given (MPS or LP), for other solvers.
+    Export(ExportArgs),
 }
 
 /// Arguments of `seqplan generate`.
@@ -219,6 +222,22 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Apply a scenario of the model (`base` for none).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// File format: free MPS, or CPLEX LP.
+    #[arg(long, value_enum, default_value = "mps")]
+    pub format: ExportFormat,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

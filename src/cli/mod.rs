@@ -18,8 +18,9 @@ mod tools;
 
 pub use args::*;
 
-const SUBCOMMANDS: [&str; 9] = [
-    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate", "help",
+const SUBCOMMANDS: [&str; 10] = [
+    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate", "export",
+    "help",
 ];
 
 /// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
@@ -118,6 +119,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
         Command::Validate(args) => tools::validate(args),
         Command::Schema(args) => tools::schema(args),
         Command::Generate(args) => tools::generate(args),
+        Command::Export(args) => tools::export(args, session),
     }
 }
 

@@ -1,9 +1,11 @@
 //! The commands around models: validate, generate and schema.
 
-use super::args::{GenerateArgs, SchemaArgs, ValidateArgs};
-use super::input::emit;
+use super::args::{ExportArgs, GenerateArgs, SchemaArgs, ValidateArgs};
+use super::input::{emit, guard_output, in_file, prepare};
+use super::Session;
 use crate::error::{Error, Usage};
 use crate::model::load_model;
+use crate::model::Instance;
 use crate::render::{self, Format};
 
 pub(super) fn validate(args: &ValidateArgs) -> Result<u8, Error> {
@@ -81,4 +83,19 @@ fn seqplan_schema_text() -> String {
 /// "1 party", "3 parties".
 fn count(n: usize, one: &str, many: &str) -> String {
     render::words::count(n as u64, one, many)
+}
+
+/// `seqplan export`: the program the backend is given first, as a file.
+pub(super) fn export(args: &ExportArgs, session: Session) -> Result<u8, Error> {
+    guard_output(args.output.as_deref(), &[&args.solve.model])?;
+    let (model, overrides, _) = prepare(&args.solve, args.scenario.as_ref(), session)?;
+    let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
+    let exported = crate::solve::first_stage(&instance);
+    let title = match instance.scenario_id() {
+        Some(s) => format!("{} (scenario {s})", model.name),
+        None => model.name.clone(),
+    };
+    let text = crate::export::write(&exported, &title, args.format);
+    emit(&text, Format::Text, args.output.as_deref())?;
+    Ok(0)
 }

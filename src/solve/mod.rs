@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use levels::solve_hinted;
 
 use crate::error::Error;
+use crate::export::Exported;
 use crate::formulate::{LinExpr, Milp, Sense, VarId};
 use crate::model::{Instance, Objective, Tuning};
 use crate::plan::{Move, Moves};
@@ -141,6 +142,48 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
             .and_then(|moves| greedy_fallback(instance, &milp, moves))
             .unwrap_or(Outcome::Unknown)),
         outcome => Ok(outcome),
+    }
+}
+
+/// The program and objective the backend is given first when planning
+/// `instance` (the greedy plan's deadlines applied, `earliest` alone on a
+/// large program, whole-number levels merged), for `seqplan export`.
+/// Requirements no variable can meet become rows no column can meet, so
+/// that the file is as infeasible as the program.
+pub fn first_stage(instance: &Instance) -> Exported {
+    let tuning = instance.overrides.tuning;
+    let greedy = (tuning.warm_start && instance.forced.is_empty())
+        .then(|| crate::greedy::greedy_plan_until(instance, None))
+        .flatten();
+    let bounded = greedy
+        .as_ref()
+        .and_then(|moves| bounded_by(instance, moves));
+    let mut milp = Milp::build(bounded.as_ref().unwrap_or(instance));
+    if splits_earliest(instance, &milp) {
+        milp.levels.truncate(1);
+    }
+    for origin in std::mem::take(&mut milp.impossible) {
+        milp.rows.push(crate::formulate::Row {
+            expr: LinExpr::default(),
+            sense: Sense::AtLeast,
+            rhs: 1.0,
+            origin,
+        });
+    }
+    let stages = levels::merge_levels(&milp.levels, &milp);
+    let stage = stages.first().map_or(&[][..], Vec::as_slice);
+    Exported {
+        objective: levels::combine(stage, &milp),
+        levels: stage
+            .iter()
+            .map(|level| {
+                level
+                    .objective
+                    .as_ref()
+                    .map_or("tie-break", Objective::name)
+            })
+            .collect(),
+        milp,
     }
 }
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""seqplan beside SCIP and HiGHS on the same program (not part of CI).
+
+For every benchmark model, `seqplan export` writes the program the backend
+is given first (MPS); SCIP (PySCIPOpt) and HiGHS (highspy) solve that file
+with one thread and the same time limit, and seqplan plans the model. The
+table shows each one's time and the optimum of the exported stage.
+
+    pip install pyscipopt highspy
+    cargo build --release
+    python3 benches/external/solvers.py [--limit SECONDS]
+
+seqplan's time is the whole plan (every objective level, the simulator's
+check); SCIP's and HiGHS's are the first stage alone, so a tie favours them.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SEQPLAN = os.environ.get("SEQPLAN", os.path.join(ROOT, "target", "release", "seqplan"))
+
+SHIPPED = ["education", "roadmap", "intra_afghan", "kabul_delegations",
+           "us_taliban_2020", "central_bank_assets", "convening_formats"]
+GENERATED = [(40, 16, seed) for seed in (1, 2, 3)] + [(120, 36, seed) for seed in (1, 2, 3)]
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
+
+
+def seqplan_plan(model, limit):
+    start = time.perf_counter()
+    out = subprocess.run([SEQPLAN, "-q", "plan", model, "--format", "json",
+                          "--time-limit", str(limit)], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    try:
+        status = json.loads(out.stdout).get("status", "?")
+    except json.JSONDecodeError:
+        status = "error"
+    return elapsed, status
+
+
+def scip(mps, limit):
+    import pyscipopt
+    model = pyscipopt.Model()
+    model.hideOutput()
+    model.readProblem(mps)
+    model.setParam("limits/time", limit)
+    model.setParam("parallel/maxnthreads", 1)
+    # Proven means proven: no relative gap (the merged stages' values are
+    # large, so a relative gap hides whole steps).
+    model.setParam("limits/gap", 0.0)
+    start = time.perf_counter()
+    model.optimize()
+    elapsed = time.perf_counter() - start
+    status = model.getStatus()
+    value = model.getObjVal() if model.getNSols() > 0 else None
+    return elapsed, status, value
+
+
+def highs(mps, limit):
+    import highspy
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(limit))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.readModel(mps)
+    start = time.perf_counter()
+    h.run()
+    elapsed = time.perf_counter() - start
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    value = info.objective_function_value if info.primal_solution_status == 2 else None
+    return elapsed, status, value
+
+
+def fmt(value):
+    return "–" if value is None else f"{value:.6g}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=float, default=60.0)
+    args = parser.parse_args()
+    models = [(name, os.path.join(ROOT, "models", name + ".json")) for name in SHIPPED]
+    with tempfile.TemporaryDirectory() as tmp:
+        for actions, horizon, seed in GENERATED:
+            path = os.path.join(tmp, f"gen_{actions}x{horizon}_s{seed}.json")
+            run([SEQPLAN, "generate", "--actions", str(actions), "--horizon", str(horizon),
+                 "--seed", str(seed), "-o", path])
+            models.append((f"generate {actions}×{horizon} seed {seed}", path))
+        print(f"| model | seqplan | SCIP (first stage) | HiGHS (first stage) | stage optimum SCIP / HiGHS |")
+        print("|---|---|---|---|---|")
+        for name, path in models:
+            mps = os.path.join(tmp, "program.mps")
+            run([SEQPLAN, "-q", "export", path, "-o", mps])
+            own, own_status = seqplan_plan(path, args.limit)
+            s_time, s_status, s_value = scip(mps, args.limit)
+            h_time, h_status, h_value = highs(mps, args.limit)
+            print(f"| {name} | {own:.2f} s {own_status} | {s_time:.2f} s {s_status} | "
+                  f"{h_time:.2f} s {h_status} | {fmt(s_value)} / {fmt(h_value)} |")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
