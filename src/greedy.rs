@@ -5,11 +5,10 @@
 //! greedy plan is a better answer than none, and its distance from an
 //! order-free bound says how far from optimal it can be.
 
-use std::time::Instant;
-
 use crate::model::{ActionIdx, ExpectationKind, Instance, RedLineKind};
 use crate::plan::{Move, Moves};
 use crate::simulate::{simulate, ViolationKind};
+use crate::solve::Deadline;
 
 /// The actions an expectation names and everything they require
 /// (transitively, with `together` partners), in index order.
@@ -94,13 +93,13 @@ fn clean_so_far(instance: &Instance, moves: &Moves, round: u32) -> bool {
 /// every expectation. Forced moves are placed first; the members of a
 /// `together` group are started as one.
 pub fn greedy_plan(instance: &Instance) -> Option<Moves> {
-    greedy_plan_until(instance, None)
+    greedy_plan_until(instance, Deadline::NONE)
 }
 
 /// [`greedy_plan`], trying no further walk once `deadline` has passed
 /// (the first two, at once with the needed moves and with every helper,
 /// always run: each takes well under a second even at 300 × 52).
-pub fn greedy_plan_until(instance: &Instance, deadline: Option<Instant>) -> Option<Moves> {
+pub fn greedy_plan_until(instance: &Instance, deadline: Deadline) -> Option<Moves> {
     if instance.only_forced {
         return None;
     }
@@ -113,7 +112,7 @@ pub fn greedy_plan_until(instance: &Instance, deadline: Option<Instant>) -> Opti
         let holds = if i == 0 { &holds[..1] } else { &holds[..] };
         tries.extend(holds.iter().map(|&from| (candidates, from)));
     }
-    let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
+    let past_deadline = || deadline.passed();
     tries
         .into_iter()
         .enumerate()

@@ -4,7 +4,8 @@
 //! the same columns with their kinds and bounds, the same rows with their
 //! coefficients and right-hand sides, the same objective.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used)]
+// a failed unwrap is a failed test
 // The files must hold the program's numbers exactly: compared exactly.
 #![allow(clippy::float_cmp)]
 

@@ -84,10 +84,12 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// The text and the picture of a plan, as the renderers write them (before
-/// the last escape at the edge): no character that could drive a terminal
-/// or break XML, whatever the model's strings, and the SVG parses.
+/// The text and the picture of a plan: as the renderers write them
+/// (before the last escape at the edge) no character that could drive a
+/// terminal or break XML but the marks of seqplan's own code spans, and
+/// as printed none at all, whatever the model's strings; the SVG parses.
 fn shown_safely(instance: &Instance, report: &seqplan::PlanReport) {
+    use seqplan::escape::{is_unsafe, CODE_CLOSE, CODE_OPEN};
     use seqplan::render::{self, Format};
     for format in [Format::Text, Format::Markdown, Format::Svg] {
         let shown = match format {
@@ -95,8 +97,13 @@ fn shown_safely(instance: &Instance, report: &seqplan::PlanReport) {
             Format::Markdown => render::markdown::plan(instance, report),
             _ => render::svg::plan(instance, report),
         };
-        if let Some(c) = shown.chars().find(|&c| seqplan::escape::is_unsafe(c)) {
+        let mark = |c: char| c == CODE_OPEN || c == CODE_CLOSE;
+        if let Some(c) = shown.chars().find(|&c| is_unsafe(c) && !mark(c)) {
             panic!("{format:?} output carries U+{:04X} raw", u32::from(c));
+        }
+        let printed = render::plan(instance, report, format);
+        if let Some(c) = printed.chars().find(|&c| is_unsafe(c)) {
+            panic!("printed {format:?} carries U+{:04X} raw", u32::from(c));
         }
     }
     let svg = render::svg::plan(instance, report);

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::export::ExportFormat;
 use crate::model::TuningStep;
 use crate::render::{Format, ReportFormat};
+use crate::solve::Solver;
 
 /// Plans the sequencing of confidence-building moves in a negotiation.
 ///
@@ -95,6 +96,10 @@ pub struct CheckArgs {
     /// Bound the solve of the optimum (seconds).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// The MILP solver (those this build has; see "A faster solver" in the
+    /// README for the others).
+    #[arg(long, value_enum, default_value = "microlp")]
+    pub solver: Solver,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
@@ -124,6 +129,10 @@ pub struct SolveArgs {
     /// Stop the solve after this many seconds and return the best plan found.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// The MILP solver (those this build has; see "A faster solver" in the
+    /// README for the others).
+    #[arg(long, value_enum, default_value = "microlp")]
+    pub solver: Solver,
     /// Solve the plain program, without presolve or implied rows (slower;
     /// for measuring what the presolve gains).
     #[arg(long)]
@@ -183,6 +192,10 @@ pub struct CompareArgs {
     /// Bound each solve (seconds).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// The MILP solver (those this build has; see "A faster solver" in the
+    /// README for the others).
+    #[arg(long, value_enum, default_value = "microlp")]
+    pub solver: Solver,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

@@ -41,7 +41,7 @@ pub(super) fn prepare(
             args.without.iter().fold(Tuning::ALL, |t, step| step.off(t))
         },
     };
-    let options = SolveOptions::within(time_limit(args.time_limit)?);
+    let options = SolveOptions::within(time_limit(args.time_limit)?).with_solver(args.solver);
     Ok((model, overrides, options))
 }
 

@@ -287,12 +287,10 @@ pub const CHECK_SECONDS: u64 = 10;
 
 fn check_options(options: &SolveOptions) -> SolveOptions {
     SolveOptions {
-        time_limit: Some(
-            options
-                .time_limit
-                .unwrap_or(std::time::Duration::from_secs(CHECK_SECONDS)),
-        ),
-        deadline: options.deadline,
+        deadline: options
+            .deadline
+            .or_after(std::time::Duration::from_secs(CHECK_SECONDS)),
+        ..options.clone()
     }
 }
 

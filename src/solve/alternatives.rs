@@ -2,8 +2,6 @@
 //! next one found with the earlier ones excluded (within a margin of the
 //! first level, if given).
 
-use std::time::Instant;
-
 use super::levels::fixing;
 use super::{solve_milp, Outcome, SolveOptions};
 use crate::error::Error;
@@ -22,13 +20,6 @@ pub fn alternatives(
     count: usize,
     within: Option<f64>,
 ) -> Result<Alternatives, Error> {
-    let deadline = options
-        .effective_limit()
-        .map(|limit| Instant::now() + limit);
-    let remaining = || SolveOptions {
-        time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
-        deadline: options.deadline,
-    };
     // A plan with a move that helps nothing can tie the optimum on the
     // user's levels, and counts as an alternative.
     let mut keep_all = instance.clone();
@@ -59,7 +50,7 @@ pub fn alternatives(
         if let Some(last) = found.last() {
             rows.push(excluding(&milp, &last.moves));
         }
-        match solve_milp(instance, &milp, &rows, None, &remaining())? {
+        match solve_milp(instance, &milp, &rows, None, options)? {
             Outcome::Plan(report) if report.status == Status::Optimal => found.push(report),
             Outcome::Infeasible => {
                 exhausted = true;

@@ -53,9 +53,6 @@ pub(super) fn solve_hinted(
         tracing::debug!(reason = %milp.impossible[0].name(), "infeasible before solving");
         return Ok(Program::Infeasible);
     }
-    let deadline = options
-        .effective_limit()
-        .map(|limit| Instant::now() + limit);
     let stages = merge_levels(&milp.levels, milp);
     let mut fixed: Vec<(LinExpr, Sense, f64)> = extra.to_vec();
     let mut incumbent: Option<Vec<f64>> = None;
@@ -64,7 +61,6 @@ pub(super) fn solve_hinted(
     let mut gap = None;
     let mut solver_failed = false;
     for (index, stage) in stages.iter().enumerate() {
-        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
         let names: Vec<&str> = stage
             .iter()
@@ -81,7 +77,7 @@ pub(super) fn solve_hinted(
             Some(values) => Some(values.iter().copied().enumerate().collect()),
             None => hint.take(),
         };
-        let result = solve_level(milp, level, &fixed, start, remaining, false);
+        let result = solve_level(options.solver, milp, level, &fixed, start, options.deadline);
         tracing::debug!(
             stage = index,
             levels = %names.join(", "),

@@ -7,14 +7,17 @@
 
 mod alternatives;
 mod backend;
+mod deadline;
 mod levels;
 mod robust;
 
 pub use alternatives::{alternatives, Alternatives};
+pub use backend::Solver;
+pub use deadline::Deadline;
 pub(crate) use levels::{solve_program, Program};
 pub use robust::{plan_robust, RobustOutcome};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use levels::solve_hinted;
 
@@ -29,31 +32,27 @@ use crate::simulate::{simulate, Evaluation};
 /// How to solve.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SolveOptions {
-    /// Bounds the whole solve (all levels together).
-    pub time_limit: Option<Duration>,
-    /// A moment no solve may run past, whatever its own limit: bounds a
-    /// whole command (a plan and its diagnosis) by the user's limit.
-    pub deadline: Option<Instant>,
+    /// A moment no solve may run past: bounds a whole command (a plan and
+    /// its diagnosis, every level and alternative) by the user's limit.
+    pub deadline: Deadline,
+    /// The MILP solver every level is handed to.
+    pub solver: Solver,
 }
 
 impl SolveOptions {
-    /// Options bounded by `limit` from now, for a whole command.
+    /// Options bounded by `limit` from now, for a whole command, with the
+    /// default solver.
     pub fn within(limit: Option<Duration>) -> Self {
         SolveOptions {
-            time_limit: limit,
-            deadline: limit.map(|l| Instant::now() + l),
+            deadline: Deadline::after(limit),
+            solver: Solver::default(),
         }
     }
 
-    /// The time this solve may take: its own limit, cut at the deadline.
-    pub fn effective_limit(&self) -> Option<Duration> {
-        let to_deadline = self
-            .deadline
-            .map(|d| d.saturating_duration_since(Instant::now()));
-        match (self.time_limit, to_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    /// These options with `solver`.
+    #[must_use]
+    pub fn with_solver(self, solver: Solver) -> Self {
+        SolveOptions { solver, ..self }
     }
 }
 
@@ -76,12 +75,6 @@ pub enum Outcome {
 /// the plan is sought again without the move counts, then without the
 /// implied rows as well. Either gives the same optimum.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
-    let options = &SolveOptions {
-        deadline: options
-            .effective_limit()
-            .map(|limit| Instant::now() + limit),
-        ..options.clone()
-    };
     let tuning = instance.overrides.tuning;
     let fallbacks = [
         Tuning {
@@ -119,7 +112,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     // none in the time left. It never holds forced moves.
     let tuning = instance.overrides.tuning;
     let wants_hint = tuning.warm_start && instance.forced.is_empty();
-    let greedy = (options.deadline.is_some() || wants_hint)
+    let greedy = (options.deadline.is_set() || wants_hint)
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
     let first = greedy.as_ref().filter(|_| wants_hint);
@@ -153,7 +146,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
 pub fn first_stage(instance: &Instance) -> Exported {
     let tuning = instance.overrides.tuning;
     let greedy = (tuning.warm_start && instance.forced.is_empty())
-        .then(|| crate::greedy::greedy_plan_until(instance, None))
+        .then(|| crate::greedy::greedy_plan_until(instance, Deadline::NONE))
         .flatten();
     let bounded = greedy
         .as_ref()

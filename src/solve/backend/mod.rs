@@ -1,15 +1,81 @@
-//! The backend: one level of a program handed to `good_lp` (microlp, or CBC
-//! with the `cbc` feature) with a start, a time limit and a stop rule. The
-//! only file that knows `good_lp`.
+//! The backends: one level of a program handed to a MILP solver through
+//! `good_lp`, with a start, the deadline and a stop rule. What every
+//! backend shares (building the problem, the stop rule, reading the answer)
+//! is here; what differs (how a model is made and tuned, what it reports
+//! after solving) is a [`Backend`] in a file of its own. The only module
+//! that knows `good_lp`.
 
-use std::time::{Duration, Instant};
+#[cfg(feature = "cbc")]
+mod cbc;
+#[cfg(feature = "highs")]
+mod highs;
+mod microlp;
+
+use std::time::Duration;
 
 use good_lp::solvers::{
     ResolutionError, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit,
 };
+use good_lp::variable::UnsolvedProblem;
 use good_lp::{Expression, ProblemVariables, Variable};
 
+use super::Deadline;
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarId, VarKind};
+
+/// The MILP solvers this build can use (`--solver`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Solver {
+    /// The bundled pure-Rust branch and bound (always built).
+    #[default]
+    Microlp,
+    /// COIN-OR CBC (built with `--features cbc`).
+    #[cfg(feature = "cbc")]
+    Cbc,
+    /// HiGHS (built with `--features highs`).
+    #[cfg(feature = "highs")]
+    Highs,
+}
+
+impl Solver {
+    /// Its name on the command line and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Solver::Microlp => "microlp",
+            #[cfg(feature = "cbc")]
+            Solver::Cbc => "cbc",
+            #[cfg(feature = "highs")]
+            Solver::Highs => "highs",
+        }
+    }
+}
+
+/// How a solver is driven: the parts that differ between backends.
+trait Backend {
+    type Model: SolverModel<Solution = Self::Solution, Error = ResolutionError>
+        + WithInitialSolution
+        + WithTimeLimit;
+    type Solution: Solution;
+    /// Whether the backend stops only on a gap relative to its objective,
+    /// so that a stop one step from the bound needs an offset on the
+    /// objective (see [`WholeStop`]); otherwise it is given the absolute gap.
+    const RELATIVE_GAP_ONLY: bool;
+    /// The backend's model of `problem`, quiet, stopping at `stop`.
+    fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> Self::Model;
+    /// The relative gap left open when the search stopped, if the backend
+    /// reports it (and its statistics, logged).
+    fn gap(solution: Self::Solution) -> Option<f64>;
+}
+
+/// Where a backend may stop on a level whose values are a step apart.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stop {
+    /// For backends that stop on a relative gap: the gap that, with the
+    /// objective's offset, is an absolute gap just under one step.
+    pub relative_gap: f32,
+    /// For backends that stop on an absolute gap: just under one step.
+    #[cfg_attr(not(any(feature = "cbc", feature = "highs")), allow(dead_code))]
+    pub absolute_gap: f32,
+}
 
 pub(super) enum LevelResult {
     /// `slack`: how far the stage's objective may be from its best bound,
@@ -32,20 +98,52 @@ pub(super) fn expression(vars: &[Variable], expr: &LinExpr) -> Expression {
     out
 }
 
+/// Solves one level with `solver`: the best plan under `level` among those
+/// meeting the rows and `fixed`, from `warm_start`, by `deadline`.
 pub(super) fn solve_level(
+    solver: Solver,
     milp: &Milp,
     level: &Level,
     fixed: &[(LinExpr, Sense, f64)],
     warm_start: Option<Vec<(VarId, f64)>>,
-    time_limit: Option<Duration>,
-    relaxed: bool,
+    deadline: Deadline,
 ) -> LevelResult {
-    if time_limit.is_some_and(|t| t.is_zero()) {
+    let task = Task {
+        milp,
+        level,
+        fixed,
+        warm_start,
+        deadline,
+    };
+    match solver {
+        Solver::Microlp => solve_with::<microlp::Microlp>(task),
+        #[cfg(feature = "cbc")]
+        Solver::Cbc => solve_with::<cbc::Cbc>(task),
+        #[cfg(feature = "highs")]
+        Solver::Highs => solve_with::<highs::Highs>(task),
+    }
+}
+
+/// One level to solve.
+struct Task<'a> {
+    milp: &'a Milp,
+    level: &'a Level,
+    fixed: &'a [(LinExpr, Sense, f64)],
+    warm_start: Option<Vec<(VarId, f64)>>,
+    deadline: Deadline,
+}
+
+fn solve_with<B: Backend>(task: Task) -> LevelResult {
+    let Task {
+        milp,
+        level,
+        fixed,
+        warm_start,
+        deadline,
+    } = task;
+    if deadline.passed() {
         return LevelResult::TimedOut;
     }
-    // Handing a large program to the backend takes time of its own, which
-    // counts against the limit.
-    let building = Instant::now();
     let mut problem = ProblemVariables::new();
     let vars: Vec<Variable> = milp
         .vars
@@ -55,25 +153,33 @@ pub(super) fn solve_level(
                 .name(def.name.clone())
                 .min(def.lower)
                 .max(def.upper);
-            problem.add(if def.kind != VarKind::Continuous && !relaxed {
-                v.integer()
-            } else {
+            problem.add(if def.kind == VarKind::Continuous {
                 v
+            } else {
+                v.integer()
             })
         })
         .collect();
     let mut objective = expression(&vars, &level.expr);
-    let whole = whole_objective(milp, level).filter(|_| !relaxed);
-    if let Some(stop) = &whole {
-        let offset = problem.add(good_lp::variable().min(1.0).max(1.0));
-        objective.add_mul(stop.offset, offset);
-    }
+    let whole = whole_objective(milp, level);
+    let offset = match &whole {
+        Some(stop) if B::RELATIVE_GAP_ONLY => {
+            let one = problem.add(good_lp::variable().min(1.0).max(1.0));
+            objective.add_mul(stop.offset, one);
+            stop.offset
+        }
+        _ => 0.0,
+    };
     let unsolved = if level.maximize {
         problem.maximise(objective)
     } else {
         problem.minimise(objective)
     };
-    let mut model = backend(unsolved, whole.as_ref().map(|stop| stop.gap));
+    let stop = whole.as_ref().map(|stop| Stop {
+        relative_gap: stop.gap,
+        absolute_gap: (0.99 * stop.step) as f32,
+    });
+    let mut model = B::model(unsolved, stop);
     if let Some(values) = warm_start {
         model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
     }
@@ -91,8 +197,9 @@ pub(super) fn solve_level(
         };
         model.add_constraint(constraint);
     }
-    if let Some(limit) = time_limit {
-        let left = limit.saturating_sub(building.elapsed());
+    // Handing a large program to the backend took time of its own, which
+    // counted against the limit.
+    if let Some(left) = deadline.left() {
         if left.is_zero() {
             return LevelResult::TimedOut;
         }
@@ -102,8 +209,8 @@ pub(super) fn solve_level(
         let margin = (left / 20).min(Duration::from_secs(2));
         model = model.with_time_limit(left.saturating_sub(margin).as_secs_f64());
     }
-    // microlp panics on numerical states it cannot handle; that is our
-    // failure, reported as an internal error rather than a crash.
+    // A backend may panic on numerical states it cannot handle (microlp
+    // does); that is our failure, reported as such rather than a crash.
     let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()));
     let Ok(solved) = solved else {
         return LevelResult::Failed("the MILP backend panicked".into());
@@ -118,9 +225,8 @@ pub(super) fn solve_level(
             };
             // The backend's gap is relative to its own objective, which
             // holds the offset.
-            let slack = backend_gap(solution).map(|relative| {
+            let slack = B::gap(solution).map(|relative| {
                 let linear = level.expr.eval(&values) - level.expr.constant;
-                let offset = whole.as_ref().map_or(0.0, |stop| stop.offset);
                 relative * (linear + offset).abs()
             });
             LevelResult::Solved {
@@ -130,6 +236,9 @@ pub(super) fn solve_level(
             }
         }
         Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
+        // The time ran out before any plan (each backend words it its
+        // own way).
+        Err(_) if deadline.passed() => LevelResult::TimedOut,
         Err(ResolutionError::Other(message)) if message.contains("Time limit") => {
             LevelResult::TimedOut
         }
@@ -147,6 +256,7 @@ pub(super) fn solve_level(
 pub(super) struct WholeStop {
     offset: f64,
     gap: f32,
+    step: f64,
 }
 
 /// The stop for `level`, if its values are spaced by a known step.
@@ -167,49 +277,7 @@ pub(super) fn whole_objective(milp: &Milp, level: &Level) -> Option<WholeStop> {
     let ceiling = 1e8 * step;
     let offset = (100.0 * (reach + step)).min(ceiling - reach);
     let gap = (0.99 * step / (offset + reach)) as f32;
-    (offset >= 2.0 * reach + step && gap > 0.0).then_some(WholeStop { offset, gap })
-}
-
-#[cfg(not(feature = "cbc"))]
-pub(super) fn backend(
-    problem: good_lp::variable::UnsolvedProblem,
-    gap: Option<f32>,
-) -> good_lp::solvers::microlp::MicroLpProblem {
-    use good_lp::solvers::WithMipGap;
-    let model = problem.using(good_lp::solvers::microlp::microlp);
-    match gap {
-        Some(gap) => model
-            .with_mip_gap(gap)
-            .expect("the gap is finite and positive by construction"),
-        None => model,
-    }
-}
-
-#[cfg(feature = "cbc")]
-pub(super) fn backend(
-    problem: good_lp::variable::UnsolvedProblem,
-    _gap: Option<f32>,
-) -> good_lp::solvers::coin_cbc::CoinCbcProblem {
-    let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
-    model.set_parameter("log", "0");
-    model
-}
-
-#[cfg(not(feature = "cbc"))]
-pub(super) fn backend_gap(solution: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
-    let solution = solution.into_inner();
-    let stats = solution.stats();
-    tracing::debug!(
-        nodes = stats.nodes_solved,
-        pivots = stats.lp_iterations,
-        "branch and bound"
-    );
-    solution.gap()
-}
-
-#[cfg(feature = "cbc")]
-pub(super) fn backend_gap(_solution: good_lp::solvers::coin_cbc::CoinCbcSolution) -> Option<f64> {
-    None
+    (offset >= 2.0 * reach + step && gap > 0.0).then_some(WholeStop { offset, gap, step })
 }
 
 #[cfg(test)]
