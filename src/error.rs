@@ -41,7 +41,7 @@ pub enum Error {
     Write { target: String, reason: String },
     /// The solver gave up on a numerical difficulty before finding any plan:
     /// a limit of the bundled solver on this model, not a verdict on it.
-    #[error("no plan found: the solver failed on a numerical difficulty ({0}) before finding any plan; the `cbc` build (see the README) may succeed")]
+    #[error("no plan found: the solver failed on a numerical difficulty ({0}) before finding any plan; another solver may succeed (`--solver highs` in a build with HiGHS: see the README)")]
     SolverGaveUp(String),
     /// seqplan itself is wrong (for example the solver returned a plan the
     /// simulator rejects). Never shown as a result.

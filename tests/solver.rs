@@ -10,10 +10,17 @@ mod common;
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};
 use proptest::prelude::*;
 use seqplan::model::{Instance, Overrides, Tuning, TuningStep};
+use seqplan::solve::Solver;
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 
 fn solve(instance: &Instance) -> Outcome {
     plan(instance, &SolveOptions::default()).expect("the solver must not fail on a valid model")
+}
+
+/// Every backend this build has (`--features cbc`, `--features highs` add
+/// to microlp): each must pass the same oracle.
+fn solvers() -> &'static [Solver] {
+    <Solver as clap::ValueEnum>::value_variants()
 }
 
 fn assert_levels_equal(found: &[f64], expected: &[f64], context: &str) {
@@ -40,21 +47,25 @@ proptest! {
         let plans = all_plans(&instance, 150_000);
         prop_assume!(plans.is_some());
         let expected = brute_force_optimum(&instance, &plans.unwrap());
-        let context = format!("seed {seed}, model:\n{json:#}");
-        match (solve(&instance), expected) {
-            (Outcome::Plan(report), Some(expected)) => {
-                let evaluation = simulate(&instance, &report.moves);
-                prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
-                prop_assert_eq!(&evaluation, &report.evaluation);
-                let found = level_values(&model, &report.moves, &evaluation);
-                assert_levels_equal(&found, &expected, &context);
-            }
-            (Outcome::Infeasible, None) => {}
-            (Outcome::Plan(report), None) => {
-                prop_assert!(false, "solver found {:?} but brute force found no valid plan\n{}", report.moves, context);
-            }
-            (outcome, expected) => {
-                prop_assert!(false, "solver said {:?} but brute force found {:?}\n{}", outcome, expected, context);
+        for &solver in solvers() {
+            let context = format!("seed {seed}, solver {}, model:\n{json:#}", solver.name());
+            let options = SolveOptions::default().with_solver(solver);
+            let outcome = plan(&instance, &options).expect("the solver must not fail on a valid model");
+            match (outcome, expected.clone()) {
+                (Outcome::Plan(report), Some(expected)) => {
+                    let evaluation = simulate(&instance, &report.moves);
+                    prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
+                    prop_assert_eq!(&evaluation, &report.evaluation);
+                    let found = level_values(&model, &report.moves, &evaluation);
+                    assert_levels_equal(&found, &expected, &context);
+                }
+                (Outcome::Infeasible, None) => {}
+                (Outcome::Plan(report), None) => {
+                    prop_assert!(false, "solver found {:?} but brute force found no valid plan\n{}", report.moves, context);
+                }
+                (outcome, expected) => {
+                    prop_assert!(false, "solver said {:?} but brute force found {:?}\n{}", outcome, expected, context);
+                }
             }
         }
     }

@@ -337,8 +337,8 @@ pub(super) fn cut_short_note(failures: u32, timed_out: u32) -> String {
     let failed = words::count(u64::from(failures), "check", "checks");
     let ran_out = words::count(u64::from(timed_out), "check", "checks");
     let more_time = &format!(
-        "More time does not mend a numerical failure; the {} build (see the README) may.",
-        code("cbc")
+        "More time does not mend a numerical failure; another solver may ({} in a build with HiGHS: see the README).",
+        code("--solver highs")
     );
     match (failures, timed_out) {
         (0, _) => format!("(Some checks ran out of the time allowed during the diagnosis and are undecided, {consequence}. Allow more time with --time-limit.)"),

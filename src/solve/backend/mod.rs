@@ -59,6 +59,8 @@ trait Backend {
     /// so that a stop one step from the bound needs an offset on the
     /// objective (see [`WholeStop`]); otherwise it is given the absolute gap.
     const RELATIVE_GAP_ONLY: bool;
+    /// Whether the backend is handed the greedy plan as its first incumbent.
+    const TAKES_START: bool = true;
     /// The backend's model of `problem`, quiet, stopping at `stop`.
     fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> Self::Model;
     /// The relative gap left open when the search stopped, if the backend
@@ -180,7 +182,7 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
         absolute_gap: (0.99 * stop.step) as f32,
     });
     let mut model = B::model(unsolved, stop);
-    if let Some(values) = warm_start {
+    if let Some(values) = warm_start.filter(|_| B::TAKES_START) {
         model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
     }
     let rows = milp
@@ -239,7 +241,10 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
         // The time ran out before any plan (each backend words it its
         // own way).
         Err(_) if deadline.passed() => LevelResult::TimedOut,
-        Err(ResolutionError::Other(message)) if message.contains("Time limit") => {
+        Err(ResolutionError::Other(message))
+            if message.contains("Time limit")
+                || (deadline.is_set() && message == "NoSolutionFound") =>
+        {
             LevelResult::TimedOut
         }
         Err(other) => LevelResult::Failed(other.to_string()),
