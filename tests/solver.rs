@@ -55,6 +55,9 @@ proptest! {
                 (Outcome::Plan(report), Some(expected)) => {
                     let evaluation = simulate(&instance, &report.moves);
                     prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
+                    // Without a time limit every plan is proven: a numerical
+                    // failure must not cost the proof.
+                    prop_assert_eq!(report.status, seqplan::Status::Optimal, "unproven plan\n{}", context);
                     prop_assert_eq!(&evaluation, &report.evaluation);
                     let found = level_values(&model, &report.moves, &evaluation);
                     assert_levels_equal(&found, &expected, &context);
@@ -317,6 +320,9 @@ proptest! {
                 (Outcome::Plan(report), Some(expected)) => {
                     let evaluation = simulate(&instance, &report.moves);
                     prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
+                    // Without a time limit every plan is proven: a numerical
+                    // failure must not cost the proof.
+                    prop_assert_eq!(report.status, seqplan::Status::Optimal, "unproven plan\n{}", context);
                     let found = level_values(&model, &report.moves, &evaluation);
                     assert_levels_equal(&found, expected, &context);
                 }
