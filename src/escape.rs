@@ -96,6 +96,7 @@ pub fn json(text: &str) -> Cow<'_, str> {
 pub fn markdown(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
+    let leading_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     for (i, &c) in chars.iter().enumerate() {
         // An underscore inside a word (`talks_held`) starts no emphasis in
         // GitHub-flavoured Markdown: left as written, ids stay readable.
@@ -104,7 +105,23 @@ pub fn markdown(text: &str) -> String {
                 && chars[i - 1].is_alphanumeric()
                 && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())
         };
+        // What starts a list item or a heading underline at the start of
+        // a line, and what GitHub turns into a link (`www.`, `scheme://`).
+        let then_space = chars.get(i + 1).is_some_and(|n| n.is_whitespace());
+        let opens_block = (i == 0 && c == '=')
+            || (i == 0 && matches!(c, '-' | '+') && then_space)
+            || (matches!(c, '.' | ')') && i > 0 && i == leading_digits && then_space);
+        let autolink = (c == '.' && i >= 3 && chars[i - 3..i] == ['w', 'w', 'w'])
+            || (c == ':'
+                && chars.get(i + 1) == Some(&'/')
+                && chars.get(i + 2) == Some(&'/')
+                && i > 0
+                && chars[i - 1].is_ascii_alphabetic());
         match c {
+            _ if opens_block || autolink => {
+                out.push('\\');
+                out.push(c);
+            }
             '_' if inside_word(i) => out.push(c),
             '\\' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '|' | '#' | '~' | '&' | '!' => {
                 out.push('\\');
@@ -204,6 +221,15 @@ mod tests {
             "\\*a\\* \\_b\\_ \\`c\\` \\<i\\> \\[d\\](e) \\| \\# \\~ \\& \\!"
         );
         assert_eq!(markdown("two\nlines"), "two lines");
+        assert_eq!(markdown("- item"), "\\- item");
+        assert_eq!(markdown("1. first"), "1\\. first");
+        assert_eq!(markdown("12) x"), "12\\) x");
+        assert_eq!(markdown("a - b 1. c"), "a - b 1. c");
+        assert_eq!(markdown("-0.5 and 1.5"), "-0.5 and 1.5");
+        assert_eq!(
+            markdown("see www.x.org or https://x.org"),
+            "see www\\.x.org or https\\://x.org"
+        );
         assert_eq!(markdown("talks_held _x_ a_"), "talks_held \\_x\\_ a\\_");
         assert_eq!(
             markdown_keeping_code(&format!("red line {} (a <b>)", code("no_recognition"))),

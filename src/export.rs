@@ -58,14 +58,22 @@ fn aggregated(expr: &LinExpr) -> BTreeMap<usize, f64> {
     terms
 }
 
-/// Row names as the program gives them, made unique where two rows share
-/// one (`name#2`, `name#3`, ...).
-fn row_names(milp: &Milp) -> Vec<String> {
+/// A name as free MPS allows it: a space (a `--force` row's path holds
+/// one) would split the field, so it becomes `_`.
+pub fn mps_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect()
+}
+
+/// Row names as the program gives them, as `clean` writes them, made
+/// unique where two rows share one (`name#2`, `name#3`, ...).
+fn row_names(milp: &Milp, clean: fn(&str) -> String) -> Vec<String> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     milp.rows
         .iter()
         .map(|row| {
-            let name = row.origin.name();
+            let name = clean(&row.origin.name());
             let count = seen.entry(name.clone()).or_insert(0);
             *count += 1;
             if *count == 1 {
@@ -106,7 +114,7 @@ fn comments(prefix: &str, exported: &Exported, title: &str) -> String {
 /// The program as free-format MPS.
 pub fn mps(exported: &Exported, title: &str) -> String {
     let milp = &exported.milp;
-    let names = row_names(milp);
+    let names = row_names(milp, mps_name);
     let mut out = comments("*", exported, title);
     out.push_str("NAME seqplan\n");
     if exported.objective.maximize {
@@ -142,10 +150,14 @@ pub fn mps(exported: &Exported, title: &str) -> String {
         }
         if columns[v].is_empty() {
             // A column in no row is still a column of the program.
-            out.push_str(&format!("    {}  {OBJECTIVE}  0\n", def.name));
+            out.push_str(&format!("    {}  {OBJECTIVE}  0\n", mps_name(&def.name)));
         }
         for (row, c) in &columns[v] {
-            out.push_str(&format!("    {}  {row}  {}\n", def.name, number(*c)));
+            out.push_str(&format!(
+                "    {}  {row}  {}\n",
+                mps_name(&def.name),
+                number(*c)
+            ));
         }
     }
     if integer_block {
@@ -165,7 +177,7 @@ pub fn mps(exported: &Exported, title: &str) -> String {
     }
     out.push_str("BOUNDS\n");
     for def in &milp.vars {
-        let name = &def.name;
+        let name = &mps_name(&def.name);
         if def.kind == VarKind::Binary && def.lower == 0.0 && def.upper == 1.0 {
             out.push_str(&format!(" BV BND  {name}\n"));
             continue;
@@ -190,13 +202,16 @@ pub fn mps(exported: &Exported, title: &str) -> String {
 }
 
 /// A name as the LP format allows it: `[`, `]` and `:` (which LP reserves)
-/// become `(`, `)` and `.`.
+/// become `(`, `)` and `.`; spaces and the operators LP reads inside an
+/// expression (`- + * ^ < > =`) become `_`.
 pub fn lp_name(name: &str) -> String {
     name.chars()
         .map(|c| match c {
             '[' => '(',
             ']' => ')',
             ':' => '.',
+            '-' | '+' | '*' | '^' | '<' | '>' | '=' => '_',
+            c if c.is_whitespace() => '_',
             c => c,
         })
         .collect()
@@ -244,8 +259,8 @@ pub fn lp(exported: &Exported, title: &str) -> String {
         let _ = write!(out, " {sign} {}", number(constant.abs()));
     }
     out.push_str("\nSubject To\n");
-    for (row, name) in milp.rows.iter().zip(row_names(milp)) {
-        let _ = write!(out, " {}:", lp_name(&name));
+    for (row, name) in milp.rows.iter().zip(row_names(milp, lp_name)) {
+        let _ = write!(out, " {name}:");
         lp_terms(&mut out, milp, &aggregated(&row.expr));
         let sense = match row.sense {
             Sense::AtMost => "<=",

@@ -285,8 +285,20 @@ fn expected(instance: &Instance, rename: fn(&str) -> String) -> Program {
     program
 }
 
+fn mps_rename(name: &str) -> String {
+    name.replace(' ', "_")
+}
+
 fn lp_rename(name: &str) -> String {
-    name.replace('[', "(").replace(']', ")").replace(':', ".")
+    name.chars()
+        .map(|c| match c {
+            '[' => '(',
+            ']' => ')',
+            ':' => '.',
+            '-' | '+' | '*' | '^' | '<' | '>' | '=' | ' ' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 fn exported_text(model: &Path, extra: &[&str], format: &str) -> String {
@@ -340,7 +352,7 @@ fn exported_files_are_the_program() {
                 }
                 let context = format!("{} {args:?}", path.display());
                 let mps = read_mps(&exported_text(path, &args, "mps"));
-                assert_eq!(mps, expected(&instance, str::to_owned), "MPS of {context}");
+                assert_eq!(mps, expected(&instance, mps_rename), "MPS of {context}");
                 let lp = read_lp(&exported_text(path, &args, "lp"));
                 assert_eq!(lp, expected(&instance, lp_rename), "LP of {context}");
                 checked += 1;
@@ -348,6 +360,34 @@ fn exported_files_are_the_program() {
         }
     }
     assert!(checked >= 30, "only {checked} programs checked");
+}
+
+/// Forced moves (whose rows are named after the flag, space and all),
+/// possible or not, export as files both readers take, and as the program.
+#[test]
+fn forced_moves_export_with_names_the_formats_allow() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.json");
+    let model = seqplan::load_model(&path).unwrap().model;
+    for force in [
+        vec![("exchange", 1)],
+        vec![("exchange", 1), ("exchange", 2)],
+    ] {
+        let overrides = Overrides {
+            force: force.iter().map(|&(a, r)| (a.to_owned(), r)).collect(),
+            ..Overrides::default()
+        };
+        let instance = Instance::new(&model, &overrides).unwrap();
+        let flags: Vec<String> = force
+            .iter()
+            .flat_map(|(a, r)| ["--force".to_owned(), format!("{a}@{r}")])
+            .collect();
+        let args: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let mps = exported_text(&path, &args, "mps");
+        assert!(mps.contains("force:--force_exchange@1"), "{mps}");
+        assert_eq!(read_mps(&mps), expected(&instance, mps_rename), "{args:?}");
+        let lp = exported_text(&path, &args, "lp");
+        assert_eq!(read_lp(&lp), expected(&instance, lp_rename), "{args:?}");
+    }
 }
 
 /// The objective of a program with `maximize` first is maximised, and

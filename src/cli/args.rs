@@ -50,6 +50,9 @@ pub enum Command {
     /// Print a random, realistic model (for benchmarks and trying seqplan at scale).
     Generate(GenerateArgs),
     /// Write the program the solver is given (MPS or LP), for other solvers.
+    ///
+    /// The file is the program before any solve: --time-limit and --solver
+    /// do not change it.
     Export(ExportArgs),
 }
 

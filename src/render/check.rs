@@ -42,7 +42,11 @@ fn doc(instance: &Instance, report: &CheckReport, plan_file: &str) -> Doc {
         });
     let mut doc = Doc::default();
     doc.push(Block::Title {
-        text: format!("Check of {plan_file} against {}", model.name),
+        text: format!(
+            "Check of {} against {}",
+            crate::escape::line(plan_file),
+            model.name
+        ),
         prefix: "",
     });
     doc.push(Block::Line(format!(

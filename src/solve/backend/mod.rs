@@ -177,10 +177,20 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
     } else {
         problem.minimise(objective)
     };
-    let stop = whole.as_ref().map(|stop| Stop {
-        relative_gap: stop.gap,
-        absolute_gap: (0.99 * stop.step) as f32,
-    });
+    // A backend that takes an absolute gap needs no offset, so any level a
+    // step apart gets its stop; one that only knows relative gaps gets the
+    // stop the offset makes possible.
+    let stop = if B::RELATIVE_GAP_ONLY {
+        whole.as_ref().map(|stop| Stop {
+            relative_gap: stop.gap,
+            absolute_gap: (0.99 * stop.step) as f32,
+        })
+    } else {
+        level.step.map(|step| Stop {
+            relative_gap: 0.0,
+            absolute_gap: (0.99 * step) as f32,
+        })
+    };
     let mut model = B::model(unsolved, stop);
     if let Some(values) = warm_start.filter(|_| B::TAKES_START) {
         model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
@@ -220,9 +230,12 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
     match solved {
         Ok(solution) => {
             let values: Vec<f64> = vars.iter().map(|&v| solution.value(v)).collect();
+            // A gap limit proves the level when it is the stop one step from
+            // the bound, or the backend's own tolerance (which, without a
+            // relative gap, is the proof a backend gives).
             let proven = match solution.status() {
                 SolutionStatus::Optimal => true,
-                SolutionStatus::GapLimit => whole.is_some(),
+                SolutionStatus::GapLimit => stop.is_some() || !B::RELATIVE_GAP_ONLY,
                 SolutionStatus::TimeLimit => false,
             };
             // The backend's gap is relative to its own objective, which
