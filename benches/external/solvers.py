@@ -11,7 +11,9 @@ table shows each one's time and the optimum of the exported stage.
     python3 benches/external/solvers.py [--limit SECONDS]
 
 seqplan's time is the whole plan (every objective level, the simulator's
-check); SCIP's and HiGHS's are the first stage alone, so a tie favours them.
+check), once per backend the build has (build with `--features highs` to
+see HiGHS inside seqplan too); SCIP's and HiGHS's are the first stage
+alone, so a tie favours them.
 """
 
 import argparse
@@ -34,13 +36,29 @@ def run(args, **kwargs):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
 
 
-def seqplan_plan(model, limit):
+def seqplan_solvers():
+    """The backends this seqplan build has (`--solver`), from its help."""
+    lines = run([SEQPLAN, "plan", "--help"]).stdout.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.strip().startswith("--solver"))
+    solvers = []
+    for line in lines[at + 1:]:
+        item = line.strip()
+        if item.startswith("- "):
+            solvers.append(item[2:].split(":")[0])
+        elif solvers and not item:
+            break
+    return solvers
+
+
+def seqplan_plan(model, limit, solver):
     start = time.perf_counter()
-    out = subprocess.run([SEQPLAN, "-q", "plan", model, "--format", "json",
+    out = subprocess.run([SEQPLAN, "-q", "plan", model, "--format", "json", "--solver", solver,
                           "--time-limit", str(limit)], capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     try:
-        status = json.loads(out.stdout).get("status", "?")
+        plan = json.loads(out.stdout)
+        values = "/".join(f"{o['value']:g}" for o in plan.get("objectives", []))
+        status = f"{plan.get('status', '?')} {values}"
     except json.JSONDecodeError:
         status = "error"
     return elapsed, status
@@ -96,15 +114,18 @@ def main():
             run([SEQPLAN, "generate", "--actions", str(actions), "--horizon", str(horizon),
                  "--seed", str(seed), "-o", path])
             models.append((f"generate {actions}×{horizon} seed {seed}", path))
-        print(f"| model | seqplan | SCIP (first stage) | HiGHS (first stage) | stage optimum SCIP / HiGHS |")
-        print("|---|---|---|---|---|")
+        solvers = seqplan_solvers()
+        own_heads = " | ".join(f"seqplan --solver {s}" for s in solvers)
+        print(f"| model | {own_heads} | SCIP (first stage) | HiGHS (first stage) | stage optimum SCIP / HiGHS |")
+        print("|---|" + "---|" * (len(solvers) + 3))
         for name, path in models:
             mps = os.path.join(tmp, "program.mps")
             run([SEQPLAN, "-q", "export", path, "-o", mps])
-            own, own_status = seqplan_plan(path, args.limit)
+            own = " | ".join("{:.2f} s {}".format(*seqplan_plan(path, args.limit, s))
+                             for s in solvers)
             s_time, s_status, s_value = scip(mps, args.limit)
             h_time, h_status, h_value = highs(mps, args.limit)
-            print(f"| {name} | {own:.2f} s {own_status} | {s_time:.2f} s {s_status} | "
+            print(f"| {name} | {own} | {s_time:.2f} s {s_status} | "
                   f"{h_time:.2f} s {h_status} | {fmt(s_value)} / {fmt(h_value)} |")
             sys.stdout.flush()
 

@@ -5,6 +5,7 @@ use super::args::PlanArgs;
 use super::input::{emit, guard_output, in_file, prepare};
 use super::reports::no_plan;
 use super::Session;
+use crate::compare;
 use crate::error::{Error, Usage};
 use crate::model::{Instance, Overrides};
 use crate::render;
@@ -81,7 +82,10 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
             return Ok(1);
         }
     };
-    let text = render::robust(&instances, &report, &labels, args.format);
+    let reports = report.scenario_reports();
+    let entries = compare::labelled(&instances, &reports, &labels);
+    let table = compare::compare(&entries);
+    let text = render::robust(&entries, &table, &report, &labels, args.format);
     emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
 }
@@ -118,7 +122,9 @@ fn alternatives(
         within: args.within.is_some(),
         exhausted: found.exhausted,
     };
-    let text = render::alternatives(instance, &plans, asked, args.format);
+    let entries = compare::alternatives(instance, &plans);
+    let table = compare::compare(&entries);
+    let text = render::alternatives(instance, &plans, &entries, &table, asked, args.format);
     emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
 }

@@ -182,20 +182,21 @@ pub struct AlternativesAsked {
     pub exhausted: bool,
 }
 
-/// The best plan and its alternatives side by side; in text, a closing line
+/// The best plan and its alternatives side by side (`entries` and their
+/// `table`, as [`crate::compare`] lays them out); in text, a closing line
 /// when fewer plans than asked were found.
 pub fn alternatives(
     instance: &Instance,
     plans: &[PlanReport],
+    entries: &[crate::compare::Entry],
+    table: &crate::compare::Comparison,
     asked: AlternativesAsked,
     format: Format,
 ) -> String {
-    let entries = crate::compare::alternatives(instance, plans);
-    let table = crate::compare::compare(&entries);
     let heading = plans.first().map_or_else(String::new, |first| {
         compare::alternatives_heading(instance, first)
     });
-    let mut text = comparison(&heading, &entries, &table, format);
+    let mut text = comparison(&heading, entries, table, format);
     if plans.len() < asked.count && format == Format::Text {
         text.push_str(&finish(
             &compare::fewer_alternatives(plans, asked.within, asked.exhausted),
@@ -205,28 +206,29 @@ pub fn alternatives(
     text
 }
 
-/// One plan for several scenarios (`instances`, named by `labels`), shown as
-/// a comparison of its scenarios with the ones that bind.
+/// One plan for several scenarios (named by `labels`), shown as the
+/// comparison of its scenarios (`entries` and their `table`) with the ones
+/// that bind.
 pub fn robust(
-    instances: &[Instance],
+    entries: &[crate::compare::Entry],
+    table: &crate::compare::Comparison,
     report: &RobustReport,
     labels: &[String],
     format: Format,
 ) -> String {
-    let reports = report.scenario_reports();
-    let entries = crate::compare::labelled(instances, &reports, labels);
-    let table = crate::compare::compare(&entries);
-    let name = instances.first().map_or("", |i| i.model.name.as_str());
+    let name = entries
+        .first()
+        .map_or("", |e| e.instance.model.name.as_str());
     let heading = format!("{name}: one plan for every scenario");
     let text = match format {
-        Format::Text => robust::text(&table, report, labels),
-        Format::Json => robust::json(&table, report, labels),
-        Format::Markdown => robust::markdown(&table, report, labels),
-        Format::Svg => svg::comparison(&heading, &entries),
+        Format::Text => robust::text(table, report, labels),
+        Format::Json => robust::json(table, report, labels),
+        Format::Markdown => robust::markdown(table, report, labels),
+        Format::Svg => svg::comparison(&heading, entries),
         Format::Html => html::page(
             &heading,
-            &[svg::comparison(&heading, &entries)],
-            &robust::markdown(&table, report, labels),
+            &[svg::comparison(&heading, entries)],
+            &robust::markdown(table, report, labels),
         ),
     };
     finish(&text, format)

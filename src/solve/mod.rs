@@ -110,15 +110,12 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     // A greedy plan (found in well under a second) is the solver's first
     // incumbent, and under a time limit it is kept in case the solver finds
     // none in the time left. It never holds forced moves.
-    let tuning = instance.overrides.tuning;
-    let wants_hint = tuning.warm_start && instance.forced.is_empty();
-    let greedy = (options.deadline.is_set() || wants_hint)
+    let greedy = (options.deadline.is_set() || wants_hint(instance))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
-    let first = greedy.as_ref().filter(|_| wants_hint);
-    let bounded = first.and_then(|moves| bounded_by(instance, moves));
+    let first = greedy.as_ref().filter(|_| wants_hint(instance));
+    let (bounded, milp) = program_from(instance, first);
     let solve_as = bounded.as_ref().unwrap_or(instance);
-    let milp = Milp::build(solve_as);
     tracing::debug!(
         greedy = greedy.is_some(),
         starts = milp.starts.iter().map(Vec::len).sum::<usize>(),
@@ -144,14 +141,10 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
 /// Requirements no variable can meet become rows no column can meet, so
 /// that the file is as infeasible as the program.
 pub fn first_stage(instance: &Instance) -> Exported {
-    let tuning = instance.overrides.tuning;
-    let greedy = (tuning.warm_start && instance.forced.is_empty())
+    let greedy = wants_hint(instance)
         .then(|| crate::greedy::greedy_plan_until(instance, Deadline::NONE))
         .flatten();
-    let bounded = greedy
-        .as_ref()
-        .and_then(|moves| bounded_by(instance, moves));
-    let mut milp = Milp::build(bounded.as_ref().unwrap_or(instance));
+    let (_, mut milp) = program_from(instance, greedy.as_ref());
     if splits_earliest(instance, &milp) {
         milp.levels.truncate(1);
     }
@@ -178,6 +171,24 @@ pub fn first_stage(instance: &Instance) -> Exported {
             .collect(),
         milp,
     }
+}
+
+/// Whether the greedy plan is the solver's first incumbent (and may bring
+/// the deadlines forward): it never holds forced moves.
+fn wants_hint(instance: &Instance) -> bool {
+    instance.overrides.tuning.warm_start && instance.forced.is_empty()
+}
+
+/// The program the solve starts from: built from `instance`, or from it
+/// with the deadlines brought forward by the greedy plan `first` (see
+/// [`bounded_by`]), which is returned too.
+fn program_from<'m>(
+    instance: &Instance<'m>,
+    first: Option<&Moves>,
+) -> (Option<Instance<'m>>, Milp) {
+    let bounded = first.and_then(|moves| bounded_by(instance, moves));
+    let milp = Milp::build(bounded.as_ref().unwrap_or(instance));
+    (bounded, milp)
 }
 
 /// With `earliest` first, a valid greedy plan that meets everything by
