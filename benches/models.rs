@@ -8,8 +8,9 @@ use common::shipped_models;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use seqplan::generate::{generate_model, Size};
-use seqplan::model::{load_model, Instance, Overrides, Tuning};
+use seqplan::generate::{generate_model, Family, Size};
+use seqplan::model::{load_model, Instance, Overrides};
+use seqplan::tuning::Tuning;
 use seqplan::{plan, Outcome, SolveOptions};
 
 fn plan_file(path: &std::path::Path) {
@@ -45,22 +46,15 @@ fn bench_generated_small(c: &mut Criterion) {
         meters: 3,
         parties: 3,
     };
-    let model = generate_model(size, 1).expect("a generated model");
+    let model = generate_model(Family::Mixed, size, 1).expect("a generated model");
     for (label, tuning) in [("presolve", Tuning::ALL), ("plain", Tuning::NONE)] {
-        let overrides = Overrides {
-            tuning,
-            ..Overrides::default()
-        };
-        group.bench_with_input(
-            BenchmarkId::new(label, "seed 1"),
-            &overrides,
-            |b, overrides| {
-                b.iter(|| {
-                    let instance = Instance::new(&model, overrides).expect("instance");
-                    plan(&instance, &SolveOptions::default()).expect("plan")
-                });
-            },
-        );
+        let options = SolveOptions::default().with_tuning(tuning);
+        group.bench_with_input(BenchmarkId::new(label, "seed 1"), &options, |b, options| {
+            b.iter(|| {
+                let instance = Instance::new(&model, &Overrides::default()).expect("instance");
+                plan(&instance, options).expect("plan")
+            });
+        });
     }
     group.finish();
 }

@@ -14,8 +14,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use seqplan::generate::{generate_model, Size};
-use seqplan::model::{load_model, Instance, Overrides, Tuning, TuningStep};
+use seqplan::generate::{generate_model, Family, Size};
+use seqplan::model::{load_model, Instance, Overrides};
+use seqplan::tuning::{Tuning, TuningStep};
 use seqplan::{plan, Model, Outcome, SolveOptions};
 
 const SIZES: [(usize, u32, &str); 4] = [
@@ -30,13 +31,12 @@ const SEEDS: [u64; 3] = [1, 2, 3];
 /// One solve: seconds taken and what came out ("optimal", "feasible R=7
 /// gap 3%", ...).
 fn solve_once(model: &Model, tuning: Tuning, limit: Duration) -> (f64, String) {
-    let overrides = Overrides {
-        tuning,
-        ..Overrides::default()
-    };
-    let instance = Instance::new(model, &overrides).expect("instance");
+    let instance = Instance::new(model, &Overrides::default()).expect("instance");
     let started = Instant::now();
-    let outcome = plan(&instance, &SolveOptions::within(Some(limit)));
+    let outcome = plan(
+        &instance,
+        &SolveOptions::within(Some(limit)).with_tuning(tuning),
+    );
     let seconds = started.elapsed().as_secs_f64();
     let what = match outcome {
         Ok(Outcome::Plan(report)) => format!(
@@ -76,14 +76,14 @@ fn seconds(s: f64) -> String {
     }
 }
 
-fn generated(actions: usize, horizon: u32, seed: u64) -> Model {
+fn generated(family: Family, actions: usize, horizon: u32, seed: u64) -> Model {
     let size = Size {
         actions,
         horizon,
         meters: 3,
         parties: 3,
     };
-    generate_model(size, seed).expect("a generated model")
+    generate_model(family, size, seed).expect("a generated model")
 }
 
 fn shipped_models() -> Vec<(String, Model)> {
@@ -100,16 +100,20 @@ fn shipped_models() -> Vec<(String, Model)> {
 }
 
 fn targets(limit: Duration) {
-    println!("| size (actions x rounds) | seed | target | every speed-up | plain (--no-presolve) | ratio |");
-    println!("|---|---:|---|---|---|---:|");
-    for (actions, horizon, target) in SIZES {
+    println!("| family | size (actions x rounds) | seed | target | every speed-up | plain (--no-presolve) | ratio |");
+    println!("|---|---|---:|---|---|---|---:|");
+    for (family, (actions, horizon, target)) in Family::ALL
+        .into_iter()
+        .flat_map(|f| SIZES.into_iter().map(move |size| (f, size)))
+    {
         for seed in SEEDS {
-            let model = generated(actions, horizon, seed);
+            let model = generated(family, actions, horizon, seed);
             let runs = if actions <= 10 { 5 } else { 1 };
             let (fast, fast_what) = best_of(&model, Tuning::ALL, limit, runs);
             let (slow, slow_what) = best_of(&model, Tuning::NONE, limit, runs);
             println!(
-                "| {actions}x{horizon} | {seed} | {target} | {}, {fast_what} | {}, {slow_what} | {:.1}x |",
+                "| {} | {actions}x{horizon} | {seed} | {target} | {}, {fast_what} | {}, {slow_what} | {:.1}x |",
+                family.name(),
                 seconds(fast),
                 seconds(slow),
                 slow / fast.max(1e-9)
@@ -123,8 +127,11 @@ fn steps(limit: Duration) {
         .into_iter()
         .map(|(name, model)| (name, model, 3))
         .collect();
-    for seed in SEEDS {
-        cases.push((format!("40x16 seed {seed}"), generated(40, 16, seed), 1));
+    for family in Family::ALL {
+        for seed in SEEDS {
+            let name = format!("{} 40x16 seed {seed}", family.name());
+            cases.push((name, generated(family, 40, 16, seed), 1));
+        }
     }
     let header: Vec<String> = TuningStep::ALL
         .iter()

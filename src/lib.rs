@@ -33,12 +33,14 @@ pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod solve;
+pub mod tuning;
 pub mod warnings;
 
 pub use cli::run;
 pub use error::Error;
-pub use model::{load_model, Instance, Model, Overrides, Tuning};
+pub use model::{load_model, Instance, Model, Overrides};
 pub use plan::{Move, Moves};
 pub use report::{PlanReport, Status};
 pub use simulate::{simulate, Evaluation};
 pub use solve::{plan, Outcome, SolveOptions};
+pub use tuning::Tuning;

@@ -14,7 +14,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use seqplan::formulate::{Sense, VarKind};
-use seqplan::model::{Instance, Overrides, Tuning};
+use seqplan::model::{Instance, Overrides};
+use seqplan::tuning::Tuning;
 
 /// A program as a reader sees it, by column name.
 #[derive(Debug, Default, PartialEq)]
@@ -241,8 +242,8 @@ fn read_lp(text: &str) -> Program {
 
 /// The program the library builds for the first stage, as the readers
 /// should see it; `rename` maps names as the format must write them.
-fn expected(instance: &Instance, rename: fn(&str) -> String) -> Program {
-    let exported = seqplan::solve::first_stage(instance);
+fn expected(instance: &Instance, tuning: Tuning, rename: fn(&str) -> String) -> Program {
+    let exported = seqplan::solve::first_stage(instance, &tuning);
     let milp = &exported.milp;
     let name = |v: usize| rename(&milp.vars[v].name);
     let sum = |terms: &[(usize, f64)]| {
@@ -339,7 +340,6 @@ fn exported_files_are_the_program() {
             for presolve in [true, false] {
                 let overrides = Overrides {
                     scenario: scenario.cloned(),
-                    tuning: if presolve { Tuning::ALL } else { Tuning::NONE },
                     ..Overrides::default()
                 };
                 let instance = Instance::new(&model, &overrides).unwrap();
@@ -352,9 +352,18 @@ fn exported_files_are_the_program() {
                 }
                 let context = format!("{} {args:?}", path.display());
                 let mps = read_mps(&exported_text(path, &args, "mps"));
-                assert_eq!(mps, expected(&instance, mps_rename), "MPS of {context}");
+                let tuning = if presolve { Tuning::ALL } else { Tuning::NONE };
+                assert_eq!(
+                    mps,
+                    expected(&instance, tuning, mps_rename),
+                    "MPS of {context}"
+                );
                 let lp = read_lp(&exported_text(path, &args, "lp"));
-                assert_eq!(lp, expected(&instance, lp_rename), "LP of {context}");
+                assert_eq!(
+                    lp,
+                    expected(&instance, tuning, lp_rename),
+                    "LP of {context}"
+                );
                 checked += 1;
             }
         }
@@ -384,9 +393,17 @@ fn forced_moves_export_with_names_the_formats_allow() {
         let args: Vec<&str> = flags.iter().map(String::as_str).collect();
         let mps = exported_text(&path, &args, "mps");
         assert!(mps.contains("force:--force_exchange@1"), "{mps}");
-        assert_eq!(read_mps(&mps), expected(&instance, mps_rename), "{args:?}");
+        assert_eq!(
+            read_mps(&mps),
+            expected(&instance, Tuning::ALL, mps_rename),
+            "{args:?}"
+        );
         let lp = exported_text(&path, &args, "lp");
-        assert_eq!(read_lp(&lp), expected(&instance, lp_rename), "{args:?}");
+        assert_eq!(
+            read_lp(&lp),
+            expected(&instance, Tuning::ALL, lp_rename),
+            "{args:?}"
+        );
     }
 }
 

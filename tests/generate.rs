@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use assert_cmd::Command;
-use seqplan::generate::{generate, Size};
+use seqplan::generate::{generate, Family, Size};
 use seqplan::model::{parse_model, validate, Instance, Overrides};
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 
@@ -46,7 +46,7 @@ fn generated_models_are_valid_and_plannable() {
             meters: 3,
             parties: 3,
         };
-        let json = generate(size, seed).unwrap();
+        let json = generate(Family::Mixed, size, seed).unwrap();
         let text = json.to_string();
         for feature in [
             "\"requires\"",
@@ -79,6 +79,70 @@ fn generated_models_are_valid_and_plannable() {
     assert_eq!(features.len(), 8, "{features:?}");
 }
 
+/// The other families: valid without warnings, planned by the solver on
+/// the base model, and each showing what makes it hard.
+#[test]
+fn every_family_is_valid_plannable_and_itself() {
+    let size = Size {
+        actions: 10,
+        horizon: 8,
+        meters: 3,
+        parties: 3,
+    };
+    let wanted: [(Family, &[&str]); 2] = [
+        (
+            Family::Chains,
+            &[
+                "\"decay\"",
+                "\"delay\"",
+                "\"uses\"",
+                "\"lag\"",
+                "not_before",
+                "\"when\"",
+            ],
+        ),
+        (
+            Family::Budgets,
+            &[
+                "\"uses\"",
+                "cost_at_most",
+                "per_party",
+                "never_above",
+                "moves_per_round",
+            ],
+        ),
+    ];
+    for (family, features) in wanted {
+        let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for seed in 0..25 {
+            let json = generate(family, size, seed).unwrap();
+            let text = json.to_string();
+            seen.extend(features.iter().copied().filter(|f| text.contains(f)));
+            let validated =
+                validate(&parse_model(&text, "generated").unwrap(), "generated").unwrap();
+            let warnings = seqplan::warnings::all(&validated);
+            assert!(warnings.is_empty(), "{family:?} seed {seed}: {warnings:?}");
+            assert!(!json["expectations"].as_array().unwrap().is_empty());
+            let instance = Instance::new(&validated.model, &Overrides::default()).unwrap();
+            let Outcome::Plan(report) = plan(&instance, &SolveOptions::default()).unwrap() else {
+                panic!("{family:?} seed {seed}: the base model has no plan\n{json:#}");
+            };
+            assert!(simulate(&instance, &report.moves).is_valid());
+        }
+        assert_eq!(seen.len(), features.len(), "{family:?}: {seen:?}");
+    }
+    // The family is chosen on the command line; mixed is the default.
+    let args = ["--actions", "12", "--horizon", "9", "--seed", "4"];
+    let mixed = generated(&args);
+    assert_eq!(
+        mixed,
+        generated(&[&args[..], &["--family", "mixed"]].concat())
+    );
+    let chains = generated(&[&args[..], &["--family", "chains"]].concat());
+    assert_ne!(mixed, chains);
+    assert!(chains.contains("Generated chains"));
+}
+
 #[test]
 fn oversized_requests_are_bad_input() {
     let output = Command::cargo_bin("seqplan")
@@ -102,7 +166,7 @@ fn greedy_walk_plans_a_generated_model() {
         meters: 3,
         parties: 3,
     };
-    let model = seqplan::generate::generate_model(size, 1).unwrap();
+    let model = seqplan::generate::generate_model(Family::Mixed, size, 1).unwrap();
     let instance = Instance::new(&model, &Overrides::default()).unwrap();
     let moves = seqplan::greedy::greedy_plan(&instance).expect("a greedy plan");
     assert!(simulate(&instance, &moves).is_valid());

@@ -9,12 +9,18 @@ mod common;
 
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};
 use proptest::prelude::*;
-use seqplan::model::{Instance, Overrides, Tuning, TuningStep};
+use seqplan::model::{Instance, Overrides};
 use seqplan::solve::Solver;
+use seqplan::tuning::{Tuning, TuningStep};
 use seqplan::{plan, simulate, Outcome, SolveOptions};
 
 fn solve(instance: &Instance) -> Outcome {
-    plan(instance, &SolveOptions::default()).expect("the solver must not fail on a valid model")
+    solve_tuned(instance, Tuning::ALL)
+}
+
+fn solve_tuned(instance: &Instance, tuning: Tuning) -> Outcome {
+    plan(instance, &SolveOptions::default().with_tuning(tuning))
+        .expect("the solver must not fail on a valid model")
 }
 
 /// Every backend this build has (`--features cbc`, `--features highs` add
@@ -210,9 +216,9 @@ proptest! {
         prop_assume!(model.is_some());
         let model = model.unwrap();
         let presolved = Instance::new(&model, &Overrides::default()).unwrap();
-        let plain = Instance::new(&model, &Overrides { tuning: Tuning::NONE, ..Overrides::default() }).unwrap();
+        let plain = presolved.clone();
         let context = format!("seed {seed}, model:\n{json:#}");
-        match (solve(&presolved), solve(&plain)) {
+        match (solve(&presolved), solve_tuned(&plain, Tuning::NONE)) {
             (Outcome::Plan(a), Outcome::Plan(b)) => {
                 prop_assert!(simulate(&plain, &b.moves).is_valid(), "{context}");
                 let found = level_values(&model, &b.moves, &b.evaluation);
@@ -250,7 +256,7 @@ proptest! {
 /// floor be crossed later than the round at hand, it found 4 of 12).
 #[test]
 fn greedy_walk_plans_generated_models() {
-    use seqplan::generate::{generate_model, Size};
+    use seqplan::generate::{generate_model, Family, Size};
     let size = Size {
         actions: 120,
         horizon: 36,
@@ -258,11 +264,58 @@ fn greedy_walk_plans_generated_models() {
         parties: 3,
     };
     for seed in 1..=12 {
-        let model = generate_model(size, seed).unwrap();
+        let model = generate_model(Family::Mixed, size, seed).unwrap();
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let moves = seqplan::greedy::greedy_plan(&instance);
         let moves = moves.unwrap_or_else(|| panic!("seed {seed}: no greedy plan"));
         assert!(simulate(&instance, &moves).is_valid(), "seed {seed}");
+    }
+}
+
+/// The generator's families (their multi-use moves, delays, decaying
+/// meters, tight budgets and capacities) at a size the exhaustive search
+/// covers: every backend equals it, proven, and the simulator accepts its
+/// plan.
+#[test]
+fn generated_families_match_exhaustive_search() {
+    use seqplan::generate::{generate_model, Family, Size};
+    let size = Size {
+        actions: 4,
+        horizon: 4,
+        meters: 3,
+        parties: 2,
+    };
+    for family in Family::ALL {
+        let mut checked = 0;
+        for seed in 0..40 {
+            let model = generate_model(family, size, seed).unwrap();
+            let instance = Instance::new(&model, &Overrides::default()).unwrap();
+            let Some(plans) = all_plans(&instance, 150_000) else {
+                continue;
+            };
+            let expected = brute_force_optimum(&instance, &plans);
+            for &solver in solvers() {
+                let context = format!("{} seed {seed}, solver {}", family.name(), solver.name());
+                let options = SolveOptions::default().with_solver(solver);
+                match (plan(&instance, &options).unwrap(), &expected) {
+                    (Outcome::Plan(report), Some(expected)) => {
+                        assert!(simulate(&instance, &report.moves).is_valid(), "{context}");
+                        assert_eq!(report.status, seqplan::Status::Optimal, "{context}");
+                        let found = level_values(&model, &report.moves, &report.evaluation);
+                        assert_levels_equal(&found, expected, &context);
+                    }
+                    (outcome, expected) => {
+                        panic!("{context}: solver said {outcome:?}, brute force {expected:?}")
+                    }
+                }
+            }
+            checked += 1;
+        }
+        assert!(
+            checked >= 20,
+            "{}: only {checked} models small enough",
+            family.name()
+        );
     }
 }
 
@@ -303,7 +356,7 @@ proptest! {
     /// every program (not only large ones), and with any one step turned
     /// off, the solver still equals the exhaustive search.
     #[test]
-    fn every_speed_up_keeps_the_optimum(seed in any::<u64>(), step in 0..seqplan::model::TuningStep::ALL.len()) {
+    fn every_speed_up_keeps_the_optimum(seed in any::<u64>(), step in 0..TuningStep::ALL.len()) {
         let json = random_model(seed);
         let model = model_from_json(&json);
         prop_assume!(model.is_some());
@@ -314,11 +367,11 @@ proptest! {
         let expected = brute_force_optimum(&default, &plans.unwrap());
         let split = Tuning { earliest_first_from: 0, ..Tuning::ALL };
         for tuning in [split, TuningStep::ALL[step].off(split)] {
-            let instance = Instance::new(&model, &Overrides { tuning, ..Overrides::default() }).unwrap();
+            let instance = &default;
             let context = format!("seed {seed}, {tuning:?}, model:\n{json:#}");
-            match (solve(&instance), &expected) {
+            match (solve_tuned(instance, tuning), &expected) {
                 (Outcome::Plan(report), Some(expected)) => {
-                    let evaluation = simulate(&instance, &report.moves);
+                    let evaluation = simulate(instance, &report.moves);
                     prop_assert!(evaluation.is_valid(), "solver plan rejected by the simulator\n{context}");
                     // Without a time limit every plan is proven: a numerical
                     // failure must not cost the proof.

@@ -8,7 +8,7 @@ table shows each one's time and the optimum of the exported stage.
 
     pip install pyscipopt highspy
     cargo build --release
-    python3 benches/external/solvers.py [--limit SECONDS]
+    python3 benches/external/solvers.py [--limit SECONDS] [--family F] [--size 40x16]
 
 seqplan's time is the whole plan (every objective level, the simulator's
 check), once per backend the build has (build with `--features highs` to
@@ -29,7 +29,9 @@ SEQPLAN = os.environ.get("SEQPLAN", os.path.join(ROOT, "target", "release", "seq
 
 SHIPPED = ["education", "roadmap", "intra_afghan", "kabul_delegations",
            "us_taliban_2020", "central_bank_assets", "convening_formats"]
-GENERATED = [(40, 16, seed) for seed in (1, 2, 3)] + [(120, 36, seed) for seed in (1, 2, 3)]
+FAMILIES = ["mixed", "chains", "budgets"]
+SIZES = [(40, 16), (120, 36)]
+SEEDS = [1, 2, 3]
 
 
 def run(args, **kwargs):
@@ -106,14 +108,23 @@ def fmt(value):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=60.0)
+    parser.add_argument("--family", action="append", choices=FAMILIES,
+                        help="only this generator family (repeatable; default: all)")
+    parser.add_argument("--size", action="append", choices=[f"{a}x{h}" for a, h in SIZES],
+                        help="only this size (repeatable; default: all)")
+    parser.add_argument("--no-shipped", action="store_true", help="skip the shipped models")
     args = parser.parse_args()
-    models = [(name, os.path.join(ROOT, "models", name + ".json")) for name in SHIPPED]
+    models = [] if args.no_shipped else [
+        (name, os.path.join(ROOT, "models", name + ".json")) for name in SHIPPED]
+    sizes = [(a, h) for a, h in SIZES if not args.size or f"{a}x{h}" in args.size]
     with tempfile.TemporaryDirectory() as tmp:
-        for actions, horizon, seed in GENERATED:
-            path = os.path.join(tmp, f"gen_{actions}x{horizon}_s{seed}.json")
-            run([SEQPLAN, "generate", "--actions", str(actions), "--horizon", str(horizon),
-                 "--seed", str(seed), "-o", path])
-            models.append((f"generate {actions}×{horizon} seed {seed}", path))
+        for family in args.family or FAMILIES:
+            for actions, horizon in sizes:
+                for seed in SEEDS:
+                    path = os.path.join(tmp, f"{family}_{actions}x{horizon}_s{seed}.json")
+                    run([SEQPLAN, "generate", "--family", family, "--actions", str(actions),
+                         "--horizon", str(horizon), "--seed", str(seed), "-o", path])
+                    models.append((f"{family} {actions}×{horizon} seed {seed}", path))
         solvers = seqplan_solvers()
         own_heads = " | ".join(f"seqplan --solver {s}" for s in solvers)
         print(f"| model | {own_heads} | SCIP (first stage) | HiGHS (first stage) | stage optimum SCIP / HiGHS |")

@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
             if let Some(moves) = seqplan::greedy::greedy_plan(&instance) {
                 assert!(simulate(&instance, &moves).is_valid());
             }
-            let _ = seqplan::formulate::Milp::build(&instance);
+            let _ = seqplan::formulate::Milp::build(&instance, &seqplan::Tuning::ALL);
             // On the smallest models, the whole solve under a short limit:
             // a plan the simulator rejects is an internal error. (Whether a
             // model is infeasible is not checked against the greedy walk:

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::export::ExportFormat;
-use crate::model::TuningStep;
+use crate::generate::Family;
 use crate::render::{Format, ReportFormat};
 use crate::solve::Solver;
+use crate::tuning::TuningStep;
 
 /// Plans the sequencing of confidence-building moves in a negotiation.
 ///
@@ -74,6 +75,10 @@ pub struct GenerateArgs {
     /// Seed: the same seed gives the same model.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The kind of model: each is hard in its own way, so that speed is
+    /// measured on more than one.
+    #[arg(long, value_enum, default_value_t = Family::Mixed)]
+    pub family: Family,
     /// Write the model to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -8,9 +8,10 @@ use std::time::Duration;
 use super::args::{SolveArgs, MAX_TIME_LIMIT_SECONDS};
 use super::Session;
 use crate::error::{did_you_mean, Error, Usage};
-use crate::model::{load_model, Model, Objective, Overrides, Tuning, Validated};
+use crate::model::{load_model, Model, Objective, Overrides, Validated};
 use crate::render::{self, Format};
 use crate::solve::SolveOptions;
+use crate::tuning::Tuning;
 
 /// The model with the command line's objective, and the overrides and
 /// solve options, ready to build an [`Instance`].
@@ -35,13 +36,15 @@ pub(super) fn prepare(
             .collect::<Result<_, _>>()?,
         only_forced: false,
         max_size: Some(session.max_size),
-        tuning: if args.no_presolve {
-            Tuning::NONE
-        } else {
-            args.without.iter().fold(Tuning::ALL, |t, step| step.off(t))
-        },
     };
-    let options = SolveOptions::within(time_limit(args.time_limit)?).with_solver(args.solver);
+    let tuning = if args.no_presolve {
+        Tuning::NONE
+    } else {
+        args.without.iter().fold(Tuning::ALL, |t, step| step.off(t))
+    };
+    let options = SolveOptions::within(time_limit(args.time_limit)?)
+        .with_solver(args.solver)
+        .with_tuning(tuning);
     Ok((model, overrides, options))
 }
 

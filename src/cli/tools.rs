@@ -57,7 +57,7 @@ pub(super) fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         meters: args.meters,
         parties: args.parties,
     };
-    let model = crate::generate::generate(size, args.seed)?;
+    let model = crate::generate::generate(args.family, size, args.seed)?;
     emit(
         &render::json::to_json(&model),
         Format::Json,
@@ -88,9 +88,9 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// `seqplan export`: the program the backend is given first, as a file.
 pub(super) fn export(args: &ExportArgs, session: Session) -> Result<u8, Error> {
     guard_output(args.output.as_deref(), &[&args.solve.model])?;
-    let (model, overrides, _) = prepare(&args.solve, args.scenario.as_ref(), session)?;
+    let (model, overrides, options) = prepare(&args.solve, args.scenario.as_ref(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
-    let exported = crate::solve::first_stage(&instance);
+    let exported = crate::solve::first_stage(&instance, &options.tuning);
     let title = match instance.scenario_id() {
         Some(s) => format!("{} (scenario {s})", model.name),
         None => model.name.clone(),

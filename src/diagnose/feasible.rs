@@ -16,7 +16,7 @@ pub(super) fn feasible_diagnosis(
     report: PlanReport,
 ) -> Result<Diagnosis, Error> {
     let model = instance.model;
-    let milp = Relaxed::of(instance).program()?;
+    let milp = Relaxed::of(instance).program(&options.tuning)?;
     let evaluation = &report.evaluation;
     let mut binding = Vec::new();
     let mut push = |group: Group, round: Option<u32>| binding.push((group, round));

@@ -11,6 +11,7 @@ use crate::report::objective_values;
 use crate::report::PlanReport;
 use crate::simulate::{simulate, Evaluation, ViolationKind};
 use crate::solve::{solve_program, Program, SolveOptions};
+use crate::tuning::Tuning;
 
 use super::conflicts::{conflicts, member};
 use super::relax::{relax, size};
@@ -25,7 +26,7 @@ pub(super) fn infeasible_diagnosis(
     options: &SolveOptions,
     count: usize,
 ) -> Result<Diagnosis, Error> {
-    let milp = Relaxed::of(instance).program()?;
+    let milp = Relaxed::of(instance).program(&options.tuning)?;
     let tally = Tally::default();
     let found = conflicts(&milp, count, options, &tally)?;
     let conflicts: Vec<Conflict> = found
@@ -66,7 +67,7 @@ pub(super) fn infeasible_diagnosis(
         Attempt::Undecided(_) => None,
     };
     let sets: Vec<Vec<Group>> = found.into_iter().map(|(groups, _)| groups).collect();
-    let bounds = bounds(instance, &sets);
+    let bounds = bounds(instance, &sets, &options.tuning);
     // Every solve left undecided (a check, a relaxation, the relaxed or
     // closest plan) is in the tally.
     let cut_short = tally.any() || options.deadline.passed();
@@ -96,7 +97,7 @@ pub(super) fn closest_plan(
     if model.expectations.is_empty() {
         return Ok(Attempt::Done(None));
     }
-    let mut milp = Milp::build(&without_deadlines(instance));
+    let mut milp = Milp::build(instance, &without_deadlines(&options.tuning));
     milp.rows.retain(|r| {
         !matches!(
             r.origin.element,
@@ -266,19 +267,20 @@ pub(super) fn sustained_extreme(
     }
 }
 
-/// The instance for a program whose plans may miss expectations: the
+/// The tuning for a program whose plans may miss expectations: the
 /// presolve must not narrow anything by the deadlines.
-pub(super) fn without_deadlines<'m>(instance: &Instance<'m>) -> Instance<'m> {
-    let mut loose = instance.clone();
-    loose.overrides.tuning.deadlines = false;
-    loose
+pub(super) fn without_deadlines(tuning: &Tuning) -> Tuning {
+    Tuning {
+        deadlines: false,
+        ..*tuning
+    }
 }
 
 /// Order-free bounds for the expectations in the conflicts.
-pub(super) fn bounds(instance: &Instance, conflicts: &[Vec<Group>]) -> Vec<Bound> {
+pub(super) fn bounds(instance: &Instance, conflicts: &[Vec<Group>], tuning: &Tuning) -> Vec<Bound> {
     let model = instance.model;
     let windows = crate::presolve::start_windows(instance);
-    let milp = Milp::build(&without_deadlines(instance));
+    let milp = Milp::build(instance, &without_deadlines(tuning));
     let mut out = Vec::new();
     let expectations: BTreeSet<usize> = conflicts
         .iter()

@@ -217,7 +217,7 @@ pub(super) fn elastic(
     maximize: bool,
 ) -> Result<Option<(f64, Option<u32>)>, Error> {
     let model = instance.model;
-    let mut milp = Relaxed::of(instance).program()?;
+    let mut milp = Relaxed::of(instance).program(&options.tuning)?;
     milp.rows.retain(|r| Group::of(&r.origin) != Some(group));
     milp.impossible.retain(|o| Group::of(o) != Some(group));
     let z = milp.vars.len();

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::formulate::Milp;
 use crate::model::{Band, ExpectationKind, Instance, Model, Overrides, RedLineKind};
 use crate::solve::SolveOptions;
+use crate::tuning::Tuning;
 
 use super::conflicts::{feasible_with, groups};
 use super::{Change, Group, Relaxation, Tally, Unsettled};
@@ -144,11 +145,11 @@ impl Relaxed {
         Instance::new(&self.model, &self.overrides)
     }
 
-    /// Its relaxable program.
-    pub(super) fn program(&self) -> Result<Milp, Error> {
+    /// Its relaxable program, built with `tuning`.
+    pub(super) fn program(&self, tuning: &Tuning) -> Result<Milp, Error> {
         let mut instance = self.instance()?;
         instance.relaxable = true;
-        Ok(Milp::build(&instance))
+        Ok(Milp::build(&instance, tuning))
     }
 
     /// Whether the relaxed input has a plan (undecided counts as no).
@@ -162,7 +163,7 @@ impl Relaxed {
         options: &SolveOptions,
         tally: &Tally,
     ) -> Result<Result<bool, Unsettled>, Error> {
-        let milp = Milp::build(&self.instance()?);
+        let milp = Milp::build(&self.instance()?, &options.tuning);
         feasible_with(&milp, &groups(&milp), options, tally)
     }
 }

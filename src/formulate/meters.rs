@@ -82,7 +82,7 @@ impl Builder<'_, '_> {
                         }
                     }
                 }
-                if action.uses == 1 && view.instance.overrides.tuning.implied_rows {
+                if action.uses == 1 && self.tuning.implied_rows {
                     self.condition_reach(view, a, j);
                 }
             }

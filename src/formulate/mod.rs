@@ -18,19 +18,21 @@ pub use program::{
 
 use crate::model::{ActionIdx, Instance, MeterIdx};
 use crate::presolve::{candidate_starts, idle_meters, meter_bounds, plain_starts, MeterBounds};
+use crate::tuning::Tuning;
 
 impl Milp {
-    /// Builds the program for an instance.
-    pub fn build(instance: &Instance) -> Milp {
-        build(&[instance])
+    /// Builds the program for an instance with the speed-ups `tuning`
+    /// turns on (none changes the optimum).
+    pub fn build(instance: &Instance, tuning: &Tuning) -> Milp {
+        build(&[instance], *tuning)
     }
 
     /// Builds one program for several scenarios of the same model: one set
     /// of moves that must be valid in each (meters, red lines and
     /// expectations per scenario). `earliest` is the latest met round over
     /// the scenarios; `maximize` sums over them.
-    pub fn build_robust(instances: &[&Instance]) -> Milp {
-        build(instances)
+    pub fn build_robust(instances: &[&Instance], tuning: &Tuning) -> Milp {
+        build(instances, *tuning)
     }
 }
 
@@ -76,9 +78,11 @@ impl View<'_, '_> {
 /// The program as it is built: the variables and rows so far, and the
 /// moves every scenario shares.
 struct Builder<'a, 'm> {
-    /// The first scenario's instance: the model, and the tuning, forced
-    /// moves and availability every scenario's program shares.
+    /// The first scenario's instance: the model, and the forced moves and
+    /// availability every scenario's program shares.
     first: &'a Instance<'m>,
+    /// The speed-ups the program is built with.
+    tuning: Tuning,
     /// The longest horizon of the scenarios.
     horizon: u32,
     vars: Vec<VarDef>,
@@ -93,12 +97,12 @@ struct Builder<'a, 'm> {
 }
 
 /// Builds the program of one or several scenarios (see [`Milp::build_robust`]).
-fn build(instances: &[&Instance]) -> Milp {
+fn build(instances: &[&Instance], tuning: Tuning) -> Milp {
     let first = instances[0];
     // A start must be possible in every scenario.
     let starts_of = |instance: &Instance| {
-        if instance.overrides.tuning.windows {
-            candidate_starts(instance)
+        if tuning.windows {
+            candidate_starts(instance, &tuning)
         } else {
             plain_starts(instance)
         }
@@ -112,6 +116,7 @@ fn build(instances: &[&Instance]) -> Milp {
     }
     let mut builder = Builder {
         first,
+        tuning,
         horizon: instances
             .iter()
             .map(|i| i.horizon)
@@ -138,13 +143,12 @@ fn build(instances: &[&Instance]) -> Milp {
         builder.conditions(view);
         builder.meter_red_lines(view);
         builder.expectations(view);
-        let tuning = view.instance.overrides.tuning;
         if tuning.implied_rows && tuning.deadlines {
             builder.demanded(view);
         }
     }
     builder.uses_and_overlap();
-    if first.overrides.tuning.counts {
+    if tuning.counts {
         builder.move_counts();
     }
     builder.precedences();
@@ -390,7 +394,7 @@ mod tests {
     fn meter_bounds_contain_every_plan() {
         let m = model();
         let instance = Instance::new(&m, &Overrides::default()).unwrap();
-        let milp = Milp::build(&instance);
+        let milp = Milp::build(&instance, &Tuning::ALL);
         let rounds: Vec<Vec<u32>> = milp
             .starts
             .iter()
@@ -433,7 +437,7 @@ mod tests {
     fn constraints_are_named_after_the_model_element() {
         let m = model();
         let instance = Instance::new(&m, &Overrides::default()).unwrap();
-        let milp = Milp::build(&instance);
+        let milp = Milp::build(&instance, &Tuning::ALL);
         let names: Vec<String> = milp.rows.iter().map(|r| r.origin.name()).collect();
         assert!(
             names.contains(&"requires:actions[1].requires[0]@3".to_owned()),

@@ -108,8 +108,7 @@ impl Builder<'_, '_> {
             // `b` completed in time, so Σ_s x[a][s] ≤ completions of b by its
             // last start − lag. Implied by the per-round rows for integers,
             // but it keeps the LP relaxation from taking `b` only fractionally.
-            let single =
-                self.first.model.actions[a].uses == 1 && self.first.overrides.tuning.implied_rows;
+            let single = self.first.model.actions[a].uses == 1 && self.tuning.implied_rows;
             if let (true, Some(&(last, _))) =
                 (single && self.starts[a].len() > 1, self.starts[a].last())
             {

@@ -8,7 +8,7 @@ pub mod load;
 pub mod raw;
 pub mod validate;
 
-pub use instance::{Instance, Overrides, Tuning, TuningStep};
+pub use instance::{Instance, Overrides};
 pub use load::{load_model, parse_model};
 pub use raw::model_schema;
 pub use validate::{validate, Validated, Warning};

@@ -7,6 +7,7 @@ use super::useful::{demanded_completions, useful_actions};
 use super::{completion, ready_from};
 use crate::model::{ActionIdx, Instance, RedLineKind};
 use crate::numbers::TOLERANCE;
+use crate::tuning::Tuning;
 
 /// Where a precedence comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,10 +161,11 @@ pub fn plain_starts(instance: &Instance) -> Vec<Vec<u32>> {
 /// then removes, until nothing changes, starts whose `when` band the meter
 /// bounds rule out, starts whose requirement cannot have completed in time,
 /// starts past the deadlines demand, and `together` starts a partner lacks.
-/// Every removed start is one no valid plan uses (and no optimal plan, for
-/// the useless actions), so the program keeps the same optimum with fewer
+/// The dropping of useless actions and the deadlines' cuts are the steps
+/// of `tuning` of those names. Every removed start is one no valid plan
+/// uses (and no optimal plan, for the useless actions), so the program keeps the same optimum with fewer
 /// variables and tighter big-M values.
-pub fn candidate_starts(instance: &Instance) -> Vec<Vec<u32>> {
+pub fn candidate_starts(instance: &Instance, tuning: &Tuning) -> Vec<Vec<u32>> {
     let model = instance.model;
     let mut starts: Vec<Vec<u32>> = start_windows(instance)
         .iter()
@@ -174,7 +176,7 @@ pub fn candidate_starts(instance: &Instance) -> Vec<Vec<u32>> {
             rounds.retain(|&s| instance.forced.contains(&(a, s)));
         }
     }
-    if instance.overrides.tuning.drop_useless {
+    if tuning.drop_useless {
         let useful = useful_actions(instance);
         for (rounds, useful) in starts.iter_mut().zip(useful) {
             if !useful {
@@ -186,7 +188,7 @@ pub fn candidate_starts(instance: &Instance) -> Vec<Vec<u32>> {
         .map(|a| binding_precedences(instance, a))
         .collect();
     loop {
-        if instance.overrides.tuning.deadlines {
+        if tuning.deadlines {
             let last_start: Vec<Option<u32>> = starts.iter().map(|s| s.last().copied()).collect();
             let demands = demanded_completions(instance, &last_start);
             for (a, demand) in demands.into_iter().enumerate() {

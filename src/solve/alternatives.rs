@@ -9,6 +9,7 @@ use crate::formulate::{Level, LinExpr, Milp, Sense};
 use crate::model::Instance;
 use crate::plan::{Move, Moves};
 use crate::report::{objective_value, PlanReport, Status};
+use crate::tuning::Tuning;
 
 /// Up to `count` distinct plans: the optimum first, then the best plans
 /// that differ from every earlier one in at least one move. Without
@@ -22,9 +23,11 @@ pub fn alternatives(
 ) -> Result<Alternatives, Error> {
     // A plan with a move that helps nothing can tie the optimum on the
     // user's levels, and counts as an alternative.
-    let mut keep_all = instance.clone();
-    keep_all.overrides.tuning.drop_useless = false;
-    let milp = Milp::build(&keep_all);
+    let keep_all = Tuning {
+        drop_useless: false,
+        ..options.tuning
+    };
+    let milp = Milp::build(instance, &keep_all);
     let Outcome::Plan(first) = solve_milp(instance, &milp, &[], None, options)? else {
         return Ok(Alternatives {
             plans: Vec::new(),

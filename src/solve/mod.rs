@@ -24,10 +24,11 @@ use levels::solve_hinted;
 use crate::error::Error;
 use crate::export::Exported;
 use crate::formulate::{LinExpr, Milp, Sense, VarId};
-use crate::model::{Instance, Objective, Tuning};
+use crate::model::{Instance, Objective};
 use crate::plan::{Move, Moves};
 use crate::report::{objective_values, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation};
+use crate::tuning::Tuning;
 
 /// How to solve.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +38,8 @@ pub struct SolveOptions {
     pub deadline: Deadline,
     /// The MILP solver every level is handed to.
     pub solver: Solver,
+    /// The speed-ups every program is built with.
+    pub tuning: Tuning,
 }
 
 impl SolveOptions {
@@ -46,6 +49,7 @@ impl SolveOptions {
         SolveOptions {
             deadline: Deadline::after(limit),
             solver: Solver::default(),
+            tuning: Tuning::ALL,
         }
     }
 
@@ -53,6 +57,12 @@ impl SolveOptions {
     #[must_use]
     pub fn with_solver(self, solver: Solver) -> Self {
         SolveOptions { solver, ..self }
+    }
+
+    /// These options with `tuning`.
+    #[must_use]
+    pub fn with_tuning(self, tuning: Tuning) -> Self {
+        SolveOptions { tuning, ..self }
     }
 }
 
@@ -75,7 +85,7 @@ pub enum Outcome {
 /// the plan is sought again without the move counts, then without the
 /// implied rows as well. Either gives the same optimum.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
-    let tuning = instance.overrides.tuning;
+    let tuning = options.tuning;
     let fallbacks = [
         Tuning {
             counts: false,
@@ -98,9 +108,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         }
         tracing::info!(%message, ?fallback, "the solver failed; trying an equivalent program");
         tried.push(fallback);
-        let mut other = instance.clone();
-        other.overrides.tuning = fallback;
-        result = plan_once(&other, options);
+        result = plan_once(instance, &options.clone().with_tuning(fallback));
     }
     result
 }
@@ -110,18 +118,19 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     // A greedy plan (found in well under a second) is the solver's first
     // incumbent, and under a time limit it is kept in case the solver finds
     // none in the time left. It never holds forced moves.
-    let greedy = (options.deadline.is_set() || wants_hint(instance))
+    let tuning = &options.tuning;
+    let greedy = (options.deadline.is_set() || wants_hint(instance, tuning))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
-    let first = greedy.as_ref().filter(|_| wants_hint(instance));
-    let (bounded, milp) = program_from(instance, first);
+    let first = greedy.as_ref().filter(|_| wants_hint(instance, tuning));
+    let (bounded, milp) = program_from(instance, first, tuning);
     let solve_as = bounded.as_ref().unwrap_or(instance);
     tracing::debug!(
         greedy = greedy.is_some(),
         starts = milp.starts.iter().map(Vec::len).sum::<usize>(),
         "looked for a first plan"
     );
-    let outcome = if splits_earliest(instance, &milp) {
+    let outcome = if splits_earliest(instance, &milp, tuning) {
         earliest_first(instance, solve_as, &milp, first, options)?
     } else {
         let hint = first.and_then(|moves| warm_start(instance, &milp, moves));
@@ -140,12 +149,12 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
 /// large program, whole-number levels merged), for `seqplan export`.
 /// Requirements no variable can meet become rows no column can meet, so
 /// that the file is as infeasible as the program.
-pub fn first_stage(instance: &Instance) -> Exported {
-    let greedy = wants_hint(instance)
+pub fn first_stage(instance: &Instance, tuning: &Tuning) -> Exported {
+    let greedy = wants_hint(instance, tuning)
         .then(|| crate::greedy::greedy_plan_until(instance, Deadline::NONE))
         .flatten();
-    let (_, mut milp) = program_from(instance, greedy.as_ref());
-    if splits_earliest(instance, &milp) {
+    let (_, mut milp) = program_from(instance, greedy.as_ref(), tuning);
+    if splits_earliest(instance, &milp, tuning) {
         milp.levels.truncate(1);
     }
     for origin in std::mem::take(&mut milp.impossible) {
@@ -175,8 +184,8 @@ pub fn first_stage(instance: &Instance) -> Exported {
 
 /// Whether the greedy plan is the solver's first incumbent (and may bring
 /// the deadlines forward): it never holds forced moves.
-fn wants_hint(instance: &Instance) -> bool {
-    instance.overrides.tuning.warm_start && instance.forced.is_empty()
+fn wants_hint(instance: &Instance, tuning: &Tuning) -> bool {
+    tuning.warm_start && instance.forced.is_empty()
 }
 
 /// The program the solve starts from: built from `instance`, or from it
@@ -185,9 +194,10 @@ fn wants_hint(instance: &Instance) -> bool {
 fn program_from<'m>(
     instance: &Instance<'m>,
     first: Option<&Moves>,
+    tuning: &Tuning,
 ) -> (Option<Instance<'m>>, Milp) {
-    let bounded = first.and_then(|moves| bounded_by(instance, moves));
-    let milp = Milp::build(bounded.as_ref().unwrap_or(instance));
+    let bounded = first.and_then(|moves| bounded_by(instance, moves, tuning));
+    let milp = Milp::build(bounded.as_ref().unwrap_or(instance), tuning);
     (bounded, milp)
 }
 
@@ -195,8 +205,12 @@ fn program_from<'m>(
 /// round R bounds the optimum: no optimal plan meets it later. So every
 /// deadline can be brought forward to R, which the presolve turns into
 /// narrower windows. `None` if that changes nothing.
-fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m>> {
-    if !earliest_leads(instance) {
+fn bounded_by<'m>(
+    instance: &Instance<'m>,
+    greedy: &Moves,
+    tuning: &Tuning,
+) -> Option<Instance<'m>> {
+    if !earliest_leads(instance, tuning) {
         return None;
     }
     let evaluation = simulate(instance, greedy);
@@ -210,8 +224,8 @@ fn bounded_by<'m>(instance: &Instance<'m>, greedy: &Moves) -> Option<Instance<'m
 
 /// Whether `earliest` is the first level and the deadlines may narrow the
 /// program: what bringing deadlines forward to a met round relies on.
-fn earliest_leads(instance: &Instance) -> bool {
-    instance.overrides.tuning.deadlines
+fn earliest_leads(instance: &Instance, tuning: &Tuning) -> bool {
+    tuning.deadlines
         && !instance.relaxable
         && matches!(instance.model.objective.first(), Some(Objective::Earliest))
 }
@@ -227,9 +241,9 @@ fn due_by<'m>(instance: &Instance<'m>, met: u32) -> Instance<'m> {
 }
 
 /// Whether to solve `earliest` on its own first (see [`earliest_first`]).
-fn splits_earliest(instance: &Instance, milp: &Milp) -> bool {
-    milp.starts.iter().map(Vec::len).sum::<usize>() >= instance.overrides.tuning.earliest_first_from
-        && earliest_leads(instance)
+fn splits_earliest(instance: &Instance, milp: &Milp, tuning: &Tuning) -> bool {
+    milp.starts.iter().map(Vec::len).sum::<usize>() >= tuning.earliest_first_from
+        && earliest_leads(instance, tuning)
         && milp.levels.len() > 1
         && !instance.model.expectations.is_empty()
 }
@@ -268,7 +282,7 @@ fn earliest_first(
         return Ok(found);
     };
     let clipped = due_by(solve_as, met);
-    let tight = Milp::build(&clipped);
+    let tight = Milp::build(&clipped, &options.tuning);
     tracing::debug!(
         met,
         variables = tight.vars.len(),
@@ -417,6 +431,7 @@ pub(super) fn checked(instance: &Instance, moves: &Moves) -> Result<Evaluation, 
 pub(super) mod tests {
     use super::*;
     use crate::model::{parse_model, validate, Overrides};
+    use crate::tuning::Tuning;
 
     /// Three moves costing 1, 2 and 3, each possible in rounds 1 to 3, with
     /// every start kept (no presolve).
@@ -429,10 +444,9 @@ pub(super) mod tests {
         let model = validate(&parse_model(text, "t").unwrap(), "t")
             .unwrap()
             .model;
-        let overrides = Overrides {
-            tuning: Tuning::NONE,
-            ..Overrides::default()
-        };
-        Milp::build(&Instance::new(&model, &overrides).unwrap())
+        Milp::build(
+            &Instance::new(&model, &Overrides::default()).unwrap(),
+            &Tuning::NONE,
+        )
     }
 }

@@ -68,7 +68,7 @@ pub(super) fn robust_once(
     instances: &[&Instance],
     options: &SolveOptions,
 ) -> Result<RobustOutcome, Error> {
-    let milp = Milp::build_robust(instances);
+    let milp = Milp::build_robust(instances, &options.tuning);
     let (moves, status, gap, solver_failed) = match solve_program(&milp, &[], options)? {
         Program::Solved {
             moves,

@@ -191,16 +191,22 @@ pub fn all_plans(instance: &Instance, cap: usize) -> Option<Vec<Moves>> {
     let h = instance.horizon;
     let mut options_per_action: Vec<Vec<Vec<u32>>> = Vec::new();
     for action in &instance.model.actions {
+        // Every set of at most `uses` rounds, smallest first.
         let mut options: Vec<Vec<u32>> = vec![vec![]];
-        for s in 1..=h {
-            options.push(vec![s]);
-        }
-        if action.uses >= 2 {
-            for s in 1..=h {
-                for t in s + 1..=h {
-                    options.push(vec![s, t]);
-                }
+        let mut last: Vec<Vec<u32>> = vec![vec![]];
+        for _ in 0..action.uses.min(h) {
+            last = last
+                .iter()
+                .flat_map(|set| {
+                    let from = set.last().map_or(1, |&s| s + 1);
+                    (from..=h).map(move |s| [set.as_slice(), &[s]].concat())
+                })
+                .collect();
+            if last.is_empty() || options.len() + last.len() > cap {
+                options.append(&mut last);
+                break;
             }
+            options.extend(last.iter().cloned());
         }
         options_per_action.push(options);
     }

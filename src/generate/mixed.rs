@@ -1,50 +1,17 @@
-//! Random but realistic models, for benchmarks and for trying seqplan at
-//! scale: chains of moves with lags, meter thresholds, red-line floors and
-//! ceilings, cost caps, a limit on moves per round, 2–4 expectations and
-//! two scenarios. Each model is built around a reference plan that meets
-//! every expectation without crossing a line, so the base model always has
-//! a plan; the scenarios usually do. The same seed gives the same model.
+//! The `mixed` family: chains of moves with lags, meter thresholds,
+//! red-line floors and ceilings, cost caps, a limit on moves per round, 2–4
+//! expectations and two scenarios. The first family, the one the
+//! presolve's speed-ups were measured on.
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{parse_model, validate, Instance, Overrides};
+use super::{validated, Rng, Size};
+use crate::model::Instance;
+use crate::model::Overrides;
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::simulate::simulate;
 use crate::Error;
-
-/// The size of a generated model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Size {
-    pub actions: usize,
-    pub horizon: u32,
-    pub meters: usize,
-    pub parties: usize,
-}
-
-/// `SplitMix64`: small, fast and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    /// A multiple of 0.5 in `lo..=hi` (both multiples of 0.5).
-    fn halves(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + self.range(0, ((hi - lo) * 2.0) as u64) as f64 / 2.0
-    }
-}
 
 /// One generated action before it is written as JSON.
 struct Draft {
@@ -57,22 +24,8 @@ struct Draft {
     start: Option<u32>,
 }
 
-/// Reads generated JSON as a validated model (it is valid by construction).
-fn validated(json: &Value) -> Result<crate::model::Validated, Error> {
-    validate(&parse_model(&json.to_string(), "generated")?, "generated")
-}
-
-/// A generated model, validated and ready to plan: what benchmarks and
-/// tests want from [`generate`].
-pub fn generate_model(size: Size, seed: u64) -> Result<crate::Model, Error> {
-    Ok(validated(&generate(size, seed)?)?.model)
-}
-
-/// A model of the given size for `seed`, as JSON (the model format).
-pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
-    if size.actions == 0 || size.horizon == 0 || size.parties == 0 {
-        return Err(crate::error::Usage::EmptyModel.into());
-    }
+/// A model of the `mixed` family of the given size for `seed`.
+pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
     let mut rng = Rng(seed ^ 0x5EC0_91A4);
     let meters = size.meters.max(1);
     let horizon = size.horizon;
@@ -359,34 +312,4 @@ pub fn generate(size: Size, seed: u64) -> Result<Value, Error> {
     }
     model["scenarios"] = scenarios.into();
     Ok(model)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn size(actions: usize, horizon: u32) -> Size {
-        Size {
-            actions,
-            horizon,
-            meters: 3,
-            parties: 3,
-        }
-    }
-
-    #[test]
-    fn same_seed_same_model_other_seed_other_model() {
-        let a = generate(size(20, 10), 7).unwrap();
-        assert_eq!(a, generate(size(20, 10), 7).unwrap());
-        assert_ne!(a, generate(size(20, 10), 8).unwrap());
-    }
-
-    #[test]
-    fn generated_models_validate_without_warnings() {
-        for seed in 0..30 {
-            let model = generate(size(15, 10), seed).unwrap();
-            let warnings = crate::warnings::all(&validated(&model).unwrap());
-            assert!(warnings.is_empty(), "seed {seed}: {warnings:?}");
-        }
-    }
 }

@@ -1,0 +1,130 @@
+//! The program's speed-ups: solver settings, not part of the problem.
+//! They travel in [`crate::solve::SolveOptions`] beside the deadline and
+//! the backend, and every program is built with one
+//! ([`crate::formulate::Milp::build`]), so that an [`crate::Instance`] says
+//! only what the user asked and the same instance can be solved with any
+//! tuning.
+
+/// The program's speed-ups. None changes the optimum; each makes the
+/// branch and bound's work smaller. All are on by default: `--no-presolve`
+/// turns them all off, and the benchmarks turn them off one at a time to
+/// measure what each gains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Start windows narrowed to the rounds some valid plan could use:
+    /// forward reachability with optimistic meters.
+    pub windows: bool,
+    /// The actions no optimal plan needs dropped (see
+    /// [`crate::presolve::useful_actions`]). Off for alternatives, which
+    /// may tie the optimum on the user's levels with such a move.
+    pub drop_useless: bool,
+    /// Windows and rows from the deadlines: the rounds by which the
+    /// expectations demand each action and what it needs. Valid only for
+    /// plans that meet every expectation, so diagnosis, which looks at
+    /// plans that miss some, turns it off.
+    pub deadlines: bool,
+    /// Rows every plan satisfies that the LP relaxation would otherwise
+    /// miss: single-use precedences in aggregate, order-free reach of a
+    /// `when` band, and the completions the expectations demand.
+    pub implied_rows: bool,
+    /// An integer count of each action's moves, which the cost and count
+    /// objectives read: the branch and bound can then decide whether an
+    /// action is taken before deciding when.
+    pub counts: bool,
+    /// The greedy plan handed to the solver as its first incumbent.
+    pub warm_start: bool,
+    /// With `earliest` first, on programs with at least this many start
+    /// variables: solve it alone, then the other levels on a program
+    /// rebuilt with every deadline at the met round found (`usize::MAX`:
+    /// never). The split costs a second build and solve, some tens of
+    /// milliseconds: on the shipped models (80 to 260 starts) that is most
+    /// of the time, while on generated 40x16 and 120x36 models (400 to
+    /// 3,500 starts) it saves seconds (see `cargo bench --bench scale`).
+    pub earliest_first_from: usize,
+}
+
+impl Tuning {
+    /// Every speed-up.
+    pub const ALL: Tuning = Tuning {
+        windows: true,
+        drop_useless: true,
+        deadlines: true,
+        implied_rows: true,
+        counts: true,
+        warm_start: true,
+        earliest_first_from: 300,
+    };
+    /// The plain program.
+    pub const NONE: Tuning = Tuning {
+        windows: false,
+        drop_useless: false,
+        deadlines: false,
+        implied_rows: false,
+        counts: false,
+        warm_start: false,
+        earliest_first_from: usize::MAX,
+    };
+}
+
+/// One speed-up of [`Tuning`], to turn off on its own (the hidden
+/// `--without` option and the benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TuningStep {
+    Windows,
+    DropUseless,
+    Deadlines,
+    ImpliedRows,
+    Counts,
+    WarmStart,
+    EarliestFirst,
+}
+
+impl TuningStep {
+    /// Every step, in the order of [`Tuning`]'s fields.
+    pub const ALL: [TuningStep; 7] = [
+        TuningStep::Windows,
+        TuningStep::DropUseless,
+        TuningStep::Deadlines,
+        TuningStep::ImpliedRows,
+        TuningStep::Counts,
+        TuningStep::WarmStart,
+        TuningStep::EarliestFirst,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TuningStep::Windows => "windows",
+            TuningStep::DropUseless => "drop-useless",
+            TuningStep::Deadlines => "deadlines",
+            TuningStep::ImpliedRows => "implied-rows",
+            TuningStep::Counts => "counts",
+            TuningStep::WarmStart => "warm-start",
+            TuningStep::EarliestFirst => "earliest-first",
+        }
+    }
+
+    /// `tuning` with this step off.
+    pub fn off(self, mut tuning: Tuning) -> Tuning {
+        let flag = match self {
+            TuningStep::Windows => &mut tuning.windows,
+            TuningStep::DropUseless => &mut tuning.drop_useless,
+            TuningStep::Deadlines => &mut tuning.deadlines,
+            TuningStep::ImpliedRows => &mut tuning.implied_rows,
+            TuningStep::Counts => &mut tuning.counts,
+            TuningStep::WarmStart => &mut tuning.warm_start,
+            TuningStep::EarliestFirst => {
+                tuning.earliest_first_from = usize::MAX;
+                return tuning;
+            }
+        };
+        *flag = false;
+        tuning
+    }
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning::ALL
+    }
+}
