@@ -68,7 +68,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     init_logging(cli.verbose, cli.quiet);
-    match execute(&cli) {
+    let result = execute(&cli);
+    let (failures, recovered) = crate::solve::numerical_failures();
+    if failures > 0 {
+        tracing::debug!(
+            failures,
+            recovered,
+            "numerical failures of the backend, and levels a perturbed program then solved"
+        );
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             crate::progress::eprint_line(&format!("error: {e}"));

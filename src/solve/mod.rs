@@ -12,7 +12,7 @@ mod levels;
 mod robust;
 
 pub use alternatives::{alternatives, Alternatives};
-pub use backend::Solver;
+pub use backend::{numerical_failures, Solver};
 pub use deadline::Deadline;
 pub(crate) use levels::{solve_program, Program};
 pub use robust::{plan_robust, RobustOutcome};

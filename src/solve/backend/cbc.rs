@@ -17,6 +17,10 @@ impl Backend for Cbc {
         let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
         model.set_parameter("log", "0");
         model.set_parameter("threads", "1");
+        // CBC counts a binary within 1e-6 of a whole number as whole; in a
+        // row with a big-M term that leaves a meter up to M·1e-6 past its
+        // level, which the simulator then rejects. Whole means whole here.
+        model.set_parameter("integerTolerance", "1e-9");
         if let Some(stop) = stop {
             model.set_parameter("allowableGap", &stop.absolute_gap.to_string());
         }

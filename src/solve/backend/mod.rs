@@ -11,6 +11,7 @@ mod cbc;
 mod highs;
 mod microlp;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use good_lp::solvers::{
@@ -110,20 +111,85 @@ pub(super) fn solve_level(
     warm_start: Option<Vec<(VarId, f64)>>,
     deadline: Deadline,
 ) -> LevelResult {
-    let task = Task {
-        milp,
-        level,
-        fixed,
-        warm_start,
-        deadline,
-    };
-    match solver {
-        Solver::Microlp => solve_with::<microlp::Microlp>(task),
-        #[cfg(feature = "cbc")]
-        Solver::Cbc => solve_with::<cbc::Cbc>(task),
-        #[cfg(feature = "highs")]
-        Solver::Highs => solve_with::<highs::Highs>(task),
+    let mut result = LevelResult::TimedOut;
+    for (attempt, &perturbation) in Perturbation::IN_TURN.iter().enumerate() {
+        let task = Task {
+            milp,
+            level,
+            fixed,
+            warm_start: warm_start.clone(),
+            deadline,
+            perturbation,
+        };
+        result = match solver {
+            Solver::Microlp => solve_with::<microlp::Microlp>(task),
+            #[cfg(feature = "cbc")]
+            Solver::Cbc => solve_with::<cbc::Cbc>(task),
+            #[cfg(feature = "highs")]
+            Solver::Highs => solve_with::<highs::Highs>(task),
+        };
+        let LevelResult::Failed(message) = &result else {
+            if attempt > 0 {
+                NUMERICAL.recovered.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(?perturbation, "the perturbed program solved");
+            }
+            return result;
+        };
+        NUMERICAL.failures.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(
+            solver = solver.name(),
+            %message,
+            ?perturbation,
+            "numerical failure on a level"
+        );
+        if deadline.passed() {
+            break;
+        }
     }
+    result
+}
+
+/// An equivalent form of a level's program, tried in turn when the backend
+/// fails numerically (a singular basis): each changes the order in which
+/// the simplex meets rows and columns, or where the search starts, and not
+/// the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Perturbation {
+    /// The program as built.
+    AsBuilt,
+    /// The rows handed over last first.
+    RowsReversed,
+    /// The rows reversed and no first incumbent.
+    RowsReversedNoStart,
+}
+
+impl Perturbation {
+    const IN_TURN: [Perturbation; 3] = [
+        Perturbation::AsBuilt,
+        Perturbation::RowsReversed,
+        Perturbation::RowsReversedNoStart,
+    ];
+}
+
+/// How often the backends failed numerically in this process, and how
+/// often a perturbed program then solved: logged at the end of a command
+/// with `-vv`.
+pub struct NumericalFailures {
+    failures: AtomicUsize,
+    recovered: AtomicUsize,
+}
+
+static NUMERICAL: NumericalFailures = NumericalFailures {
+    failures: AtomicUsize::new(0),
+    recovered: AtomicUsize::new(0),
+};
+
+/// (failures, recovered by a perturbed program) so far in this process.
+pub fn numerical_failures() -> (usize, usize) {
+    (
+        NUMERICAL.failures.load(Ordering::Relaxed),
+        NUMERICAL.recovered.load(Ordering::Relaxed),
+    )
 }
 
 /// One level to solve.
@@ -133,6 +199,7 @@ struct Task<'a> {
     fixed: &'a [(LinExpr, Sense, f64)],
     warm_start: Option<Vec<(VarId, f64)>>,
     deadline: Deadline,
+    perturbation: Perturbation,
 }
 
 fn solve_with<B: Backend>(task: Task) -> LevelResult {
@@ -142,7 +209,9 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
         fixed,
         warm_start,
         deadline,
+        perturbation,
     } = task;
+    let warm_start = warm_start.filter(|_| perturbation != Perturbation::RowsReversedNoStart);
     if deadline.passed() {
         return LevelResult::TimedOut;
     }
@@ -195,11 +264,15 @@ fn solve_with<B: Backend>(task: Task) -> LevelResult {
     if let Some(values) = warm_start.filter(|_| B::TAKES_START) {
         model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
     }
-    let rows = milp
+    let mut rows: Vec<(&LinExpr, Sense, f64)> = milp
         .rows
         .iter()
         .map(|r| (&r.expr, r.sense, r.rhs))
-        .chain(fixed.iter().map(|(e, s, r)| (e, *s, *r)));
+        .chain(fixed.iter().map(|(e, s, r)| (e, *s, *r)))
+        .collect();
+    if perturbation != Perturbation::AsBuilt {
+        rows.reverse();
+    }
     for (expr, sense, rhs) in rows {
         let lhs = expression(&vars, expr);
         let constraint = match sense {
