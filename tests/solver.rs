@@ -24,7 +24,8 @@ fn solve_tuned(instance: &Instance, tuning: Tuning) -> Outcome {
 }
 
 /// Every backend this build has (`--features cbc`, `--features highs` add
-/// to microlp): each must pass the same oracle.
+/// to microlp): each must pass the same oracle (CBC does not yet: see the
+/// README).
 fn solvers() -> &'static [Solver] {
     <Solver as clap::ValueEnum>::value_variants()
 }
@@ -297,7 +298,9 @@ fn generated_families_match_exhaustive_search() {
             for &solver in solvers() {
                 let context = format!("{} seed {seed}, solver {}", family.name(), solver.name());
                 let options = SolveOptions::default().with_solver(solver);
-                match (plan(&instance, &options).unwrap(), &expected) {
+                let outcome =
+                    plan(&instance, &options).unwrap_or_else(|e| panic!("{context}: {e}"));
+                match (outcome, &expected) {
                     (Outcome::Plan(report), Some(expected)) => {
                         assert!(simulate(&instance, &report.moves).is_valid(), "{context}");
                         assert_eq!(report.status, seqplan::Status::Optimal, "{context}");

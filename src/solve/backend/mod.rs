@@ -124,7 +124,12 @@ pub(super) fn solve_level(
         result = match solver {
             Solver::Microlp => solve_with::<microlp::Microlp>(task),
             #[cfg(feature = "cbc")]
-            Solver::Cbc => solve_with::<cbc::Cbc>(task),
+            Solver::Cbc => {
+                let _alone = cbc::ONE_AT_A_TIME
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                solve_with::<cbc::Cbc>(task)
+            }
             #[cfg(feature = "highs")]
             Solver::Highs => solve_with::<highs::Highs>(task),
         };
