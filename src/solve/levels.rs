@@ -77,7 +77,14 @@ pub(super) fn solve_hinted(
             Some(values) => Some(values.iter().copied().enumerate().collect()),
             None => hint.take(),
         };
-        let result = solve_level(options.solver, milp, level, &fixed, start, options.deadline);
+        let result = solve_level(
+            options.solver,
+            milp,
+            level,
+            &fixed,
+            start.as_deref(),
+            options.deadline,
+        );
         tracing::debug!(
             stage = index,
             levels = %names.join(", "),

@@ -10,7 +10,7 @@ pub(super) struct Cbc;
 
 /// Held from building a CBC model to reading its answer. The library
 /// keeps global state: two models at once in one process (the test
-/// harness's threads, say) corrupt each other's answers, and good_lp's
+/// harness's threads, say) corrupt each other's answers, and `good_lp`'s
 /// own lock covers only the solve.
 pub(super) static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 

@@ -108,7 +108,7 @@ pub(super) fn solve_level(
     milp: &Milp,
     level: &Level,
     fixed: &[(LinExpr, Sense, f64)],
-    warm_start: Option<Vec<(VarId, f64)>>,
+    warm_start: Option<&[(VarId, f64)]>,
     deadline: Deadline,
 ) -> LevelResult {
     let mut result = LevelResult::TimedOut;
@@ -117,7 +117,7 @@ pub(super) fn solve_level(
             milp,
             level,
             fixed,
-            warm_start: warm_start.clone(),
+            warm_start: warm_start.map(<[_]>::to_vec),
             deadline,
             perturbation,
         };
