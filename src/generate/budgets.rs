@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{busiest, lowest_from, parties, trajectories, Rng, Size};
+use super::{busiest, lowest_from, parties, scenarios, trajectories, Rng, Size};
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::Error;
@@ -123,20 +123,12 @@ pub(super) fn generate_with_reference(size: Size, seed: u64) -> Result<(Value, M
     });
 
     // Scenarios: a shock to trust, and a spare move withdrawn.
-    let mut scenarios = vec![json!({
-        "id": "shock", "name": "A shock to trust halfway",
-        "events": [{"round": (horizon / 2).max(1), "meter": "m0", "add": -0.5, "name": "shock"}]
-    })];
     let spare = |i: usize| offers.iter().all(|o| o.requires != Some(i));
     let withdrawn = (0..offers.len())
         .rev()
         .find(|&i| spare(i) && offers[i].starts.is_empty())
         .or_else(|| (0..offers.len()).rev().find(|&i| spare(i)));
-    if let Some(i) = withdrawn {
-        scenarios.push(json!({"id": "withdrawn", "name": "A move is withdrawn",
-                              "forbid": [format!("a{i}")]}));
-    }
-    model["scenarios"] = scenarios.into();
+    model["scenarios"] = scenarios(horizon, withdrawn, "A move is withdrawn");
     Ok((model, reference))
 }
 

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{busiest, lowest_from, parties, trajectories, Rng, Size};
+use super::{busiest, lowest_from, parties, scenarios, trajectories, Rng, Size};
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::Error;
@@ -118,17 +118,8 @@ pub(super) fn generate_with_reference(size: Size, seed: u64) -> Result<(Value, M
     model["limits"] = limits;
 
     // Scenarios: a shock to trust, and an upkeep move withdrawn.
-    let mut scenarios = vec![json!({
-        "id": "shock", "name": "A shock to trust halfway",
-        "events": [{"round": (horizon / 2).max(1), "meter": "m0", "add": -0.5, "name": "shock"}]
-    })];
-    if let Some(i) = steps.iter().rposition(|s| s.chain.is_none()) {
-        scenarios.push(
-            json!({"id": "withdrawn", "name": "An upkeep move is withdrawn",
-                              "forbid": [format!("a{i}")]}),
-        );
-    }
-    model["scenarios"] = scenarios.into();
+    let upkeep = steps.iter().rposition(|s| s.chain.is_none());
+    model["scenarios"] = scenarios(horizon, upkeep, "An upkeep move is withdrawn");
     Ok((model, reference))
 }
 

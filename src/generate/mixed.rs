@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{validated, Rng, Size};
+use super::{scenarios, validated, Rng, Size};
 use crate::model::Instance;
 use crate::model::Overrides;
 use crate::numbers::round6;
@@ -289,11 +289,6 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
     model["limits"] = json!({"moves_per_round": busiest + 1});
 
     // Scenarios: a shock to trust, and a move that becomes unavailable.
-    let shock_round = (horizon / 2).max(1);
-    let mut scenarios = vec![json!({
-        "id": "shock", "name": "A shock to trust halfway",
-        "events": [{"round": shock_round, "meter": "m0", "add": -0.5, "name": "shock"}]
-    })];
     // The withdrawn move: one nothing requires and no expectation names,
     // preferably one the reference plan does without.
     let spare = |i: usize| {
@@ -306,10 +301,6 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
         .rev()
         .find(|&i| spare(i) && drafts[i].start.is_none())
         .or_else(|| (0..drafts.len()).rev().find(|&i| spare(i)));
-    if let Some(i) = withdrawn {
-        scenarios.push(json!({"id": "withdrawn", "name": "A move is withdrawn",
-                              "forbid": [format!("a{i}")]}));
-    }
-    model["scenarios"] = scenarios.into();
+    model["scenarios"] = scenarios(horizon, withdrawn, "A move is withdrawn");
     Ok(model)
 }

@@ -152,6 +152,19 @@ fn busiest(
         .unwrap_or(0)
 }
 
+/// The two scenarios every family has: a shock to trust halfway, and
+/// (when there is one to spare) a move withdrawn, named `name`.
+fn scenarios(horizon: u32, withdrawn: Option<usize>, name: &str) -> Value {
+    let mut scenarios = vec![json!({
+        "id": "shock", "name": "A shock to trust halfway",
+        "events": [{"round": (horizon / 2).max(1), "meter": "m0", "add": -0.5, "name": "shock"}]
+    })];
+    if let Some(i) = withdrawn {
+        scenarios.push(json!({"id": "withdrawn", "name": name, "forbid": [format!("a{i}")]}));
+    }
+    scenarios.into()
+}
+
 /// The lowest value of `path` from round `from` through the end.
 fn lowest_from(path: &[f64], from: u32) -> f64 {
     path[from as usize..]
