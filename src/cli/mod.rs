@@ -74,7 +74,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         tracing::debug!(
             failures,
             recovered,
-            "numerical failures of the backend, and levels a perturbed program then solved"
+            "numerical failures of the backend (levels), and how many a perturbed program then settled"
         );
     }
     match result {

@@ -240,7 +240,7 @@ pub struct Milp {
     /// Per action, how many of its start variables can be 1 at once (`uses`).
     pub uses: Vec<u32>,
     /// Per action, the variable counting its moves (with
-    /// [`Tuning::counts`](crate::model::Tuning)), if it has any start.
+    /// [`Tuning::counts`](crate::tuning::Tuning)), if it has any start.
     pub counts: Vec<Option<VarId>>,
     /// `met_by[t-1]` is 1 when every expectation holds from round t on
     /// (empty without `earliest`).

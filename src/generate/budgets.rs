@@ -123,7 +123,16 @@ pub(super) fn generate_with_reference(size: Size, seed: u64) -> Result<(Value, M
     });
 
     // Scenarios: a shock to trust, and a spare move withdrawn.
-    let spare = |i: usize| offers.iter().all(|o| o.requires != Some(i));
+    // One nothing requires and no expectation names.
+    let named: Vec<&str> = model["expectations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    let spare = |i: usize| {
+        offers.iter().all(|o| o.requires != Some(i)) && !named.contains(&format!("a{i}").as_str())
+    };
     let withdrawn = (0..offers.len())
         .rev()
         .find(|&i| spare(i) && offers[i].starts.is_empty())

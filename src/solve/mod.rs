@@ -113,7 +113,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
     result
 }
 
-/// [`plan`] with the instance's own tuning.
+/// [`plan`] with the options' tuning, once.
 fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
     // A greedy plan (found in well under a second) is the solver's first
     // incumbent, and under a time limit it is kept in case the solver finds

@@ -111,8 +111,21 @@ pub(super) fn solve_level(
     warm_start: Option<&[(VarId, f64)]>,
     deadline: Deadline,
 ) -> LevelResult {
-    let mut result = LevelResult::TimedOut;
-    for (attempt, &perturbation) in Perturbation::IN_TURN.iter().enumerate() {
+    let takes_start = match solver {
+        Solver::Microlp => <microlp::Microlp as Backend>::TAKES_START,
+        #[cfg(feature = "cbc")]
+        Solver::Cbc => <cbc::Cbc as Backend>::TAKES_START,
+        #[cfg(feature = "highs")]
+        Solver::Highs => <highs::Highs as Backend>::TAKES_START,
+    };
+    // Without a start to leave out, the last form is the one before it.
+    let forms = if warm_start.is_some() && takes_start {
+        &Perturbation::IN_TURN[..]
+    } else {
+        &Perturbation::IN_TURN[..2]
+    };
+    let mut failure: Option<LevelResult> = None;
+    for &perturbation in forms {
         let task = Task {
             milp,
             level,
@@ -121,7 +134,7 @@ pub(super) fn solve_level(
             deadline,
             perturbation,
         };
-        result = match solver {
+        let result = match solver {
             Solver::Microlp => solve_with::<microlp::Microlp>(task),
             #[cfg(feature = "cbc")]
             Solver::Cbc => {
@@ -133,31 +146,39 @@ pub(super) fn solve_level(
             #[cfg(feature = "highs")]
             Solver::Highs => solve_with::<highs::Highs>(task),
         };
-        let LevelResult::Failed(message) = &result else {
-            if attempt > 0 {
+        match (&result, &failure) {
+            (LevelResult::Failed(message), _) => {
+                if failure.is_none() {
+                    NUMERICAL.failures.fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::debug!(
+                    solver = solver.name(),
+                    %message,
+                    ?perturbation,
+                    "numerical failure on a level"
+                );
+                failure = Some(result);
+                if deadline.passed() {
+                    break;
+                }
+            }
+            (LevelResult::TimedOut, Some(_)) => break,
+            (_, Some(_)) => {
                 NUMERICAL.recovered.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(?perturbation, "the perturbed program solved");
+                return result;
             }
-            return result;
-        };
-        NUMERICAL.failures.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(
-            solver = solver.name(),
-            %message,
-            ?perturbation,
-            "numerical failure on a level"
-        );
-        if deadline.passed() {
-            break;
+            (_, None) => return result,
         }
     }
-    result
+    // A retry cut short by the time limit leaves the failure as the answer.
+    failure.unwrap_or(LevelResult::TimedOut)
 }
 
 /// An equivalent form of a level's program, tried in turn when the backend
 /// fails numerically (a singular basis): each changes the order in which
-/// the simplex meets rows and columns, or where the search starts, and not
-/// the program.
+/// the simplex meets the rows, or where the search starts, and not the
+/// program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Perturbation {
     /// The program as built.
@@ -176,9 +197,9 @@ impl Perturbation {
     ];
 }
 
-/// How often the backends failed numerically in this process, and how
-/// often a perturbed program then solved: logged at the end of a command
-/// with `-vv`.
+/// How many levels the backends failed on numerically in this process,
+/// and how many of those a perturbed program then settled (solved or
+/// proved infeasible): logged at the end of a command with `-vv`.
 pub struct NumericalFailures {
     failures: AtomicUsize,
     recovered: AtomicUsize,
