@@ -8,7 +8,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{busiest, lowest_from, parties, scenarios, trajectories, Rng, Size};
+use super::{
+    busiest, meter_json, parties, scenarios, sustained_floor, trajectories, ActionJson, Rng, Size,
+};
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::Error;
@@ -47,20 +49,7 @@ pub(super) fn generate_with_reference(size: Size, seed: u64) -> Result<(Value, M
     reference_plan(&mut rng, horizon, &capacity, &mut offers);
 
     let meter_values: Vec<Value> = (0..meters)
-        .map(|m| {
-            let name = if m == 0 {
-                "trust".to_owned()
-            } else if backlash && m == meters - 1 {
-                "backlash".to_owned()
-            } else {
-                format!("standing {m}")
-            };
-            let mut meter = json!({"id": format!("m{m}"), "name": name, "initial": initial[m]});
-            if decay[m] > 0.0 {
-                meter["decay"] = decay[m].into();
-            }
-            meter
-        })
+        .map(|m| meter_json(m, meters, backlash, initial[m], decay[m]))
         .collect();
     let actions: Vec<Value> = offers.iter().enumerate().map(action_json).collect();
     let mut model = json!({
@@ -224,26 +213,23 @@ fn reference_plan(rng: &mut Rng, horizon: u32, capacity: &[usize], offers: &mut 
     }
 }
 
-/// The action as JSON.
+/// The action as JSON (its one requirement with the default lag).
 fn action_json((i, offer): (usize, &Offer)) -> Value {
-    let mut action = Map::new();
-    action.insert("id".into(), format!("a{i}").into());
-    action.insert("by".into(), format!("p{}", offer.party).into());
-    action.insert("cost".into(), offer.cost.into());
-    if offer.duration > 1 {
-        action.insert("duration".into(), offer.duration.into());
+    let effects: Vec<(usize, f64, u32)> =
+        offer.effects.iter().map(|&(m, add)| (m, add, 0)).collect();
+    ActionJson {
+        party: offer.party,
+        cost: offer.cost,
+        duration: offer.duration,
+        uses: offer.uses,
+        requires: offer
+            .requires
+            .iter()
+            .map(|b| json!(format!("a{b}")))
+            .collect(),
+        effects: &effects,
     }
-    action.insert("uses".into(), offer.uses.into());
-    if let Some(b) = offer.requires {
-        action.insert("requires".into(), json!([format!("a{b}")]));
-    }
-    let effects: Vec<Value> = offer
-        .effects
-        .iter()
-        .map(|&(m, add)| json!({"meter": format!("m{m}"), "add": add}))
-        .collect();
-    action.insert("effects".into(), effects.into());
-    Value::Object(action)
+    .to_json(i)
 }
 
 /// Floors on the good meters (trust always, the others most of the time)
@@ -268,13 +254,7 @@ fn expectations(
             continue;
         }
         let by = (rng.range(u64::from(horizon / 2), u64::from(horizon)) as u32).max(1);
-        let level = round6(lowest_from(&paths[m], by) - 0.25);
-        if lowest_from(&idle[m], by) < level - 0.5 {
-            out.push(
-                json!({"id": format!("e{}", out.len()), "meter": format!("m{m}"),
-                            "at_least": level, "by": by}),
-            );
-        }
+        out.extend(sustained_floor(out.len(), m, by, paths, idle));
     }
     let last = offers
         .iter()

@@ -9,7 +9,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{busiest, lowest_from, parties, scenarios, trajectories, Rng, Size};
+use super::{
+    busiest, lagged, meter_json, parties, scenarios, sustained_floor, trajectories, ActionJson,
+    Rng, Size,
+};
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
 use crate::Error;
@@ -58,14 +61,7 @@ pub(super) fn generate_with_reference(size: Size, seed: u64) -> Result<(Value, M
     reference_plan(&mut rng, horizon, &mut steps);
 
     let meter_values: Vec<Value> = (0..meters)
-        .map(|m| {
-            let name = if m == 0 {
-                "trust".to_owned()
-            } else {
-                format!("standing {m}")
-            };
-            json!({"id": format!("m{m}"), "name": name, "initial": initial[m], "decay": decay[m]})
-        })
+        .map(|m| meter_json(m, meters, false, initial[m], decay[m]))
         .collect();
     let mut actions: Vec<Value> = steps.iter().enumerate().map(action_json).collect();
     let mut model = json!({
@@ -252,37 +248,15 @@ fn reference_plan(rng: &mut Rng, horizon: u32, steps: &mut [Step]) {
 
 /// The action as JSON.
 fn action_json((i, step): (usize, &Step)) -> Value {
-    let mut action = Map::new();
-    action.insert("id".into(), format!("a{i}").into());
-    action.insert("by".into(), format!("p{}", step.party).into());
-    action.insert("cost".into(), step.cost.into());
-    if step.duration > 1 {
-        action.insert("duration".into(), step.duration.into());
+    ActionJson {
+        party: step.party,
+        cost: step.cost,
+        duration: step.duration,
+        uses: step.uses,
+        requires: lagged(&step.requires),
+        effects: &step.effects,
     }
-    if step.uses > 1 {
-        action.insert("uses".into(), step.uses.into());
-    }
-    if !step.requires.is_empty() {
-        let requires: Vec<Value> = step
-            .requires
-            .iter()
-            .map(|&(b, lag)| json!({"action": format!("a{b}"), "lag": lag}))
-            .collect();
-        action.insert("requires".into(), requires.into());
-    }
-    let effects: Vec<Value> = step
-        .effects
-        .iter()
-        .map(|&(m, add, delay)| {
-            if delay > 0 {
-                json!({"meter": format!("m{m}"), "add": add, "delay": delay})
-            } else {
-                json!({"meter": format!("m{m}"), "add": add})
-            }
-        })
-        .collect();
-    action.insert("effects".into(), effects.into());
-    Value::Object(action)
+    .to_json(i)
 }
 
 /// The ends of the two chains that finish last, and sustained floors on
@@ -317,13 +291,7 @@ fn expectations(
             continue;
         }
         let by = (rng.range(u64::from(horizon * 2 / 5), u64::from(horizon * 3 / 5)) as u32).max(1);
-        let level = round6(lowest_from(&paths[m], by) - 0.25);
-        if lowest_from(&idle[m], by) < level - 0.5 {
-            out.push(
-                json!({"id": format!("e{}", out.len()), "meter": format!("m{m}"),
-                            "at_least": level, "by": by}),
-            );
-        }
+        out.extend(sustained_floor(out.len(), m, by, paths, idle));
     }
     if out.is_empty() {
         if let Some((i, done)) = steps

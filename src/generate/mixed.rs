@@ -3,14 +3,11 @@
 //! expectations and two scenarios. The first family, the one the
 //! presolve's speed-ups were measured on.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::{scenarios, validated, Rng, Size};
-use crate::model::Instance;
-use crate::model::Overrides;
+use super::{busiest, lagged, meter_json, parties, scenarios, ActionJson, Rng, Size};
 use crate::numbers::round6;
 use crate::plan::{Move, Moves};
-use crate::simulate::simulate;
 use crate::Error;
 
 /// One generated action before it is written as JSON.
@@ -113,54 +110,24 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
         drafts[i].start = start.filter(|&s| s >= 1 && s + drafts[i].duration - 1 <= horizon);
     }
 
-    let parties: Vec<Value> = (0..size.parties)
-        .map(|p| json!({"id": format!("p{p}"), "name": format!("Party {p}")}))
-        .collect();
     let meter_values: Vec<Value> = (0..meters)
-        .map(|m| {
-            let mut meter = Map::new();
-            meter.insert("id".into(), format!("m{m}").into());
-            let name = if m == 0 {
-                "trust".to_owned()
-            } else if backlash && m == meters - 1 {
-                "backlash".to_owned()
-            } else {
-                format!("standing {m}")
-            };
-            meter.insert("name".into(), name.into());
-            meter.insert("initial".into(), initial[m].into());
-            if decay[m] > 0.0 {
-                meter.insert("decay".into(), decay[m].into());
-            }
-            Value::Object(meter)
-        })
+        .map(|m| meter_json(m, meters, backlash, initial[m], decay[m]))
         .collect();
     let mut actions: Vec<Value> = drafts
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let mut action = Map::new();
-            action.insert("id".into(), format!("a{i}").into());
-            action.insert("by".into(), format!("p{}", d.party).into());
-            action.insert("cost".into(), d.cost.into());
-            if d.duration > 1 {
-                action.insert("duration".into(), d.duration.into());
+            let effects: Vec<(usize, f64, u32)> =
+                d.effects.iter().map(|&(m, add)| (m, add, 0)).collect();
+            ActionJson {
+                party: d.party,
+                cost: d.cost,
+                duration: d.duration,
+                uses: 1,
+                requires: lagged(&d.requires),
+                effects: &effects,
             }
-            if !d.requires.is_empty() {
-                let requires: Vec<Value> = d
-                    .requires
-                    .iter()
-                    .map(|&(b, lag)| json!({"action": format!("a{b}"), "lag": lag}))
-                    .collect();
-                action.insert("requires".into(), requires.into());
-            }
-            let effects: Vec<Value> = d
-                .effects
-                .iter()
-                .map(|&(m, add)| json!({"meter": format!("m{m}"), "add": add}))
-                .collect();
-            action.insert("effects".into(), effects.into());
-            Value::Object(action)
+            .to_json(i)
         })
         .collect();
     let mut model = json!({
@@ -170,7 +137,7 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
         "source": "seqplan generate",
         "horizon": horizon,
         "round": "week",
-        "parties": parties,
+        "parties": parties(size.parties),
         "meters": meter_values,
         "actions": actions.clone(),
     });
@@ -183,14 +150,7 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
             .filter_map(|(i, d)| d.start.map(|round| Move { action: i, round }))
             .collect(),
     );
-    let (trajectories, idle) = {
-        let validated = validated(&model)?;
-        let instance = Instance::new(&validated.model, &Overrides::default())?;
-        (
-            simulate(&instance, &reference).meters,
-            simulate(&instance, &Moves::default()).meters,
-        )
-    };
+    let (trajectories, idle) = super::trajectories(&model, &reference)?;
     let value_before = |m: usize, s: u32| trajectories[m][(s - 1) as usize];
 
     // Thresholds: some moves wait for a meter the reference plan has reached.
@@ -276,17 +236,9 @@ pub(super) fn generate(size: Size, seed: u64) -> Result<Value, Error> {
         }
     }
     model["red_lines"] = red_lines.into();
-    let busiest = (1..=horizon)
-        .map(|t| {
-            reference
-                .as_slice()
-                .iter()
-                .filter(|m| m.round <= t && t < m.round + drafts[m.action].duration)
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
-    model["limits"] = json!({"moves_per_round": busiest + 1});
+    let durations: Vec<u32> = drafts.iter().map(|d| d.duration).collect();
+    let most = busiest(reference.as_slice(), &durations, horizon, |_| true);
+    model["limits"] = json!({"moves_per_round": most + 1});
 
     // Scenarios: a shock to trust, and a move that becomes unavailable.
     // The withdrawn move: one nothing requires and no expectation names,

@@ -17,7 +17,7 @@ mod budgets;
 mod chains;
 mod mixed;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::model::{parse_model, validate, Instance, Overrides};
 use crate::plan::{Move, Moves};
@@ -110,6 +110,92 @@ impl Rng {
 /// Reads generated JSON as a validated model (it is valid by construction).
 fn validated(json: &Value) -> Result<crate::model::Validated, Error> {
     validate(&parse_model(&json.to_string(), "generated")?, "generated")
+}
+
+/// The meter `m` of `meters` as JSON: `m0` is trust, the last the
+/// backlash when there is one; no `decay` key when it does not decay.
+fn meter_json(m: usize, meters: usize, backlash: bool, initial: f64, decay: f64) -> Value {
+    let name = if m == 0 {
+        "trust".to_owned()
+    } else if backlash && m == meters - 1 {
+        "backlash".to_owned()
+    } else {
+        format!("standing {m}")
+    };
+    let mut meter = json!({"id": format!("m{m}"), "name": name, "initial": initial});
+    if decay > 0.0 {
+        meter["decay"] = decay.into();
+    }
+    meter
+}
+
+/// One generated action, as every family drafts it, before it is JSON.
+struct ActionJson<'a> {
+    party: usize,
+    cost: f64,
+    duration: u32,
+    uses: u32,
+    /// Its `requires` items, already in the form the family writes.
+    requires: Vec<Value>,
+    /// (meter, add, delay).
+    effects: &'a [(usize, f64, u32)],
+}
+
+impl ActionJson<'_> {
+    /// The action `a{i}`, with the defaults (duration 1, one use, no delay)
+    /// left out.
+    fn to_json(&self, i: usize) -> Value {
+        let mut action = Map::new();
+        action.insert("id".into(), format!("a{i}").into());
+        action.insert("by".into(), format!("p{}", self.party).into());
+        action.insert("cost".into(), self.cost.into());
+        if self.duration > 1 {
+            action.insert("duration".into(), self.duration.into());
+        }
+        if self.uses > 1 {
+            action.insert("uses".into(), self.uses.into());
+        }
+        if !self.requires.is_empty() {
+            action.insert("requires".into(), self.requires.clone().into());
+        }
+        let effects: Vec<Value> = self
+            .effects
+            .iter()
+            .map(|&(m, add, delay)| {
+                if delay > 0 {
+                    json!({"meter": format!("m{m}"), "add": add, "delay": delay})
+                } else {
+                    json!({"meter": format!("m{m}"), "add": add})
+                }
+            })
+            .collect();
+        action.insert("effects".into(), effects.into());
+        Value::Object(action)
+    }
+}
+
+/// `requires` items with their lags.
+fn lagged(requires: &[(usize, u32)]) -> Vec<Value> {
+    requires
+        .iter()
+        .map(|&(b, lag)| json!({"action": format!("a{b}"), "lag": lag}))
+        .collect()
+}
+
+/// A sustained floor on meter `m` from round `by`, a little under where
+/// the reference plan keeps it; `None` where no move at all would fall
+/// well short of it (the moves would not be what meets it).
+fn sustained_floor(
+    id: usize,
+    m: usize,
+    by: u32,
+    paths: &[Vec<f64>],
+    idle: &[Vec<f64>],
+) -> Option<Value> {
+    let level = crate::numbers::round6(lowest_from(&paths[m], by) - 0.25);
+    (lowest_from(&idle[m], by) < level - 0.5).then(
+        || json!({"id": format!("e{id}"), "meter": format!("m{m}"), "at_least": level, "by": by}),
+    )
 }
 
 /// The parties `p0`, `p1`, … as JSON.

@@ -4,7 +4,7 @@
 use good_lp::solvers::coin_cbc::{CoinCbcProblem, CoinCbcSolution};
 use good_lp::variable::UnsolvedProblem;
 
-use super::{Backend, Stop};
+use super::{solve_with, Backend, LevelResult, Stop, Task};
 
 pub(super) struct Cbc;
 
@@ -12,7 +12,15 @@ pub(super) struct Cbc;
 /// keeps global state: two models at once in one process (the test
 /// harness's threads, say) corrupt each other's answers, and `good_lp`'s
 /// own lock covers only the solve.
-pub(super) static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A level solved by CBC, with no other CBC model alive meanwhile.
+pub(super) fn solve_alone(task: Task) -> LevelResult {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    solve_with::<Cbc>(task)
+}
 
 impl Backend for Cbc {
     type Model = CoinCbcProblem;

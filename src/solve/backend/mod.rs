@@ -111,12 +111,15 @@ pub(super) fn solve_level(
     warm_start: Option<&[(VarId, f64)]>,
     deadline: Deadline,
 ) -> LevelResult {
-    let takes_start = match solver {
-        Solver::Microlp => <microlp::Microlp as Backend>::TAKES_START,
+    let (solve, takes_start): (fn(Task) -> LevelResult, bool) = match solver {
+        Solver::Microlp => (
+            solve_with::<microlp::Microlp>,
+            microlp::Microlp::TAKES_START,
+        ),
         #[cfg(feature = "cbc")]
-        Solver::Cbc => <cbc::Cbc as Backend>::TAKES_START,
+        Solver::Cbc => (cbc::solve_alone, cbc::Cbc::TAKES_START),
         #[cfg(feature = "highs")]
-        Solver::Highs => <highs::Highs as Backend>::TAKES_START,
+        Solver::Highs => (solve_with::<highs::Highs>, highs::Highs::TAKES_START),
     };
     // Without a start to leave out, the last form is the one before it.
     let forms = if warm_start.is_some() && takes_start {
@@ -126,26 +129,14 @@ pub(super) fn solve_level(
     };
     let mut failure: Option<LevelResult> = None;
     for &perturbation in forms {
-        let task = Task {
+        let result = solve(Task {
             milp,
             level,
             fixed,
             warm_start: warm_start.map(<[_]>::to_vec),
             deadline,
             perturbation,
-        };
-        let result = match solver {
-            Solver::Microlp => solve_with::<microlp::Microlp>(task),
-            #[cfg(feature = "cbc")]
-            Solver::Cbc => {
-                let _alone = cbc::ONE_AT_A_TIME
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                solve_with::<cbc::Cbc>(task)
-            }
-            #[cfg(feature = "highs")]
-            Solver::Highs => solve_with::<highs::Highs>(task),
-        };
+        });
         match (&result, &failure) {
             (LevelResult::Failed(message), _) => {
                 if failure.is_none() {
