@@ -96,6 +96,9 @@ pub enum Usage {
         "--time-limit {seconds:?}: expected a number of seconds above 0 and at most {max} (a week)"
     )]
     TimeLimit { seconds: f64, max: f64 },
+    /// `--effort` with a backend whose work it does not count.
+    #[error("--effort counts microlp's branch-and-bound nodes: with --solver {solver}, bound the solve with --time-limit")]
+    EffortNeedsMicrolp { solver: &'static str },
     /// A `maximize:METER=WEIGHT` level whose weight is not a number.
     #[error("--objective {text}: the weight must be a number")]
     ObjectiveWeight { text: String },

@@ -89,38 +89,63 @@ proptest! {
 
     #[test]
     fn alternatives_are_distinct_valid_and_optimal(seed in any::<u64>(), count in 1usize..5) {
-        let Some(model) = model_from_json(&random_model(seed)) else { return Ok(()) };
-        let instance = Instance::new(&model, &Overrides::default()).unwrap();
-        let Some(plans) = all_plans(&instance, 150_000) else { return Ok(()) };
-        let result = alternatives(&instance, &SolveOptions::default(), count, None).unwrap();
-        let found = &result.plans;
-        let Some(optimum) = brute_force_optimum(&instance, &plans) else {
-            prop_assert!(found.is_empty());
-            return Ok(());
-        };
-        let user_levels = optimum.len() - 1;
-        // Every plan that ties the optimum on the user's levels.
-        let optimal: Vec<&Moves> = plans
-            .iter()
-            .filter(|m| {
-                let e = simulate(&instance, m);
-                e.is_valid() && close(&level_values(&model, m, &e)[..user_levels], &optimum[..user_levels])
-            })
-            .collect();
-        prop_assert!(!found.is_empty() && found.len() <= count);
-        for (i, report) in found.iter().enumerate() {
-            prop_assert!(simulate(&instance, &report.moves).is_valid());
-            let levels = level_values(&model, &report.moves, &report.evaluation);
-            prop_assert!(close(&levels[..user_levels], &optimum[..user_levels]), "seed {}", seed);
-            for earlier in &found[..i] {
-                prop_assert_ne!(&earlier.moves, &report.moves, "seed {}", seed);
-            }
-        }
-        // Fewer than asked only when there are no more optimal plans, and
-        // then the search says it proved so.
-        prop_assert_eq!(found.len(), count.min(optimal.len()), "seed {}", seed);
-        prop_assert_eq!(result.exhausted, found.len() < count, "seed {}", seed);
+        check_alternatives(seed, count)?;
     }
+}
+
+/// Seeds that once failed, kept as regressions.
+#[test]
+fn known_alternatives_seeds() {
+    // microlp 0.6 met a singular basis in every equivalent form of this
+    // infeasible program, and the search gave up.
+    check_alternatives(1_032_661_205_382_878_491, 1).unwrap();
+}
+
+fn check_alternatives(seed: u64, count: usize) -> Result<(), TestCaseError> {
+    let Some(model) = model_from_json(&random_model(seed)) else {
+        return Ok(());
+    };
+    let instance = Instance::new(&model, &Overrides::default()).unwrap();
+    let Some(plans) = all_plans(&instance, 150_000) else {
+        return Ok(());
+    };
+    let result = alternatives(&instance, &SolveOptions::default(), count, None).unwrap();
+    let found = &result.plans;
+    let Some(optimum) = brute_force_optimum(&instance, &plans) else {
+        prop_assert!(found.is_empty());
+        return Ok(());
+    };
+    let user_levels = optimum.len() - 1;
+    // Every plan that ties the optimum on the user's levels.
+    let optimal: Vec<&Moves> = plans
+        .iter()
+        .filter(|m| {
+            let e = simulate(&instance, m);
+            e.is_valid()
+                && close(
+                    &level_values(&model, m, &e)[..user_levels],
+                    &optimum[..user_levels],
+                )
+        })
+        .collect();
+    prop_assert!(!found.is_empty() && found.len() <= count);
+    for (i, report) in found.iter().enumerate() {
+        prop_assert!(simulate(&instance, &report.moves).is_valid());
+        let levels = level_values(&model, &report.moves, &report.evaluation);
+        prop_assert!(
+            close(&levels[..user_levels], &optimum[..user_levels]),
+            "seed {}",
+            seed
+        );
+        for earlier in &found[..i] {
+            prop_assert_ne!(&earlier.moves, &report.moves, "seed {}", seed);
+        }
+    }
+    // Fewer than asked only when there are no more optimal plans, and
+    // then the search says it proved so.
+    prop_assert_eq!(found.len(), count.min(optimal.len()), "seed {}", seed);
+    prop_assert_eq!(result.exhausted, found.len() < count, "seed {}", seed);
+    Ok(())
 }
 
 fn lexicographically_smaller(a: &[f64], b: &[f64]) -> bool {

@@ -104,6 +104,11 @@ pub struct CheckArgs {
     /// Bound the solve of the optimum (seconds).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// Stop after this many branch-and-bound nodes in all (microlp only)
+    /// and return the best plan found: unlike --time-limit, the same plan
+    /// on any machine.
+    #[arg(long, value_name = "NODES", allow_negative_numbers = true)]
+    pub effort: Option<u64>,
     /// The MILP solver (those this build has; see "A faster solver" in the
     /// README for the others).
     #[arg(long, value_enum, default_value = "microlp")]
@@ -137,6 +142,11 @@ pub struct SolveArgs {
     /// Stop the solve after this many seconds and return the best plan found.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// Stop after this many branch-and-bound nodes in all (microlp only)
+    /// and return the best plan found: unlike --time-limit, the same plan
+    /// on any machine.
+    #[arg(long, value_name = "NODES", allow_negative_numbers = true)]
+    pub effort: Option<u64>,
     /// The MILP solver (those this build has; see "A faster solver" in the
     /// README for the others).
     #[arg(long, value_enum, default_value = "microlp")]
@@ -200,6 +210,11 @@ pub struct CompareArgs {
     /// Bound each solve (seconds).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub time_limit: Option<f64>,
+    /// Stop after this many branch-and-bound nodes in all (microlp only)
+    /// and return the best plan found: unlike --time-limit, the same plan
+    /// on any machine.
+    #[arg(long, value_name = "NODES", allow_negative_numbers = true)]
+    pub effort: Option<u64>,
     /// The MILP solver (those this build has; see "A faster solver" in the
     /// README for the others).
     #[arg(long, value_enum, default_value = "microlp")]

@@ -10,7 +10,7 @@ use super::Session;
 use crate::error::{did_you_mean, Error, Usage};
 use crate::model::{load_model, Model, Objective, Overrides, Validated};
 use crate::render::{self, Format};
-use crate::solve::SolveOptions;
+use crate::solve::{Effort, SolveOptions, Solver};
 use crate::tuning::Tuning;
 
 /// The model with the command line's objective, and the overrides and
@@ -42,13 +42,31 @@ pub(super) fn prepare(
     } else {
         args.without.iter().fold(Tuning::ALL, |t, step| step.off(t))
     };
-    let options = SolveOptions::within(time_limit(args.time_limit)?)
-        .with_solver(args.solver)
-        .with_tuning(tuning);
+    let options = solve_options(args.time_limit, args.effort, args.solver)?.with_tuning(tuning);
     Ok((model, overrides, options))
 }
 
-pub(super) fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Error> {
+/// The options of a command's solves from its limits and solver: the
+/// deadline starts now.
+pub(super) fn solve_options(
+    seconds: Option<f64>,
+    effort: Option<u64>,
+    solver: Solver,
+) -> Result<SolveOptions, Error> {
+    if effort.is_some() && solver != Solver::Microlp {
+        return Err(Usage::EffortNeedsMicrolp {
+            solver: solver.name(),
+        }
+        .into());
+    }
+    let options = SolveOptions::within(time_limit(seconds)?).with_solver(solver);
+    Ok(match effort {
+        Some(nodes) => options.with_effort(Effort::nodes(nodes)),
+        None => options,
+    })
+}
+
+fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Error> {
     match seconds {
         None => Ok(None),
         Some(s) if s.is_finite() && s > 0.0 && s <= MAX_TIME_LIMIT_SECONDS => {

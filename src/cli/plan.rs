@@ -75,7 +75,7 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
         solve::RobustOutcome::Plan(report) => report,
         outcome => {
             let message = match outcome {
-                solve::RobustOutcome::Unknown => "no plan found: the time limit ran out before any plan holding in every scenario was found".to_owned(),
+                solve::RobustOutcome::Unknown => "no plan found: the time or effort limit ran out before any plan holding in every scenario was found".to_owned(),
                 _ => format!("no single plan meets every expectation without crossing a red line in all of {}", labels.join(", ")),
             };
             crate::progress::eprint_line(&message);

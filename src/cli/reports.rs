@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::{CheckArgs, CompareArgs, DiagnoseArgs, ExplainArgs};
 use super::input::{
-    emit, guard_output, in_file, prepare, print_warnings, time_limit, with_objective,
+    emit, guard_output, in_file, prepare, print_warnings, solve_options, with_objective,
 };
 use super::Session;
 use crate::compare;
@@ -70,7 +70,7 @@ pub(super) fn compare(args: &CompareArgs, session: Session) -> Result<u8, Error>
     } else {
         args.scenario.iter().map(|s| Some(s.clone())).collect()
     };
-    let options = SolveOptions::within(time_limit(args.time_limit)?).with_solver(args.solver);
+    let options = solve_options(args.time_limit, args.effort, args.solver)?;
     let mut instances = Vec::new();
     for (path, objective, model) in &variants {
         for scenario in &scenarios {
@@ -206,7 +206,7 @@ pub(super) fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
         ..Overrides::default()
     };
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.model, e))?;
-    let options = SolveOptions::within(time_limit(args.time_limit)?).with_solver(args.solver);
+    let options = solve_options(args.time_limit, args.effort, args.solver)?;
     let report = crate::check::check(&instance, moves, &options)?;
     let label = args.plan.display().to_string();
     let format = args.format.into();

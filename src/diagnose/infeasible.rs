@@ -70,7 +70,7 @@ pub(super) fn infeasible_diagnosis(
     let bounds = bounds(instance, &sets, &options.tuning);
     // Every solve left undecided (a check, a relaxation, the relaxed or
     // closest plan) is in the tally.
-    let cut_short = tally.any() || options.deadline.passed();
+    let cut_short = tally.any() || options.deadline.passed() || options.effort.spent();
     Ok(Diagnosis::Infeasible(Box::new(Infeasibility {
         conflicts,
         relaxations,

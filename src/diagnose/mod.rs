@@ -263,7 +263,7 @@ pub enum Diagnosis {
         /// How many comparisons the backend failed on numerically.
         numerical_failures: u32,
     },
-    /// The time limit ran out before the solver could tell.
+    /// The time or effort limit ran out before the solver could tell.
     Unknown,
 }
 
@@ -283,9 +283,14 @@ pub fn diagnose(
 
 /// Time for one solve of the diagnosis when the caller set no limit: a
 /// check that runs out counts as undecided rather than stalling the answer.
+/// Under a work budget (`--effort`) the budget bounds the checks instead,
+/// so that the diagnosis is the same on any machine.
 pub const CHECK_SECONDS: u64 = 10;
 
 fn check_options(options: &SolveOptions) -> SolveOptions {
+    if options.effort.is_set() {
+        return options.clone();
+    }
     SolveOptions {
         deadline: options
             .deadline
@@ -331,7 +336,7 @@ impl Diagnosis {
         }
     }
 
-    /// Whether some part was left undecided in the time allowed: a check
+    /// Whether some part was left undecided within the limit: a check
     /// of a conflict or relaxation, the relaxed or closest plan, or what
     /// dropping a binding element would buy.
     pub fn cut_short(&self) -> bool {

@@ -149,7 +149,7 @@ fn against_the_optimum(instance: &Instance, report: &CheckReport) -> String {
             best.evaluation.met_round.unwrap_or(0),
             fmt_num(best.evaluation.cost)
         ),
-        (None, _) if report.optimum_status() == Status::Unknown => "The solver found no plan in the time allowed, so there is nothing to compare with; allow more time with --time-limit.".to_owned(),
+        (None, _) if report.optimum_status() == Status::Unknown => "The solver found no plan within the limit, so there is nothing to compare with; allow more with --time-limit or --effort.".to_owned(),
         (None, _) => "No valid plan exists for this model, so there is no optimum to compare with.".to_owned(),
     }
 }
@@ -229,7 +229,7 @@ struct ExpectationJson<'a> {
 
 #[derive(Serialize)]
 struct OptimumJson {
-    /// `optimal`, or `feasible` for the best plan found in the time allowed.
+    /// `optimal`, or `feasible` for the best plan found within the limit.
     status: &'static str,
     gap: Value,
     met_round: Option<u32>,

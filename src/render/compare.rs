@@ -218,7 +218,7 @@ pub fn alternatives_heading(instance: &Instance, first: &PlanReport) -> String {
     let first = if first.status == Status::Optimal {
         "optimal plan"
     } else {
-        "best plan found in the time allowed (not proven optimal)"
+        "best plan found within the limit (not proven optimal)"
     };
     format!("{}: {first} and alternatives", instance.model.name)
 }

@@ -222,7 +222,7 @@ struct ExplanationJson<'a> {
     seqplan: u32,
     model: &'a str,
     scenario: Option<&'a str>,
-    /// `optimal`, or `feasible` for the best plan found in the time allowed.
+    /// `optimal`, or `feasible` for the best plan found within the limit.
     status: &'static str,
     gap: Value,
     moves: Vec<MoveJson<'a>>,

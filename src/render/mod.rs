@@ -60,17 +60,17 @@ impl From<ReportFormat> for Format {
     }
 }
 
-/// When an unproven plan was found: in the time allowed, or before the
+/// When an unproven plan was found: within the limit, or before the
 /// backend failed numerically (where more time would not help).
 pub fn found_when(solver_failed: bool) -> &'static str {
     if solver_failed {
         "before the solver failed numerically"
     } else {
-        "in the time allowed"
+        "within the limit"
     }
 }
 
-/// ` (the best found in the time allowed, not proven optimal: gap N%)`
+/// ` (the best found within the limit, not proven optimal: gap N%)`
 /// for a plan the solver did not prove optimal; empty for an optimal one.
 pub fn unproven_note(status: Status, gap: Option<f64>, solver_failed: bool) -> String {
     let note = format!(
@@ -371,7 +371,7 @@ pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, Strin
     match outcome {
         Outcome::Unknown | Outcome::Plan(_) => (
             Status::Unknown,
-            format!("no plan found: the time limit ran out before any plan was found in {where_} (try a longer --time-limit)"),
+            format!("no plan found: the time or effort limit ran out before any plan was found in {where_} (try a longer --time-limit or a larger --effort)"),
         ),
         Outcome::Infeasible => (
             Status::Infeasible,
@@ -386,7 +386,10 @@ pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, Strin
 /// Why a column of a comparison has no plan, in a few words.
 pub fn short_reason(instance: &Instance, outcome: &Outcome) -> (Status, String) {
     match outcome {
-        Outcome::Unknown => (Status::Unknown, "the time limit ran out first".to_owned()),
+        Outcome::Unknown => (
+            Status::Unknown,
+            "the time or effort limit ran out first".to_owned(),
+        ),
         _ => (
             Status::Infeasible,
             format!(

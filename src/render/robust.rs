@@ -71,11 +71,10 @@ fn doc(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> 
     let lines = binding_lines(report, scenarios);
     match (lines.is_empty(), report.binding_settled) {
         (true, true) => intro.push(
-            "No single scenario binds: dropping any one of them would not improve the plan."
-                .into(),
+            "No single scenario binds: dropping any one of them would not improve the plan.".into(),
         ),
         (true, false) => intro.push(
-            "Whether dropping a scenario would improve the plan was not settled in the time allowed."
+            "Whether dropping a scenario would improve the plan was not settled within the limit."
                 .into(),
         ),
         (false, _) => {}
@@ -83,9 +82,8 @@ fn doc(comparison: &Comparison, report: &RobustReport, scenarios: &[String]) -> 
     let binding_any = !lines.is_empty();
     intro.extend(lines);
     if binding_any && !report.binding_settled {
-        intro.push(
-            "(Not every scenario was settled in the time allowed: others may bind too.)".into(),
-        );
+        intro
+            .push("(Not every scenario was settled within the limit: others may bind too.)".into());
     }
     let mut doc = Doc::default();
     doc.push(Block::Lines(intro));
@@ -178,7 +176,7 @@ mod tests {
         );
         assert!(
             unsettled.contains(
-                "earliest 3 (the best found in the time allowed, not proven optimal: gap 25%)"
+                "earliest 3 (the best found within the limit, not proven optimal: gap 25%)"
             ),
             "{unsettled}"
         );

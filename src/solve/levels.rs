@@ -84,6 +84,7 @@ pub(super) fn solve_hinted(
             &fixed,
             start.as_deref(),
             options.deadline,
+            &options.effort,
         );
         tracing::debug!(
             stage = index,

@@ -1,19 +1,22 @@
 //! Solving the program: the orchestration of one plan (a greedy first
 //! plan, the met round first on large programs, a retry on an equivalent
 //! program when the backend fails), then the plan re-checked by the
-//! simulator. The lexicographic level loop is in `levels.rs`, the one
-//! place that knows `good_lp` in `backend.rs`, and the commands that solve
-//! many programs in `robust.rs` and `alternatives.rs`.
+//! simulator. The lexicographic level loop is in `levels.rs`, the solvers
+//! in `backend/`, the limits of a command in `deadline.rs` (time) and
+//! `effort.rs` (work), and the commands that solve many programs in
+//! `robust.rs` and `alternatives.rs`.
 
 mod alternatives;
 mod backend;
 mod deadline;
+mod effort;
 mod levels;
 mod robust;
 
 pub use alternatives::{alternatives, Alternatives};
 pub use backend::{numerical_failures, Solver};
 pub use deadline::Deadline;
+pub use effort::Effort;
 pub(crate) use levels::{solve_program, Program};
 pub use robust::{plan_robust, RobustOutcome};
 
@@ -36,6 +39,9 @@ pub struct SolveOptions {
     /// A moment no solve may run past: bounds a whole command (a plan and
     /// its diagnosis, every level and alternative) by the user's limit.
     pub deadline: Deadline,
+    /// The search work every solve of the command draws on (`--effort`):
+    /// with it and no deadline, the same plan on any machine.
+    pub effort: Effort,
     /// The MILP solver every level is handed to.
     pub solver: Solver,
     /// The speed-ups every program is built with.
@@ -48,6 +54,7 @@ impl SolveOptions {
     pub fn within(limit: Option<Duration>) -> Self {
         SolveOptions {
             deadline: Deadline::after(limit),
+            effort: Effort::UNLIMITED,
             solver: Solver::default(),
             tuning: Tuning::ALL,
         }
@@ -57,6 +64,17 @@ impl SolveOptions {
     #[must_use]
     pub fn with_solver(self, solver: Solver) -> Self {
         SolveOptions { solver, ..self }
+    }
+
+    /// These options with the work budget `effort`.
+    #[must_use]
+    pub fn with_effort(self, effort: Effort) -> Self {
+        SolveOptions { effort, ..self }
+    }
+
+    /// Whether the command's time or work may run out.
+    pub fn is_limited(&self) -> bool {
+        self.deadline.is_set() || self.effort.is_set()
     }
 
     /// These options with `tuning`.
@@ -73,7 +91,7 @@ pub enum Outcome {
     Plan(PlanReport),
     /// No plan exists.
     Infeasible,
-    /// The time limit ran out before any plan was found.
+    /// The time or effort limit ran out before any plan was found.
     Unknown,
 }
 
@@ -119,7 +137,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     // incumbent, and under a time limit it is kept in case the solver finds
     // none in the time left. It never holds forced moves.
     let tuning = &options.tuning;
-    let greedy = (options.deadline.is_set() || wants_hint(instance, tuning))
+    let greedy = (options.is_limited() || wants_hint(instance, tuning))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
     let first = greedy.as_ref().filter(|_| wants_hint(instance, tuning));

@@ -37,7 +37,8 @@ fn doc(instance: &Instance, diagnosis: &Diagnosis) -> Doc {
     });
     match diagnosis {
         Diagnosis::Unknown => doc.push(Block::Lead(
-            "The time limit ran out before the solver could tell whether a plan exists.".into(),
+            "The time or effort limit ran out before the solver could tell whether a plan exists."
+                .into(),
         )),
         Diagnosis::Feasible {
             report, binding, ..
@@ -89,7 +90,7 @@ fn feasible_blocks(instance: &Instance, report: &PlanReport, binding: &[Binding]
                 "what dropping it would buy was not settled: the solver failed numerically"
                     .to_owned()
             }
-            None => "what dropping it would buy was not settled in the time allowed".to_owned(),
+            None => "what dropping it would buy was not settled within the limit".to_owned(),
         };
         doc.push(Block::Item(format!(
             "{}{at}; {buys}",
@@ -211,7 +212,7 @@ mod tests {
         let (model, found) = unproven(Some(0.25));
         let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
         let diagnosis = Diagnosis::Infeasible(found);
-        let note = "(the best found in the time allowed, not proven optimal: gap 25%)";
+        let note = "(the best found within the limit, not proven optimal: gap 25%)";
         let out = text(&instance, &diagnosis);
         let relaxed = out
             .lines()
@@ -257,7 +258,7 @@ mod tests {
         };
         let out = text(&instance, &diagnosis);
         assert!(
-            out.contains("what dropping it would buy was not settled in the time allowed"),
+            out.contains("what dropping it would buy was not settled within the limit"),
             "{out}"
         );
         let value: Value = serde_json::from_str(&json(&instance, &diagnosis)).expect("JSON");
@@ -271,7 +272,7 @@ mod tests {
         let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
         let out = text(&instance, &Diagnosis::Infeasible(found));
         assert_eq!(
-            out.matches("(the best found in the time allowed, not proven optimal)")
+            out.matches("(the best found within the limit, not proven optimal)")
                 .count(),
             2,
             "{out}"
@@ -352,6 +353,6 @@ mod tests {
             ),
             "{out}"
         );
-        assert!(!out.contains("in the time allowed"), "{out}");
+        assert!(!out.contains("within the limit"), "{out}");
     }
 }

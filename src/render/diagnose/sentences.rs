@@ -174,7 +174,9 @@ pub fn relaxation_sentence(instance: &Instance, r: &Relaxation) -> String {
             format!("changing {who} alone is not enough: another conflict remains")
         }
         Change::Undecided(Unsettled::TimeRanOut) => {
-            format!("undecided for {who}: the time limit ran out before it could be checked")
+            format!(
+                "undecided for {who}: the time or effort limit ran out before it could be checked"
+            )
         }
         Change::Undecided(Unsettled::SolverFailed) => {
             format!("undecided for {who}: the solver failed numerically on its check")

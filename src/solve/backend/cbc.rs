@@ -4,7 +4,8 @@
 use good_lp::solvers::coin_cbc::{CoinCbcProblem, CoinCbcSolution};
 use good_lp::variable::UnsolvedProblem;
 
-use super::{solve_with, Backend, LevelResult, Stop, Task};
+use super::via_good_lp::{solve_with, Backend};
+use super::{LevelResult, Task};
 
 pub(super) struct Cbc;
 
@@ -15,7 +16,7 @@ pub(super) struct Cbc;
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A level solved by CBC, with no other CBC model alive meanwhile.
-pub(super) fn solve_alone(task: Task) -> LevelResult {
+pub(super) fn solve_alone(task: &Task) -> LevelResult {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -25,24 +26,19 @@ pub(super) fn solve_alone(task: Task) -> LevelResult {
 impl Backend for Cbc {
     type Model = CoinCbcProblem;
     type Solution = CoinCbcSolution;
-    const RELATIVE_GAP_ONLY: bool = false;
     // Like HiGHS's, CBC's answer with a partial start through good_lp can be
     // a worse plan reported optimal (a tie-break of 8 where 6 is reachable,
     // on `generate --family mixed --actions 4 --horizon 4 --parties 2
     // --seed 17`).
     const TAKES_START: bool = false;
 
-    fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> CoinCbcProblem {
+    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>) -> CoinCbcProblem {
         let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
         model.set_parameter("log", "0");
         model.set_parameter("threads", "1");
-        if let Some(stop) = stop {
-            model.set_parameter("allowableGap", &stop.absolute_gap.to_string());
+        if let Some(gap) = absolute_gap {
+            model.set_parameter("allowableGap", &gap.to_string());
         }
         model
-    }
-
-    fn gap(_solution: CoinCbcSolution) -> Option<f64> {
-        None
     }
 }

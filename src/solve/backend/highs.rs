@@ -4,21 +4,20 @@
 use good_lp::solvers::highs::{HighsProblem, HighsSolution};
 use good_lp::variable::UnsolvedProblem;
 
-use super::{Backend, Stop};
+use super::via_good_lp::Backend;
 
 pub(super) struct Highs;
 
 impl Backend for Highs {
     type Model = HighsProblem;
     type Solution = HighsSolution;
-    const RELATIVE_GAP_ONLY: bool = false;
     // good_lp hands HiGHS a start as a whole assignment, zero for every
     // column not given; on some programs HiGHS then reports a worse plan as
     // optimal (the solver oracle's seed 7073984883626884408: `maximize` 0
     // where 1 is reachable). Its own heuristics find first plans quickly.
     const TAKES_START: bool = false;
 
-    fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> HighsProblem {
+    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>) -> HighsProblem {
         let mut model = problem.using(good_lp::solvers::highs::highs);
         model.set_verbose(false);
         // One thread: the same plan on every run and every machine. No
@@ -28,13 +27,9 @@ impl Backend for Highs {
             .set_threads(1)
             .set_option("mip_rel_gap", 0.0)
             .set_option("output_flag", false);
-        match stop {
-            Some(stop) => model.set_option("mip_abs_gap", f64::from(stop.absolute_gap)),
+        match absolute_gap {
+            Some(gap) => model.set_option("mip_abs_gap", gap),
             None => model,
         }
-    }
-
-    fn gap(_solution: HighsSolution) -> Option<f64> {
-        None
     }
 }

@@ -1,40 +1,147 @@
 //! microlp, the bundled pure-Rust branch and bound: the default backend.
+//!
+//! Driven directly rather than through `good_lp`, whose adapter is written
+//! for microlp 0.6: 0.7 settles the singular bases that cost 0.6 its
+//! proofs (a level it could neither solve nor prove infeasible in any of
+//! the equivalent forms), presolves, and reports its best bound.
 
-use good_lp::solvers::microlp::{MicroLpProblem, MicroLpSolution};
-use good_lp::solvers::WithMipGap;
-use good_lp::variable::UnsolvedProblem;
+use microlp::{ComparisonOp, Error, OptimizationDirection, Problem, TerminationReason};
 
-use super::{Backend, Stop};
+use super::{whole_objective, LevelResult, Task, TimeBudget};
+use crate::formulate::{Sense, VarDef, VarKind};
 
-pub(super) struct Microlp;
+/// Whether the backend is handed the greedy plan as its first incumbent.
+pub(super) const TAKES_START: bool = true;
 
-impl Backend for Microlp {
-    type Model = MicroLpProblem;
-    type Solution = MicroLpSolution;
-    const RELATIVE_GAP_ONLY: bool = true;
-
-    fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> MicroLpProblem {
-        let model = problem.using(good_lp::solvers::microlp::microlp);
-        match stop {
-            // The gap is finite and positive by construction; a model that
-            // refused it would only search on to the proof.
-            Some(stop) => match model.with_mip_gap(stop.relative_gap) {
-                Ok(model) => model,
-                Err(_) => unreachable!("a stop's gap is finite and positive"),
+/// One level solved by microlp.
+pub(super) fn solve(task: &Task) -> LevelResult {
+    let time_limit = match task.time_budget() {
+        TimeBudget::Spent => return LevelResult::TimedOut,
+        TimeBudget::Unlimited => None,
+        TimeBudget::Limit(limit) => Some(limit),
+    };
+    let (milp, level) = (task.milp, task.level);
+    // microlp stops only on a gap relative to its objective: the offset
+    // (a column fixed at one) makes that gap an absolute one.
+    let stop = whole_objective(milp, level);
+    let offset = stop.as_ref().map_or(0.0, |stop| stop.offset);
+    let mut costs = vec![0.0; milp.vars.len()];
+    for &(v, c) in &level.expr.terms {
+        costs[v] += c;
+    }
+    let mut problem = Problem::new(if level.maximize {
+        OptimizationDirection::Maximize
+    } else {
+        OptimizationDirection::Minimize
+    });
+    let mut vars = Vec::with_capacity(milp.vars.len());
+    for (def, &cost) in milp.vars.iter().zip(&costs) {
+        let var = match def.kind {
+            VarKind::Continuous => problem.add_var(cost, (def.lower, def.upper)),
+            VarKind::Binary | VarKind::Integer => match whole_bounds(def) {
+                Some(bounds) => problem.add_integer_var(cost, bounds),
+                None => {
+                    return LevelResult::Failed(format!(
+                        "the bounds of {} lie outside the 32-bit integers microlp takes",
+                        def.name
+                    ))
+                }
             },
-            None => model,
-        }
+        };
+        vars.push(var);
     }
+    if offset != 0.0 {
+        problem.add_var(offset, (1.0, 1.0));
+    }
+    for (expr, sense, rhs) in task.rows() {
+        // microlp takes each column once per row.
+        let mut terms = expr.terms.clone();
+        terms.sort_by_key(|&(v, _)| v);
+        terms.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        let op = match sense {
+            Sense::AtMost => ComparisonOp::Le,
+            Sense::AtLeast => ComparisonOp::Ge,
+            Sense::Equal => ComparisonOp::Eq,
+        };
+        let row: Vec<(microlp::Variable, f64)> =
+            terms.into_iter().map(|(v, c)| (vars[v], c)).collect();
+        problem.add_constraint(row, op, rhs - expr.constant);
+    }
+    let mut options = microlp::SolveOptions::default();
+    options.time_limit = time_limit;
+    options.node_limit = task.effort.left();
+    // Integral means integral: with microlp's default tolerance (1e-6) a
+    // plan can lean on a start of 5e-7 to meet a row the whole plan misses,
+    // and the next level, which never lands on such a point, is then
+    // proved infeasible under the fixing of this one.
+    options.int_tol = 0.0;
+    options.mip_gap = stop.as_ref().map_or(0.0, |stop| stop.gap);
+    options.warm_start = task
+        .start()
+        .map(|start| start.iter().map(|&(v, x)| (vars[v], x)).collect());
+    // microlp may panic on a state it cannot handle; that is our failure,
+    // reported as such rather than a crash.
+    let solved =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| problem.solve_with(options)));
+    let Ok(solved) = solved else {
+        return LevelResult::Failed("the MILP backend panicked".into());
+    };
+    if let Ok(outcome) = &solved {
+        task.effort.spend(outcome.stats().nodes_solved);
+    }
+    let solution = match solved.map(microlp::SolveOutcome::into_solution) {
+        Ok(Ok(solution)) => solution,
+        Ok(Err(_interrupted)) => return LevelResult::TimedOut,
+        Err(Error::Infeasible) => return LevelResult::Infeasible,
+        Err(_) if task.deadline.passed() => return LevelResult::TimedOut,
+        Err(other) => return LevelResult::Failed(other.to_string()),
+    };
+    let stats = solution.stats();
+    tracing::debug!(
+        solver = "microlp",
+        nodes = stats.nodes_solved,
+        pivots = stats.lp_iterations,
+        "branch and bound"
+    );
+    let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
+    let proven = match solution.termination_reason() {
+        TerminationReason::ProvenOptimal => true,
+        // The gap is set only as the stop one step from the bound.
+        TerminationReason::MipGap => stop.is_some(),
+        _ => false,
+    };
+    // The gap is relative to microlp's objective, which holds the offset.
+    let slack = solution.gap().map(|relative| {
+        let linear = level.expr.eval(&values) - level.expr.constant;
+        relative * (linear + offset).abs()
+    });
+    LevelResult::Solved {
+        values,
+        proven,
+        slack,
+    }
+}
 
-    fn gap(solution: MicroLpSolution) -> Option<f64> {
-        let solution = solution.into_inner();
-        let stats = solution.stats();
-        tracing::debug!(
-            solver = "microlp",
-            nodes = stats.nodes_solved,
-            pivots = stats.lp_iterations,
-            "branch and bound"
-        );
-        solution.gap()
-    }
+/// A whole-number column's bounds as microlp takes them, if they fit.
+fn whole_bounds(def: &VarDef) -> Option<(i32, i32)> {
+    let whole = |x: f64, open: i32| {
+        if x.is_infinite() {
+            return Some(open);
+        }
+        // Truncation cannot happen: x is whole and within range.
+        #[allow(clippy::cast_possible_truncation)]
+        (f64::from(i32::MIN)..=f64::from(i32::MAX))
+            .contains(&x)
+            .then_some(x as i32)
+    };
+    Some((
+        whole(def.lower.ceil(), i32::MIN)?,
+        whole(def.upper.floor(), i32::MAX)?,
+    ))
 }

@@ -10,18 +10,16 @@ mod cbc;
 #[cfg(feature = "highs")]
 mod highs;
 mod microlp;
+#[cfg(any(feature = "cbc", feature = "highs"))]
+mod via_good_lp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use good_lp::solvers::{
-    ResolutionError, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithTimeLimit,
-};
-use good_lp::variable::UnsolvedProblem;
-use good_lp::{Expression, ProblemVariables, Variable};
-
-use super::Deadline;
-use crate::formulate::{Level, LinExpr, Milp, Sense, VarId, VarKind};
+use super::{Deadline, Effort};
+use crate::formulate::{Level, LinExpr, Milp, Sense, VarId};
+#[cfg(any(feature = "cbc", feature = "highs"))]
+use via_good_lp::Backend;
 
 /// The MILP solvers this build can use (`--solver`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -50,36 +48,6 @@ impl Solver {
     }
 }
 
-/// How a solver is driven: the parts that differ between backends.
-trait Backend {
-    type Model: SolverModel<Solution = Self::Solution, Error = ResolutionError>
-        + WithInitialSolution
-        + WithTimeLimit;
-    type Solution: Solution;
-    /// Whether the backend stops only on a gap relative to its objective,
-    /// so that a stop one step from the bound needs an offset on the
-    /// objective (see [`WholeStop`]); otherwise it is given the absolute gap.
-    const RELATIVE_GAP_ONLY: bool;
-    /// Whether the backend is handed the greedy plan as its first incumbent.
-    const TAKES_START: bool = true;
-    /// The backend's model of `problem`, quiet, stopping at `stop`.
-    fn model(problem: UnsolvedProblem, stop: Option<Stop>) -> Self::Model;
-    /// The relative gap left open when the search stopped, if the backend
-    /// reports it (and its statistics, logged).
-    fn gap(solution: Self::Solution) -> Option<f64>;
-}
-
-/// Where a backend may stop on a level whose values are a step apart.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Stop {
-    /// For backends that stop on a relative gap: the gap that, with the
-    /// objective's offset, is an absolute gap just under one step.
-    pub relative_gap: f32,
-    /// For backends that stop on an absolute gap: just under one step.
-    #[cfg_attr(not(any(feature = "cbc", feature = "highs")), allow(dead_code))]
-    pub absolute_gap: f32,
-}
-
 pub(super) enum LevelResult {
     /// `slack`: how far the stage's objective may be from its best bound,
     /// when not proven optimal.
@@ -93,14 +61,6 @@ pub(super) enum LevelResult {
     Failed(String),
 }
 
-pub(super) fn expression(vars: &[Variable], expr: &LinExpr) -> Expression {
-    let mut out = Expression::from(expr.constant);
-    for &(v, c) in &expr.terms {
-        out.add_mul(c, vars[v]);
-    }
-    out
-}
-
 /// Solves one level with `solver`: the best plan under `level` among those
 /// meeting the rows and `fixed`, from `warm_start`, by `deadline`.
 pub(super) fn solve_level(
@@ -110,32 +70,51 @@ pub(super) fn solve_level(
     fixed: &[(LinExpr, Sense, f64)],
     warm_start: Option<&[(VarId, f64)]>,
     deadline: Deadline,
+    effort: &Effort,
 ) -> LevelResult {
-    let (solve, takes_start): (fn(Task) -> LevelResult, bool) = match solver {
-        Solver::Microlp => (
-            solve_with::<microlp::Microlp>,
-            microlp::Microlp::TAKES_START,
-        ),
+    let (solve, takes_start): (fn(&Task) -> LevelResult, bool) = match solver {
+        Solver::Microlp => (microlp::solve, microlp::TAKES_START),
         #[cfg(feature = "cbc")]
-        Solver::Cbc => (cbc::solve_alone, cbc::Cbc::TAKES_START),
+        Solver::Cbc => (cbc::solve_alone, <cbc::Cbc as Backend>::TAKES_START),
         #[cfg(feature = "highs")]
-        Solver::Highs => (solve_with::<highs::Highs>, highs::Highs::TAKES_START),
+        Solver::Highs => (
+            via_good_lp::solve_with::<highs::Highs>,
+            <highs::Highs as Backend>::TAKES_START,
+        ),
     };
+    let task = Task {
+        milp,
+        level,
+        fixed,
+        warm_start: warm_start.map(<[_]>::to_vec),
+        deadline,
+        effort: effort.clone(),
+        perturbation: Perturbation::AsBuilt,
+    };
+    solve_in_turn(solve, takes_start, solver.name(), &task)
+}
+
+/// `task` solved by `solve` in its equivalent forms in turn, until one
+/// does not fail numerically (or the time runs out): the first answer
+/// that is not a failure, or else the failure.
+fn solve_in_turn(
+    solve: impl Fn(&Task) -> LevelResult,
+    takes_start: bool,
+    solver: &str,
+    task: &Task,
+) -> LevelResult {
     // Without a start to leave out, the last form is the one before it.
-    let forms = if warm_start.is_some() && takes_start {
+    let forms = if task.warm_start.is_some() && takes_start {
         &Perturbation::IN_TURN[..]
     } else {
         &Perturbation::IN_TURN[..2]
     };
+    let deadline = task.deadline;
     let mut failure: Option<LevelResult> = None;
     for &perturbation in forms {
-        let result = solve(Task {
-            milp,
-            level,
-            fixed,
-            warm_start: warm_start.map(<[_]>::to_vec),
-            deadline,
+        let result = solve(&Task {
             perturbation,
+            ..task.clone()
         });
         match (&result, &failure) {
             (LevelResult::Failed(message), _) => {
@@ -143,7 +122,7 @@ pub(super) fn solve_level(
                     NUMERICAL.failures.fetch_add(1, Ordering::Relaxed);
                 }
                 tracing::debug!(
-                    solver = solver.name(),
+                    solver,
                     %message,
                     ?perturbation,
                     "numerical failure on a level"
@@ -209,162 +188,82 @@ pub fn numerical_failures() -> (usize, usize) {
     )
 }
 
+/// The time a backend may take on a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeBudget {
+    Unlimited,
+    Limit(Duration),
+    /// None is left (or no work): the level is not started.
+    Spent,
+}
+
 /// One level to solve.
+#[derive(Clone)]
 struct Task<'a> {
     milp: &'a Milp,
     level: &'a Level,
     fixed: &'a [(LinExpr, Sense, f64)],
     warm_start: Option<Vec<(VarId, f64)>>,
     deadline: Deadline,
+    /// Counted by microlp only (the command line offers `--effort` with it
+    /// alone); a spent budget stops every backend before the level.
+    effort: Effort,
     perturbation: Perturbation,
 }
 
-fn solve_with<B: Backend>(task: Task) -> LevelResult {
-    let Task {
-        milp,
-        level,
-        fixed,
-        warm_start,
-        deadline,
-        perturbation,
-    } = task;
-    let warm_start = warm_start.filter(|_| perturbation != Perturbation::RowsReversedNoStart);
-    if deadline.passed() {
-        return LevelResult::TimedOut;
-    }
-    let mut problem = ProblemVariables::new();
-    let vars: Vec<Variable> = milp
-        .vars
-        .iter()
-        .map(|def| {
-            let v = good_lp::variable()
-                .name(def.name.clone())
-                .min(def.lower)
-                .max(def.upper);
-            problem.add(if def.kind == VarKind::Continuous {
-                v
-            } else {
-                v.integer()
-            })
-        })
-        .collect();
-    let mut objective = expression(&vars, &level.expr);
-    let whole = whole_objective(milp, level);
-    let offset = match &whole {
-        Some(stop) if B::RELATIVE_GAP_ONLY => {
-            let one = problem.add(good_lp::variable().min(1.0).max(1.0));
-            objective.add_mul(stop.offset, one);
-            stop.offset
+impl Task<'_> {
+    /// The rows and the fixings, in the order this form hands them over.
+    fn rows(&self) -> Vec<(&LinExpr, Sense, f64)> {
+        let mut rows: Vec<(&LinExpr, Sense, f64)> = self
+            .milp
+            .rows
+            .iter()
+            .map(|r| (&r.expr, r.sense, r.rhs))
+            .chain(self.fixed.iter().map(|(e, s, r)| (e, *s, *r)))
+            .collect();
+        if self.perturbation != Perturbation::AsBuilt {
+            rows.reverse();
         }
-        _ => 0.0,
-    };
-    let unsolved = if level.maximize {
-        problem.maximise(objective)
-    } else {
-        problem.minimise(objective)
-    };
-    // A backend that takes an absolute gap needs no offset, so any level a
-    // step apart gets its stop; one that only knows relative gaps gets the
-    // stop the offset makes possible.
-    let stop = if B::RELATIVE_GAP_ONLY {
-        whole.as_ref().map(|stop| Stop {
-            relative_gap: stop.gap,
-            absolute_gap: (0.99 * stop.step) as f32,
-        })
-    } else {
-        level.step.map(|step| Stop {
-            relative_gap: 0.0,
-            absolute_gap: (0.99 * step) as f32,
-        })
-    };
-    let mut model = B::model(unsolved, stop);
-    if let Some(values) = warm_start.filter(|_| B::TAKES_START) {
-        model = model.with_initial_solution(values.into_iter().map(|(v, x)| (vars[v], x)));
+        rows
     }
-    let mut rows: Vec<(&LinExpr, Sense, f64)> = milp
-        .rows
-        .iter()
-        .map(|r| (&r.expr, r.sense, r.rhs))
-        .chain(fixed.iter().map(|(e, s, r)| (e, *s, *r)))
-        .collect();
-    if perturbation != Perturbation::AsBuilt {
-        rows.reverse();
+
+    /// The first incumbent, unless this form leaves it out.
+    fn start(&self) -> Option<&[(VarId, f64)]> {
+        self.warm_start
+            .as_deref()
+            .filter(|_| self.perturbation != Perturbation::RowsReversedNoStart)
     }
-    for (expr, sense, rhs) in rows {
-        let lhs = expression(&vars, expr);
-        let constraint = match sense {
-            Sense::AtMost => lhs.leq(rhs),
-            Sense::AtLeast => lhs.geq(rhs),
-            Sense::Equal => lhs.eq(rhs),
-        };
-        model.add_constraint(constraint);
-    }
-    // Handing a large program to the backend took time of its own, which
-    // counted against the limit.
-    if let Some(left) = deadline.left() {
-        if left.is_zero() {
-            return LevelResult::TimedOut;
+
+    /// The time the backend may take. Building the program took time of
+    /// its own, which counts against the limit; and the backend looks at
+    /// its clock between nodes, where one node of a large program can take
+    /// a second, so it gets a twentieth less (at most 2 s less), and the
+    /// whole command ends within the limit.
+    fn time_budget(&self) -> TimeBudget {
+        if self.deadline.passed() || self.effort.spent() {
+            return TimeBudget::Spent;
         }
-        // The backend looks at its clock between nodes, and one node of a
-        // large program can take a second: it gets a twentieth less (at
-        // most 2 s less), so that the whole command ends within the limit.
-        let margin = (left / 20).min(Duration::from_secs(2));
-        model = model.with_time_limit(left.saturating_sub(margin).as_secs_f64());
-    }
-    // A backend may panic on numerical states it cannot handle (microlp
-    // does); that is our failure, reported as such rather than a crash.
-    let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()));
-    let Ok(solved) = solved else {
-        return LevelResult::Failed("the MILP backend panicked".into());
-    };
-    match solved {
-        Ok(solution) => {
-            let values: Vec<f64> = vars.iter().map(|&v| solution.value(v)).collect();
-            // A gap limit proves the level when it is the stop one step from
-            // the bound, or the backend's own tolerance (which, without a
-            // relative gap, is the proof a backend gives).
-            let proven = match solution.status() {
-                SolutionStatus::Optimal => true,
-                SolutionStatus::GapLimit => stop.is_some() || !B::RELATIVE_GAP_ONLY,
-                SolutionStatus::TimeLimit => false,
-            };
-            // The backend's gap is relative to its own objective, which
-            // holds the offset.
-            let slack = B::gap(solution).map(|relative| {
-                let linear = level.expr.eval(&values) - level.expr.constant;
-                relative * (linear + offset).abs()
-            });
-            LevelResult::Solved {
-                values,
-                proven,
-                slack,
+        match self.deadline.left() {
+            None => TimeBudget::Unlimited,
+            Some(left) if left.is_zero() => TimeBudget::Spent,
+            Some(left) => {
+                let margin = (left / 20).min(Duration::from_secs(2));
+                TimeBudget::Limit(left.saturating_sub(margin))
             }
         }
-        Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
-        // The time ran out before any plan (each backend words it its
-        // own way).
-        Err(_) if deadline.passed() => LevelResult::TimedOut,
-        Err(ResolutionError::Other(message))
-            if message.contains("Time limit")
-                || (deadline.is_set() && message == "NoSolutionFound") =>
-        {
-            LevelResult::TimedOut
-        }
-        Err(other) => LevelResult::Failed(other.to_string()),
     }
 }
 
 /// How to stop the search on a level whose values are a step apart (whole
 /// numbers, or multiples of a common divisor): as soon as no open branch
 /// can reach a value one step better than the incumbent, which proves it
-/// optimal. The backend stops only on a gap relative to its objective; a
-/// constant `offset` added to the objective (through a variable fixed at
-/// one) makes that relative `gap` stand for an absolute gap just under one
-/// step wherever the objective lies.
+/// optimal. For a backend that stops only on a gap relative to its
+/// objective (microlp): a constant `offset` added to the objective
+/// (through a variable fixed at one) makes that relative `gap` stand for an
+/// absolute gap just under one step wherever the objective lies.
 pub(super) struct WholeStop {
     offset: f64,
-    gap: f32,
-    step: f64,
+    gap: f64,
 }
 
 /// The stop for `level`, if its values are spaced by a known step.
@@ -384,14 +283,110 @@ pub(super) fn whole_objective(milp: &Milp, level: &Level) -> Option<WholeStop> {
     // a tenth of a step: past it, nodes a whole step better could be lost.
     let ceiling = 1e8 * step;
     let offset = (100.0 * (reach + step)).min(ceiling - reach);
-    let gap = (0.99 * step / (offset + reach)) as f32;
-    (offset >= 2.0 * reach + step && gap > 0.0).then_some(WholeStop { offset, gap, step })
+    let gap = 0.99 * step / (offset + reach);
+    (offset >= 2.0 * reach + step && gap > 0.0).then_some(WholeStop { offset, gap })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::solve::tests::tiny_milp;
+    use std::cell::RefCell;
+
+    /// A backend that fails numerically on the forms in `failing` and
+    /// proves the others infeasible, noting each form it is handed.
+    fn scripted<'a>(
+        failing: &'a [Perturbation],
+        seen: &'a RefCell<Vec<Perturbation>>,
+    ) -> impl Fn(&Task) -> LevelResult + 'a {
+        move |task| {
+            seen.borrow_mut().push(task.perturbation);
+            if failing.contains(&task.perturbation) {
+                LevelResult::Failed("Singular matrix".into())
+            } else {
+                LevelResult::Infeasible
+            }
+        }
+    }
+
+    /// The forms a level is tried in, failing on `failing`, with or
+    /// without a start and a backend that takes one; and whether the
+    /// answer was the failure.
+    fn forms_tried(
+        failing: &[Perturbation],
+        with_start: bool,
+        takes_start: bool,
+    ) -> (Vec<Perturbation>, bool) {
+        let milp = tiny_milp();
+        let seen = RefCell::new(Vec::new());
+        let task = Task {
+            milp: &milp,
+            level: &milp.levels[0],
+            fixed: &[],
+            warm_start: with_start.then(|| vec![(0, 1.0)]),
+            deadline: Deadline::NONE,
+            effort: Effort::UNLIMITED,
+            perturbation: Perturbation::AsBuilt,
+        };
+        let result = solve_in_turn(scripted(failing, &seen), takes_start, "scripted", &task);
+        (seen.into_inner(), matches!(result, LevelResult::Failed(_)))
+    }
+
+    /// A failure is retried in the next form, and the first form that
+    /// does not fail gives the answer; the form without the start is
+    /// tried only where there is a start to leave out.
+    #[test]
+    fn a_numerical_failure_is_retried_in_the_next_form() {
+        use Perturbation::{AsBuilt, RowsReversed, RowsReversedNoStart};
+        let (before, _) = numerical_failures();
+        assert_eq!(forms_tried(&[], true, true), (vec![AsBuilt], false));
+        assert_eq!(
+            forms_tried(&[AsBuilt], true, true),
+            (vec![AsBuilt, RowsReversed], false)
+        );
+        assert_eq!(
+            forms_tried(&[AsBuilt, RowsReversed], true, true),
+            (vec![AsBuilt, RowsReversed, RowsReversedNoStart], false)
+        );
+        let every = Perturbation::IN_TURN;
+        assert_eq!(forms_tried(&every, true, true), (every.to_vec(), true));
+        assert_eq!(
+            forms_tried(&every, false, true),
+            (vec![AsBuilt, RowsReversed], true)
+        );
+        assert_eq!(
+            forms_tried(&every, true, false),
+            (vec![AsBuilt, RowsReversed], true)
+        );
+        // Five levels failed at first (other tests may add their own).
+        assert!(numerical_failures().0 >= before + 5);
+    }
+
+    /// The reversed forms hand the rows, fixings last, over in the
+    /// opposite order, and the last form has no start.
+    #[test]
+    fn the_forms_reorder_the_rows_and_leave_out_the_start() {
+        let milp = tiny_milp();
+        let fixing = (LinExpr::var(0), Sense::AtMost, 0.5);
+        let task = |perturbation| Task {
+            milp: &milp,
+            level: &milp.levels[0],
+            fixed: std::slice::from_ref(&fixing),
+            warm_start: Some(vec![(0, 1.0)]),
+            deadline: Deadline::NONE,
+            effort: Effort::UNLIMITED,
+            perturbation,
+        };
+        let as_built = task(Perturbation::AsBuilt);
+        let reversed = task(Perturbation::RowsReversed);
+        let mut rows = as_built.rows();
+        assert_eq!(rows.len(), milp.rows.len() + 1);
+        assert_eq!(rows.last(), Some(&(&fixing.0, fixing.1, fixing.2)));
+        rows.reverse();
+        assert_eq!(reversed.rows(), rows);
+        assert!(reversed.start().is_some());
+        assert!(task(Perturbation::RowsReversedNoStart).start().is_none());
+    }
 
     /// The stop is an absolute gap under one step, and there is none where
     /// the backend's own pruning (1e-9 of the objective) would pass a step.
@@ -411,7 +406,7 @@ mod tests {
         };
         for (coef, step) in [(3.0, 1.0), (0.5, 0.5), (2e6, 1.0)] {
             let stop = whole_objective(&milp, &level(coef, step)).expect("a stop");
-            let widest = f64::from(stop.gap) * (stop.offset + coef);
+            let widest = stop.gap * (stop.offset + coef);
             assert!(widest < step, "{coef} {step}: {widest}");
             assert!(1e-9 * (stop.offset + coef) <= 0.1 * step, "{coef} {step}");
         }
