@@ -26,15 +26,33 @@ pub fn eprint_line(line: &str) {
     }
 }
 
+/// The search's latest incumbent and bound in the stage, as a phrase.
+static DETAIL: Mutex<String> = Mutex::new(String::new());
+
 /// Records what the solver is doing now ("objective level 1 of 2: earliest, cheapest").
 pub fn set_stage(stage: impl Into<String>) {
     if let Ok(mut current) = STAGE.lock() {
         *current = stage.into();
     }
+    set_detail(String::new());
+}
+
+/// Records the incumbent and bound of the stage being solved ("earliest 4,
+/// cheapest 75; bound on cheapest 20 (gap 73%)").
+pub fn set_detail(detail: impl Into<String>) {
+    if let Ok(mut current) = DETAIL.lock() {
+        *current = detail.into();
+    }
 }
 
 fn stage() -> String {
-    STAGE.lock().map(|s| s.clone()).unwrap_or_default()
+    let stage = STAGE.lock().map(|s| s.clone()).unwrap_or_default();
+    let detail = DETAIL.lock().map(|s| s.clone()).unwrap_or_default();
+    if detail.is_empty() {
+        stage
+    } else {
+        format!("{stage}: {detail}")
+    }
 }
 
 /// A spinner on stderr, shown after one second while it lives.

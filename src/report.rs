@@ -5,6 +5,7 @@
 use crate::model::{Model, Objective};
 use crate::plan::Moves;
 use crate::simulate::Evaluation;
+use crate::solve::Improvement;
 
 /// How the solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,43 @@ pub struct PlanReport {
     /// Unproven because the backend failed numerically on a later level,
     /// not because the time ran out: more time would not prove it.
     pub solver_failed: bool,
+    /// For an unproven plan, a valid bound on the first level it leaves
+    /// open, and where the bound comes from.
+    pub bound: Option<PlanBound>,
+    /// What the search found on the way to this plan (see
+    /// [`crate::solve::History`]).
+    pub history: Vec<Improvement>,
+}
+
+/// A valid bound on one objective level of an unproven plan: no plan does
+/// better on it (the levels before it equal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlanBound {
+    /// The level's name (`tie-break` for the implicit one).
+    pub level: &'static str,
+    pub value: f64,
+    pub source: BoundSource,
+}
+
+/// Where a bound comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundSource {
+    /// The best bound of the branch and bound when it stopped.
+    Search,
+    /// The latest earliest completion of the expected moves, each as early
+    /// as its window allows, whatever the order: a bound on `earliest`
+    /// that needs no search.
+    OrderFree,
+}
+
+impl BoundSource {
+    /// Its name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoundSource::Search => "search",
+            BoundSource::OrderFree => "order-free",
+        }
+    }
 }
 
 /// One plan for several scenarios, with its evaluation in each.
@@ -90,6 +128,8 @@ impl RobustReport {
                 moves: self.moves.clone(),
                 evaluation: evaluation.clone(),
                 solver_failed: self.solver_failed,
+                bound: None,
+                history: Vec::new(),
             })
             .collect()
     }

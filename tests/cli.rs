@@ -256,8 +256,55 @@ fn effort_stops_the_search_at_the_same_plan_every_time() {
             .collect()
     };
     assert!(values(&larger) <= values(&small), "{larger:#}\n{small:#}");
+    // The bound the search left is a valid one: no plan, this one or the
+    // one a larger budget found, beats it on its level.
+    let bound = &small["bound"];
+    assert_eq!(bound["source"], "search", "{small:#}");
+    let level = bound["level"].as_str().unwrap();
+    let value_on = |plan: &Value| {
+        plan["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == level)
+            .map(|o| o["value"].as_f64().unwrap())
+    };
+    let bound_value = bound["value"].as_f64().unwrap();
+    assert!(
+        value_on(&small).is_some_and(|v| bound_value <= v),
+        "{small:#}"
+    );
+    assert!(
+        value_on(&larger).is_some_and(|v| bound_value <= v),
+        "{larger:#}"
+    );
+    // The history ends at the plan, and its work never goes down nor past
+    // the budget.
+    let history = small["history"].as_array().unwrap();
+    let last = history.last().unwrap();
+    for (name, value) in last["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(last["values"].as_array().unwrap())
+    {
+        let level = small["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == *name);
+        assert!(level.is_none_or(|o| o["value"] == *value), "{small:#}");
+    }
+    let work: Vec<u64> = history
+        .iter()
+        .map(|h| h["work"].as_u64().unwrap())
+        .collect();
+    assert!(work.windows(2).all(|w| w[0] <= w[1]), "{work:?}");
+    assert!(work.last().is_some_and(|&w| w <= 40), "{work:?}");
     let (none, _) = plan_with("0");
     assert_eq!(none["status"], "feasible", "{none:#}");
+    assert_eq!(none["bound"]["source"], "order-free", "{none:#}");
+    assert!(none["bound"]["value"].as_f64() <= none["met_round"].as_f64());
     seqplan()
         .args([model, "--effort", "-3"])
         .assert()

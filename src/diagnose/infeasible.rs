@@ -235,6 +235,8 @@ pub(super) fn closest_plan(
             moves,
             evaluation,
             solver_failed,
+            bound: None,
+            history: Vec::new(),
         },
         missed,
     })))

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::model::Instance;
 use crate::numbers::round6;
-use crate::report::{PlanReport, Status};
+use crate::report::{BoundSource, PlanReport, Status};
+use crate::solve::Improvement;
 
 /// A number for JSON: rounded to six decimals, whole numbers without `.0`.
 pub fn num(value: f64) -> Value {
@@ -36,6 +37,29 @@ struct PlanJson<'a> {
     meters: Map<String, Value>,
     expectations: Vec<ExpectationJson<'a>>,
     red_lines: Vec<RedLineJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bound: Option<BoundJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    history: Vec<ImprovementJson>,
+}
+
+/// A valid bound on the first level an unproven plan leaves open.
+#[derive(Serialize)]
+struct BoundJson {
+    level: &'static str,
+    value: Value,
+    source: &'static str,
+}
+
+/// One step of the search: after `work` nodes, the incumbent's values on
+/// the stage's levels, and the bound (none once proven).
+#[derive(Serialize)]
+struct ImprovementJson {
+    work: u64,
+    levels: Vec<&'static str>,
+    values: Vec<Value>,
+    proven: bool,
+    bound: Option<BoundJson>,
 }
 
 #[derive(Serialize)]
@@ -136,8 +160,31 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
                 value: a.value.map(num),
             })
             .collect(),
+        bound: report.bound.map(|b| BoundJson {
+            level: b.level,
+            value: num(b.value),
+            source: b.source.as_str(),
+        }),
+        history: report.history.iter().map(improvement_json).collect(),
     };
     to_json(&out)
+}
+
+fn improvement_json(improvement: &Improvement) -> ImprovementJson {
+    ImprovementJson {
+        work: improvement.work,
+        levels: improvement.levels.clone(),
+        values: improvement.values.iter().map(|&v| num(v)).collect(),
+        proven: improvement.proven,
+        bound: improvement
+            .bound
+            .filter(|_| !improvement.proven)
+            .map(|open| BoundJson {
+                level: improvement.levels[open.level],
+                value: num(open.bound),
+                source: BoundSource::Search.as_str(),
+            }),
+    }
 }
 
 /// The fields every report starts with: format version, model, scenario

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::backend::{solve_level, LevelResult};
+use super::history::{Improvement, LevelBound};
 use super::SolveOptions;
 use crate::error::Error;
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarDef, VarId, VarKind};
@@ -62,7 +63,7 @@ pub(super) fn solve_hinted(
     let mut solver_failed = false;
     for (index, stage) in stages.iter().enumerate() {
         let started = Instant::now();
-        let names: Vec<&str> = stage
+        let names: Vec<&'static str> = stage
             .iter()
             .map(|level| level.objective.as_ref().map_or("tie-break", |o| o.name()))
             .collect();
@@ -77,15 +78,27 @@ pub(super) fn solve_hinted(
             Some(values) => Some(values.iter().copied().enumerate().collect()),
             None => hint.take(),
         };
-        let result = solve_level(
-            options.solver,
-            milp,
-            level,
-            &fixed,
-            start.as_deref(),
-            options.deadline,
-            &options.effort,
-        );
+        let improvement = |values: &[f64], proven: bool, slack: Option<f64>| Improvement {
+            work: options.history.work(),
+            levels: names.clone(),
+            values: stage.iter().map(|level| level.expr.eval(values)).collect(),
+            proven,
+            bound: slack
+                .filter(|_| !proven)
+                .map(|slack| first_open_bound(stage, milp, values, slack)),
+        };
+        let progress = |values: &[f64], slack: Option<f64>| {
+            options.history.record(improvement(values, false, slack));
+        };
+        let result = solve_level(options, milp, level, &fixed, start.as_deref(), &progress);
+        if let LevelResult::Solved {
+            values,
+            proven,
+            slack,
+        } = &result
+        {
+            options.history.record(improvement(values, *proven, *slack));
+        }
         tracing::debug!(
             stage = index,
             levels = %names.join(", "),
@@ -267,26 +280,45 @@ pub(super) fn combine(stage: &[Level], milp: &Milp) -> Level {
 /// level i's weight; the first level where it is not gets the gap between
 /// its value and the bound this gives.
 pub(super) fn first_unproven_gap(stage: &[Level], milp: &Milp, values: &[f64], slack: f64) -> f64 {
-    let relative = |value: f64, bound: f64| (value - bound).abs() / value.abs().max(1e-9);
+    let open = first_open_bound(stage, milp, values, slack);
+    let value = stage[open.level].expr.eval(values);
+    (value - open.bound).abs() / value.abs().max(1e-9)
+}
+
+/// The first level of an unproven stage that the bound does not settle,
+/// and the bound on it (see [`first_unproven_gap`]).
+pub(super) fn first_open_bound(
+    stage: &[Level],
+    milp: &Milp,
+    values: &[f64],
+    slack: f64,
+) -> LevelBound {
     if stage.len() == 1 {
         let value = stage[0].expr.eval(values);
-        return relative(value, value - slack);
+        let bound = if stage[0].maximize {
+            value + slack
+        } else {
+            value - slack
+        };
+        return LevelBound { level: 0, bound };
     }
     let weights = stage_weights(stage, milp);
     let room: Vec<f64> = stage
         .iter()
         .map(|level| (level_max(level, milp) - level.expr.eval(values)).max(0.0))
         .collect();
-    for i in 0..stage.len() {
-        let later: f64 = (i + 1..stage.len()).map(|j| weights[j] * room[j]).sum();
-        let excess = (slack + later) / weights[i];
-        if excess >= 1.0 - 1e-9 || i + 1 == stage.len() {
-            let value = stage[i].expr.eval(values);
-            let bound = (value - excess - 1e-9).ceil();
-            return relative(value, bound.min(value));
-        }
-    }
-    0.0
+    let last = stage.len() - 1;
+    let open = (0..stage.len())
+        .find(|&i| {
+            let later: f64 = (i + 1..stage.len()).map(|j| weights[j] * room[j]).sum();
+            (slack + later) / weights[i] >= 1.0 - 1e-9
+        })
+        .unwrap_or(last);
+    let later: f64 = (open + 1..stage.len()).map(|j| weights[j] * room[j]).sum();
+    let excess = (slack + later) / weights[open];
+    let value = stage[open].expr.eval(values);
+    let bound = (value - excess - 1e-9).ceil().min(value);
+    LevelBound { level: open, bound }
 }
 
 /// An upper bound on a whole-number level's value over all plans, with at

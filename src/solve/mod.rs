@@ -10,6 +10,7 @@ mod alternatives;
 mod backend;
 mod deadline;
 mod effort;
+mod history;
 mod levels;
 mod robust;
 
@@ -17,6 +18,7 @@ pub use alternatives::{alternatives, Alternatives};
 pub use backend::{numerical_failures, Solver};
 pub use deadline::Deadline;
 pub use effort::Effort;
+pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};
 pub use robust::{plan_robust, RobustOutcome};
 
@@ -29,7 +31,7 @@ use crate::export::Exported;
 use crate::formulate::{LinExpr, Milp, Sense, VarId};
 use crate::model::{Instance, Objective};
 use crate::plan::{Move, Moves};
-use crate::report::{objective_values, PlanReport, Status};
+use crate::report::{objective_values, BoundSource, PlanBound, PlanReport, Status};
 use crate::simulate::{simulate, Evaluation};
 use crate::tuning::Tuning;
 
@@ -42,6 +44,8 @@ pub struct SolveOptions {
     /// The search work every solve of the command draws on (`--effort`):
     /// with it and no deadline, the same plan on any machine.
     pub effort: Effort,
+    /// What the search found as it went, for the whole command.
+    pub history: History,
     /// The MILP solver every level is handed to.
     pub solver: Solver,
     /// The speed-ups every program is built with.
@@ -55,6 +59,7 @@ impl SolveOptions {
         SolveOptions {
             deadline: Deadline::after(limit),
             effort: Effort::UNLIMITED,
+            history: History::default(),
             solver: Solver::default(),
             tuning: Tuning::ALL,
         }
@@ -85,6 +90,8 @@ impl SolveOptions {
 }
 
 /// The outcome of planning an instance.
+// One is returned per solve, never stored in bulk: a box would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// A plan, checked by the simulator (status optimal or feasible).
@@ -115,6 +122,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
             ..tuning
         },
     ];
+    let mark = options.history.len();
     let mut result = plan_once(instance, options);
     let mut tried = vec![tuning];
     for fallback in fallbacks {
@@ -128,7 +136,25 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         tried.push(fallback);
         result = plan_once(instance, &options.clone().with_tuning(fallback));
     }
+    if let Ok(Outcome::Plan(report)) = &mut result {
+        report.history = options.history.since(mark);
+        if report.status != Status::Optimal && report.bound.is_none() {
+            report.bound = search_bound(&report.history);
+        }
+    }
     result
+}
+
+/// The bound the search left on an unproven plan: that of its last
+/// improvement, if the backend reported one.
+fn search_bound(history: &[Improvement]) -> Option<PlanBound> {
+    let last = history.last().filter(|last| !last.proven)?;
+    let open = last.bound?;
+    Some(PlanBound {
+        level: last.levels[open.level],
+        value: open.bound,
+        source: BoundSource::Search,
+    })
 }
 
 /// [`plan`] with the options' tuning, once.
@@ -392,6 +418,12 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
         moves,
         evaluation,
         solver_failed: false,
+        bound: earliest_first.then_some(PlanBound {
+            level: "earliest",
+            value: f64::from(bound),
+            source: BoundSource::OrderFree,
+        }),
+        history: Vec::new(),
     }))
 }
 
@@ -424,6 +456,8 @@ pub(super) fn solve_milp(
         moves,
         evaluation,
         solver_failed,
+        bound: None,
+        history: Vec::new(),
     }))
 }
 

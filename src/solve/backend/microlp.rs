@@ -75,7 +75,7 @@ pub(super) fn solve(task: &Task) -> LevelResult {
     }
     let mut options = microlp::SolveOptions::default();
     options.time_limit = time_limit;
-    options.node_limit = task.effort.left();
+    options.node_limit = Some(next_slice(task));
     // Integral means integral: with microlp's default tolerance (1e-6) a
     // plan can lean on a start of 5e-7 to meet a row the whole plan misses,
     // and the next level, which never lands on such a point, is then
@@ -85,22 +85,53 @@ pub(super) fn solve(task: &Task) -> LevelResult {
     options.warm_start = task
         .start()
         .map(|start| start.iter().map(|&(v, x)| (vars[v], x)).collect());
-    // microlp may panic on a state it cannot handle; that is our failure,
-    // reported as such rather than a crash.
-    let solved =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| problem.solve_with(options)));
-    let Ok(solved) = solved else {
-        return LevelResult::Failed("the MILP backend panicked".into());
+    let slack = |solution: &microlp::Solution, values: &[f64]| {
+        // The gap is relative to microlp's objective, which holds the
+        // offset.
+        solution.gap().map(|relative| {
+            let linear = level.expr.eval(values) - level.expr.constant;
+            relative * (linear + offset).abs()
+        })
     };
-    if let Ok(outcome) = &solved {
-        task.effort.spend(outcome.stats().nodes_solved);
-    }
-    let solution = match solved.map(microlp::SolveOutcome::into_solution) {
-        Ok(Ok(solution)) => solution,
-        Ok(Err(_interrupted)) => return LevelResult::TimedOut,
-        Err(Error::Infeasible) => return LevelResult::Infeasible,
-        Err(_) if task.deadline.passed() => return LevelResult::TimedOut,
-        Err(other) => return LevelResult::Failed(other.to_string()),
+    // The search runs in slices of nodes, and between two the incumbent
+    // and the bound are reported; a slice is the same work on any machine,
+    // so the search, and where it stops, are too.
+    let mut solved = guarded(|| problem.solve_with(options));
+    let mut counted = 0;
+    let outcome = loop {
+        let outcome = match solved {
+            Ok(outcome) => outcome,
+            Err(LevelResult::Failed(_)) if task.deadline.passed() => return LevelResult::TimedOut,
+            Err(failure) => return failure,
+        };
+        let nodes = outcome.stats().nodes_solved;
+        task.effort.spend(nodes - counted);
+        task.history.add_work(nodes - counted);
+        counted = nodes;
+        let more =
+            outcome.termination_reason() == TerminationReason::NodeLimit && !task.effort.spent();
+        let budget = task.time_budget();
+        let time_limit = match budget {
+            TimeBudget::Limit(limit) => Some(limit),
+            _ => None,
+        };
+        if !more || budget == TimeBudget::Spent {
+            break outcome;
+        }
+        // The answer is reported by the caller; what comes before it here.
+        if let Some(solution) = outcome.solution() {
+            let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
+            (task.progress)(&values, slack(solution, &values));
+        }
+        let mut resume = microlp::ResumeOptions::default();
+        resume.time_limit = time_limit;
+        resume.node_limit = Some(next_slice(task));
+        resume.mip_gap = stop.as_ref().map(|stop| stop.gap);
+        solved = guarded(|| outcome.resume_with(resume));
+    };
+    let solution = match outcome.into_solution() {
+        Ok(solution) => solution,
+        Err(_interrupted) => return LevelResult::TimedOut,
     };
     let stats = solution.stats();
     tracing::debug!(
@@ -116,15 +147,34 @@ pub(super) fn solve(task: &Task) -> LevelResult {
         TerminationReason::MipGap => stop.is_some(),
         _ => false,
     };
-    // The gap is relative to microlp's objective, which holds the offset.
-    let slack = solution.gap().map(|relative| {
-        let linear = level.expr.eval(&values) - level.expr.constant;
-        relative * (linear + offset).abs()
-    });
+    let slack = slack(&solution, &values);
     LevelResult::Solved {
         values,
         proven,
         slack,
+    }
+}
+
+/// Nodes between two reports of the incumbent and the bound.
+const SLICE: u64 = 200;
+
+/// The nodes of the next slice: a whole slice, or what is left of the
+/// effort.
+fn next_slice(task: &Task) -> u64 {
+    task.effort.left().map_or(SLICE, |left| left.min(SLICE))
+}
+
+/// A call into microlp, with what it reports other than an answer (an
+/// error, or a panic on a state it cannot handle, which is our failure
+/// rather than a crash) as the level's result.
+fn guarded(
+    call: impl FnOnce() -> Result<microlp::SolveOutcome, Error>,
+) -> Result<microlp::SolveOutcome, LevelResult> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        Err(_) => Err(LevelResult::Failed("the MILP backend panicked".into())),
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(Error::Infeasible)) => Err(LevelResult::Infeasible),
+        Ok(Err(other)) => Err(LevelResult::Failed(other.to_string())),
     }
 }
 

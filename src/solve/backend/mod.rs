@@ -16,7 +16,7 @@ mod via_good_lp;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{Deadline, Effort};
+use super::{Deadline, Effort, History, SolveOptions};
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarId};
 #[cfg(any(feature = "cbc", feature = "highs"))]
 use via_good_lp::Backend;
@@ -61,17 +61,22 @@ pub(super) enum LevelResult {
     Failed(String),
 }
 
-/// Solves one level with `solver`: the best plan under `level` among those
-/// meeting the rows and `fixed`, from `warm_start`, by `deadline`.
+/// What the search reports as it goes: the incumbent's values and how far
+/// its objective may be from the best bound.
+pub(super) type Progress<'a> = &'a dyn Fn(&[f64], Option<f64>);
+
+/// Solves one level with the options' solver: the best plan under `level`
+/// among those meeting the rows and `fixed`, from `warm_start`, within the
+/// options' limits, telling `progress` of each incumbent and bound.
 pub(super) fn solve_level(
-    solver: Solver,
+    options: &SolveOptions,
     milp: &Milp,
     level: &Level,
     fixed: &[(LinExpr, Sense, f64)],
     warm_start: Option<&[(VarId, f64)]>,
-    deadline: Deadline,
-    effort: &Effort,
+    progress: Progress,
 ) -> LevelResult {
+    let solver = options.solver;
     let (solve, takes_start): (fn(&Task) -> LevelResult, bool) = match solver {
         Solver::Microlp => (microlp::solve, microlp::TAKES_START),
         #[cfg(feature = "cbc")]
@@ -87,8 +92,10 @@ pub(super) fn solve_level(
         level,
         fixed,
         warm_start: warm_start.map(<[_]>::to_vec),
-        deadline,
-        effort: effort.clone(),
+        deadline: options.deadline,
+        effort: options.effort.clone(),
+        history: options.history.clone(),
+        progress,
         perturbation: Perturbation::AsBuilt,
     };
     solve_in_turn(solve, takes_start, solver.name(), &task)
@@ -208,6 +215,10 @@ struct Task<'a> {
     /// Counted by microlp only (the command line offers `--effort` with it
     /// alone); a spent budget stops every backend before the level.
     effort: Effort,
+    /// Where the work is counted (by microlp).
+    history: History,
+    /// Told of each incumbent and bound (by microlp, as it searches).
+    progress: Progress<'a>,
     perturbation: Perturbation,
 }
 
@@ -326,6 +337,8 @@ mod tests {
             warm_start: with_start.then(|| vec![(0, 1.0)]),
             deadline: Deadline::NONE,
             effort: Effort::UNLIMITED,
+            history: History::default(),
+            progress: &|_, _| {},
             perturbation: Perturbation::AsBuilt,
         };
         let result = solve_in_turn(scripted(failing, &seen), takes_start, "scripted", &task);
@@ -375,6 +388,8 @@ mod tests {
             warm_start: Some(vec![(0, 1.0)]),
             deadline: Deadline::NONE,
             effort: Effort::UNLIMITED,
+            history: History::default(),
+            progress: &|_, _| {},
             perturbation,
         };
         let as_built = task(Perturbation::AsBuilt);
