@@ -1205,3 +1205,94 @@ fn malformed_force_and_unknown_actions_on_the_command_line() {
         .assert()
         .code(2);
 }
+
+/// With no plan for every scenario, `--robust` names the scenarios that
+/// collide, alone or in pairs, and each claim holds when planned apart.
+#[test]
+fn robust_without_a_common_plan_names_the_colliding_scenarios() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/roadmap.json");
+    let model = model.to_str().unwrap();
+    let out = seqplan()
+        .args(["plan", model, "--robust", "--format", "json"])
+        .assert()
+        .code(1);
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["status"], "infeasible", "{json:#}");
+    let conflict = &json["conflict"];
+    assert_eq!(conflict["settled"], true, "{json:#}");
+    let scenarios = ["base", "university_ban", "iskp_attack"];
+    let listed: Vec<(String, String)> = conflict["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(!listed.is_empty() || !conflict["alone"].as_array().unwrap().is_empty());
+    let robust_code = |names: &[&str]| {
+        let mut cmd = seqplan();
+        cmd.args(["plan", model, "--robust"]);
+        for name in names {
+            cmd.args(["--scenario", name]);
+        }
+        cmd.output().unwrap().status.code()
+    };
+    for (i, a) in scenarios.iter().enumerate() {
+        let alone = conflict["alone"].as_array().unwrap().iter().any(|s| s == a);
+        assert_eq!(robust_code(&[a]), Some(i32::from(alone)), "{a}");
+        for b in &scenarios[i + 1..] {
+            let pair = listed.contains(&((*a).to_owned(), (*b).to_owned()));
+            if !alone {
+                assert_eq!(robust_code(&[a, b]), Some(i32::from(pair)), "{a} {b}");
+            }
+        }
+    }
+    // On stderr, in words, with the pairs named.
+    seqplan()
+        .args(["plan", model, "--robust"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("share no plan"));
+}
+
+/// A scenario with no plan even alone is named as such, with the command
+/// that says why.
+#[test]
+fn robust_names_a_scenario_with_no_plan_of_its_own() {
+    let mut model = tiny();
+    model["scenarios"] = serde_json::json!([
+        {"id": "no_talks", "forbid": ["talks"]},
+        {"id": "spoiler", "events": [{"round": 3, "meter": "trust", "add": -0.5}]}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenarios.json");
+    std::fs::write(&path, model.to_string()).unwrap();
+    let out = seqplan()
+        .args([
+            "plan",
+            path.to_str().unwrap(),
+            "--robust",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(1);
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["conflict"]["alone"],
+        serde_json::json!(["no_talks"]),
+        "{json:#}"
+    );
+    assert_eq!(json["conflict"]["pairs"], serde_json::json!([]), "{json:#}");
+    seqplan()
+        .args(["plan", path.to_str().unwrap(), "--robust"])
+        .assert()
+        .code(1)
+        .stderr(contains("`no_talks` has no plan even on its own"))
+        .stderr(contains("--scenario no_talks` says why"));
+}

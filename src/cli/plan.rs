@@ -9,6 +9,7 @@ use crate::compare;
 use crate::error::{Error, Usage};
 use crate::model::{Instance, Overrides};
 use crate::render;
+use crate::report::Status;
 use crate::solve::{self, Outcome, SolveOptions};
 
 pub(super) fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
@@ -73,13 +74,17 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
         .collect();
     let report = match solve::plan_robust(&refs, &options)? {
         solve::RobustOutcome::Plan(report) => report,
-        outcome => {
-            let message = match outcome {
-                solve::RobustOutcome::Unknown => "no plan found: the time or effort limit ran out before any plan holding in every scenario was found".to_owned(),
-                _ => format!("no single plan meets every expectation without crossing a red line in all of {}", labels.join(", ")),
-            };
-            crate::progress::eprint_line(&message);
+        solve::RobustOutcome::Unknown => {
+            let message = "no plan found: the time or effort limit ran out before any plan holding in every scenario was found";
+            crate::progress::eprint_line(message);
+            let shown = render::no_plan(&instances[0], Status::Unknown, message, None, args.format);
+            if let Some(text) = shown {
+                emit(&text, args.format, args.output.as_deref())?;
+            }
             return Ok(1);
+        }
+        solve::RobustOutcome::Infeasible => {
+            return no_robust_plan(args, &refs, &labels, &options);
         }
     };
     let reports = report.scenario_reports();
@@ -88,6 +93,37 @@ fn robust(args: &PlanArgs, session: Session) -> Result<u8, Error> {
     let text = render::robust(&entries, &table, &report, &labels, args.format);
     emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
+}
+
+/// No plan holds in every scenario: which scenarios, alone or in pairs,
+/// collide, on stderr and in the format asked for.
+fn no_robust_plan(
+    args: &PlanArgs,
+    instances: &[&Instance],
+    labels: &[String],
+    options: &SolveOptions,
+) -> Result<u8, Error> {
+    let names: Vec<String> = labels.iter().map(|l| render::code(l)).collect();
+    let conflict = solve::robust_conflict(instances, options)?;
+    let path = args.solve.model.display().to_string();
+    let lines = render::robust::conflict_lines(&conflict, labels, &path);
+    let head = format!(
+        "no single plan meets every expectation without crossing a red line in all of {}",
+        names.join(", ")
+    );
+    let items: Vec<String> = lines.iter().map(|l| format!("  - {l}")).collect();
+    crate::progress::eprint_line(&render::plain(&format!("{head}:\n{}", items.join("\n"))));
+    let shown = render::robust::no_robust_plan(
+        instances[0],
+        &head,
+        &lines,
+        render::robust::conflict_json(&conflict, labels),
+        args.format,
+    );
+    if let Some(text) = shown {
+        emit(&text, args.format, args.output.as_deref())?;
+    }
+    Ok(1)
 }
 
 fn alternatives(

@@ -140,6 +140,102 @@ pub fn json(comparison: &Comparison, report: &RobustReport, scenarios: &[String]
     super::json::to_json(&value)
 }
 
+/// Why no plan holds in every scenario, in a sentence per collision:
+/// the scenarios with no plan of their own, then the pairs that share
+/// none.
+pub fn conflict_lines(
+    conflict: &crate::solve::RobustConflict,
+    scenarios: &[String],
+    model_path: &str,
+) -> Vec<String> {
+    let name = |i: usize| super::code(&scenarios[i]);
+    let mut lines: Vec<String> = conflict
+        .alone
+        .iter()
+        .map(|&i| {
+            let command = if scenarios[i] == "base" {
+                format!("seqplan diagnose {model_path}")
+            } else {
+                format!("seqplan diagnose {model_path} --scenario {}", scenarios[i])
+            };
+            format!(
+                "{} has no plan even on its own ({} says why)",
+                name(i),
+                super::code(&command)
+            )
+        })
+        .chain(
+            conflict
+                .pairs
+                .iter()
+                .map(|&(i, j)| format!("{} and {} share no plan", name(i), name(j))),
+        )
+        .collect();
+    if lines.is_empty() && conflict.settled {
+        lines.push(format!(
+            "every scenario has a plan and every two share one: only all {} together collide",
+            scenarios.len()
+        ));
+    }
+    if !conflict.settled {
+        lines.push(
+            "(some checks ran out of time or effort: more scenarios may collide than are listed)"
+                .to_owned(),
+        );
+    }
+    lines
+}
+
+/// The collisions as JSON: `{"alone": [...], "pairs": [[a, b], ...],
+/// "settled": bool}`, by scenario id (`base` for the base model).
+pub fn conflict_json(conflict: &crate::solve::RobustConflict, scenarios: &[String]) -> Value {
+    serde_json::json!({
+        "alone": conflict.alone.iter().map(|&i| &scenarios[i]).collect::<Vec<_>>(),
+        "pairs": conflict
+            .pairs
+            .iter()
+            .map(|&(i, j)| vec![&scenarios[i], &scenarios[j]])
+            .collect::<Vec<_>>(),
+        "settled": conflict.settled,
+    })
+}
+
+/// The answer when no plan holds in every scenario, in `format`: the
+/// sentence `head` and one item per collision (`lines`); `None` for text,
+/// where it goes to stderr alone.
+pub fn no_robust_plan(
+    instance: &crate::model::Instance,
+    head: &str,
+    lines: &[String],
+    conflict_value: Value,
+    format: super::Format,
+) -> Option<String> {
+    use super::Format;
+    let status = crate::report::Status::Infeasible;
+    let sentence = || {
+        let items: Vec<String> = lines.iter().map(|l| format!("  - {l}")).collect();
+        format!("{head}:\n{}", items.join("\n"))
+    };
+    let markdown = || {
+        let escape = crate::escape::markdown_keeping_code;
+        let items: Vec<String> = lines.iter().map(|l| format!("- {}", escape(l))).collect();
+        format!("**{}:**\n\n{}\n", escape(head), items.join("\n"))
+    };
+    let text = match format {
+        Format::Text => return None,
+        Format::Json => {
+            let message = super::plain(&sentence());
+            let mut value = super::json::no_plan(instance, status, &message);
+            value.insert("conflict".into(), conflict_value);
+            super::json::to_json(&value)
+        }
+        Format::Svg => super::svg::no_plan(instance, &sentence()),
+        Format::Markdown => markdown(),
+        Format::Html => super::html::page(&instance.model.name, &[], &markdown()),
+    };
+    Some(super::finish(&text, format))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +281,46 @@ mod tests {
                 .contains("Whether dropping a scenario would improve the plan was not settled"),
             "{unsettled}"
         );
+    }
+
+    /// Collisions in words: alone first, then pairs; with none, that only
+    /// all together collide; and a note when some check was not decided.
+    #[test]
+    fn conflict_lines_name_every_collision() {
+        use crate::solve::RobustConflict;
+        let names: Vec<String> = ["base", "ban", "attack"].map(String::from).to_vec();
+        let plain = |c: &RobustConflict| -> Vec<String> {
+            conflict_lines(c, &names, "m.json")
+                .iter()
+                .map(|l| crate::render::plain(l))
+                .collect()
+        };
+        let found = RobustConflict {
+            alone: vec![1],
+            pairs: vec![(0, 2)],
+            settled: true,
+        };
+        assert_eq!(
+            plain(&found),
+            [
+                "`ban` has no plan even on its own (`seqplan diagnose m.json --scenario ban` says why)",
+                "`base` and `attack` share no plan"
+            ]
+        );
+        let only_all = RobustConflict {
+            alone: vec![],
+            pairs: vec![],
+            settled: true,
+        };
+        assert_eq!(
+            plain(&only_all),
+            ["every scenario has a plan and every two share one: only all 3 together collide"]
+        );
+        let unsettled = RobustConflict {
+            settled: false,
+            ..only_all
+        };
+        assert_eq!(plain(&unsettled).len(), 1);
+        assert!(plain(&unsettled)[0].contains("more scenarios may collide"));
     }
 }

@@ -20,7 +20,7 @@ pub use deadline::Deadline;
 pub use effort::Effort;
 pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};
-pub use robust::{plan_robust, RobustOutcome};
+pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
 use std::time::Duration;
 

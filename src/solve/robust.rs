@@ -19,6 +19,57 @@ pub enum RobustOutcome {
     Unknown,
 }
 
+/// Why no plan holds in every scenario: the scenarios that have no plan
+/// of their own, and the pairs of the others that share none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobustConflict {
+    /// Indices of the scenarios with no plan even alone.
+    pub alone: Vec<usize>,
+    /// Pairs of scenarios (each with a plan alone) that no one plan meets
+    /// both of.
+    pub pairs: Vec<(usize, usize)>,
+    /// Whether every check was decided (none ran out of time or effort):
+    /// otherwise more scenarios or pairs may collide than are listed.
+    pub settled: bool,
+}
+
+/// Which scenarios, alone or in pairs, leave no plan for all of them
+/// (called when [`plan_robust`] found none). When every scenario has a
+/// plan and every pair shares one, both lists are empty: only three or
+/// more together collide.
+pub fn robust_conflict(
+    instances: &[&Instance],
+    options: &SolveOptions,
+) -> Result<RobustConflict, Error> {
+    let mut settled = true;
+    let mut alone = Vec::new();
+    for (i, instance) in instances.iter().enumerate() {
+        match robust_once(&[instance], options)? {
+            RobustOutcome::Infeasible => alone.push(i),
+            RobustOutcome::Unknown => settled = false,
+            RobustOutcome::Plan(_) => {}
+        }
+    }
+    let mut pairs = Vec::new();
+    for i in 0..instances.len() {
+        for j in i + 1..instances.len() {
+            if alone.contains(&i) || alone.contains(&j) {
+                continue;
+            }
+            match robust_once(&[instances[i], instances[j]], options)? {
+                RobustOutcome::Infeasible => pairs.push((i, j)),
+                RobustOutcome::Unknown => settled = false,
+                RobustOutcome::Plan(_) => {}
+            }
+        }
+    }
+    Ok(RobustConflict {
+        alone,
+        pairs,
+        settled,
+    })
+}
+
 /// Finds one sequence of moves valid in every given scenario (all of the
 /// same model), checks it with the simulator in each, and names the
 /// scenarios that bind.
