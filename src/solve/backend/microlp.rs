@@ -20,11 +20,64 @@ pub(super) fn solve(task: &Task) -> LevelResult {
         TimeBudget::Unlimited => None,
         TimeBudget::Limit(limit) => Some(limit),
     };
-    let (milp, level) = (task.milp, task.level);
     // microlp stops only on a gap relative to its objective: the offset
     // (a column fixed at one) makes that gap an absolute one.
-    let stop = whole_objective(milp, level);
+    let stop = whole_objective(task.milp, task.level);
+    let gap = stop.as_ref().map(|stop| stop.gap);
     let offset = stop.as_ref().map_or(0.0, |stop| stop.offset);
+    let (problem, vars) = match build(task, offset) {
+        Ok(built) => built,
+        Err(failure) => return failure,
+    };
+    let mut options = microlp::SolveOptions::default();
+    options.time_limit = time_limit;
+    options.node_limit = Some(next_slice(task));
+    // Integral means integral: with microlp's default tolerance (1e-6) a
+    // plan can lean on a start of 5e-7 to meet a row the whole plan misses,
+    // and the next level, which never lands on such a point, is then
+    // proved infeasible under the fixing of this one.
+    options.int_tol = 0.0;
+    options.mip_gap = gap.unwrap_or(0.0);
+    options.warm_start = task
+        .start()
+        .map(|start| start.iter().map(|&(v, x)| (vars[v], x)).collect());
+    let searched = Searched {
+        task,
+        vars: &vars,
+        offset,
+    };
+    let outcome = match searched.run(&problem, options, gap) {
+        Ok(outcome) => outcome,
+        Err(failure) => return failure,
+    };
+    let Ok(solution) = outcome.into_solution() else {
+        return LevelResult::TimedOut;
+    };
+    let stats = solution.stats();
+    tracing::debug!(
+        solver = "microlp",
+        nodes = stats.nodes_solved,
+        pivots = stats.lp_iterations,
+        "branch and bound"
+    );
+    let values = searched.values(&solution);
+    let proven = match solution.termination_reason() {
+        TerminationReason::ProvenOptimal => true,
+        // The gap is set only as the stop one step from the bound.
+        TerminationReason::MipGap => gap.is_some(),
+        _ => false,
+    };
+    LevelResult::Solved {
+        slack: searched.slack(&solution, &values),
+        values,
+        proven,
+    }
+}
+
+/// The level's program as microlp takes it, its columns in the order of
+/// the program's (the offset's column, if any, last).
+fn build(task: &Task, offset: f64) -> Result<(Problem, Vec<microlp::Variable>), LevelResult> {
+    let (milp, level) = (task.milp, task.level);
     let mut costs = vec![0.0; milp.vars.len()];
     for &(v, c) in &level.expr.terms {
         costs[v] += c;
@@ -41,10 +94,10 @@ pub(super) fn solve(task: &Task) -> LevelResult {
             VarKind::Binary | VarKind::Integer => match whole_bounds(def) {
                 Some(bounds) => problem.add_integer_var(cost, bounds),
                 None => {
-                    return LevelResult::Failed(format!(
+                    return Err(LevelResult::Failed(format!(
                         "the bounds of {} lie outside the 32-bit integers microlp takes",
                         def.name
-                    ))
+                    )))
                 }
             },
         };
@@ -73,85 +126,79 @@ pub(super) fn solve(task: &Task) -> LevelResult {
             terms.into_iter().map(|(v, c)| (vars[v], c)).collect();
         problem.add_constraint(row, op, rhs - expr.constant);
     }
-    let mut options = microlp::SolveOptions::default();
-    options.time_limit = time_limit;
-    options.node_limit = Some(next_slice(task));
-    // Integral means integral: with microlp's default tolerance (1e-6) a
-    // plan can lean on a start of 5e-7 to meet a row the whole plan misses,
-    // and the next level, which never lands on such a point, is then
-    // proved infeasible under the fixing of this one.
-    options.int_tol = 0.0;
-    options.mip_gap = stop.as_ref().map_or(0.0, |stop| stop.gap);
-    options.warm_start = task
-        .start()
-        .map(|start| start.iter().map(|&(v, x)| (vars[v], x)).collect());
-    let slack = |solution: &microlp::Solution, values: &[f64]| {
-        // The gap is relative to microlp's objective, which holds the
-        // offset.
+    Ok((problem, vars))
+}
+
+/// A level's search: its task, its columns and the objective's offset.
+struct Searched<'a> {
+    task: &'a Task<'a>,
+    vars: &'a [microlp::Variable],
+    offset: f64,
+}
+
+impl Searched<'_> {
+    /// The search, in slices of nodes: between two, the work is counted
+    /// and the incumbent and the bound reported. A slice is the same work
+    /// on any machine, so the search, and where it stops, are too.
+    fn run(
+        &self,
+        problem: &Problem,
+        options: microlp::SolveOptions,
+        gap: Option<f64>,
+    ) -> Result<microlp::SolveOutcome, LevelResult> {
+        let task = self.task;
+        let mut solved = guarded(|| problem.solve_with(options));
+        let mut counted = 0;
+        loop {
+            let outcome = match solved {
+                Ok(outcome) => outcome,
+                Err(LevelResult::Failed(_)) if task.deadline.passed() => {
+                    return Err(LevelResult::TimedOut)
+                }
+                Err(failure) => return Err(failure),
+            };
+            let nodes = outcome.stats().nodes_solved;
+            task.effort.spend(nodes - counted);
+            task.history.add_work(nodes - counted);
+            counted = nodes;
+            let more = outcome.termination_reason() == TerminationReason::NodeLimit
+                && !task.effort.spent();
+            let time_limit = match task.time_budget() {
+                TimeBudget::Spent => return Ok(outcome),
+                TimeBudget::Unlimited => None,
+                TimeBudget::Limit(limit) => Some(limit),
+            };
+            if !more {
+                return Ok(outcome);
+            }
+            // The answer is reported by the caller; what comes before it
+            // here.
+            if let Some(solution) = outcome.solution() {
+                let values = self.values(solution);
+                (task.progress)(&values, self.slack(solution, &values));
+            }
+            let mut resume = microlp::ResumeOptions::default();
+            resume.time_limit = time_limit;
+            resume.node_limit = Some(next_slice(task));
+            resume.mip_gap = gap;
+            solved = guarded(|| outcome.resume_with(resume));
+        }
+    }
+
+    /// The solution's value of every column of the program.
+    fn values(&self, solution: &microlp::Solution) -> Vec<f64> {
+        self.vars.iter().map(|&v| solution.var_value(v)).collect()
+    }
+
+    /// How far the solution's objective may be from the best bound. The
+    /// gap microlp reports is relative to its objective, which holds the
+    /// offset.
+    fn slack(&self, solution: &microlp::Solution, values: &[f64]) -> Option<f64> {
+        let level = self.task.level;
         solution.gap().map(|relative| {
             let linear = level.expr.eval(values) - level.expr.constant;
-            relative * (linear + offset).abs()
+            relative * (linear + self.offset).abs()
         })
-    };
-    // The search runs in slices of nodes, and between two the incumbent
-    // and the bound are reported; a slice is the same work on any machine,
-    // so the search, and where it stops, are too.
-    let mut solved = guarded(|| problem.solve_with(options));
-    let mut counted = 0;
-    let outcome = loop {
-        let outcome = match solved {
-            Ok(outcome) => outcome,
-            Err(LevelResult::Failed(_)) if task.deadline.passed() => return LevelResult::TimedOut,
-            Err(failure) => return failure,
-        };
-        let nodes = outcome.stats().nodes_solved;
-        task.effort.spend(nodes - counted);
-        task.history.add_work(nodes - counted);
-        counted = nodes;
-        let more =
-            outcome.termination_reason() == TerminationReason::NodeLimit && !task.effort.spent();
-        let budget = task.time_budget();
-        let time_limit = match budget {
-            TimeBudget::Limit(limit) => Some(limit),
-            _ => None,
-        };
-        if !more || budget == TimeBudget::Spent {
-            break outcome;
-        }
-        // The answer is reported by the caller; what comes before it here.
-        if let Some(solution) = outcome.solution() {
-            let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
-            (task.progress)(&values, slack(solution, &values));
-        }
-        let mut resume = microlp::ResumeOptions::default();
-        resume.time_limit = time_limit;
-        resume.node_limit = Some(next_slice(task));
-        resume.mip_gap = stop.as_ref().map(|stop| stop.gap);
-        solved = guarded(|| outcome.resume_with(resume));
-    };
-    let solution = match outcome.into_solution() {
-        Ok(solution) => solution,
-        Err(_interrupted) => return LevelResult::TimedOut,
-    };
-    let stats = solution.stats();
-    tracing::debug!(
-        solver = "microlp",
-        nodes = stats.nodes_solved,
-        pivots = stats.lp_iterations,
-        "branch and bound"
-    );
-    let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
-    let proven = match solution.termination_reason() {
-        TerminationReason::ProvenOptimal => true,
-        // The gap is set only as the stop one step from the bound.
-        TerminationReason::MipGap => stop.is_some(),
-        _ => false,
-    };
-    let slack = slack(&solution, &values);
-    LevelResult::Solved {
-        values,
-        proven,
-        slack,
     }
 }
 
