@@ -51,6 +51,7 @@ fn exchange_model() -> RawModel {
                     meter: "trust".into(),
                     add: 1.5,
                     delay: None,
+                    ..Default::default()
                 }],
                 ..Default::default()
             },
@@ -68,6 +69,7 @@ fn exchange_model() -> RawModel {
                     meter: "trust".into(),
                     add: 1.0,
                     delay: None,
+                    ..Default::default()
                 }],
                 ..Default::default()
             },

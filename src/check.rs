@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::chance::Odds;
 use crate::error::{did_you_mean, Error};
 use crate::model::load::{parse_json, read_text};
 use crate::model::{Instance, Model};
@@ -27,6 +28,8 @@ pub struct CheckReport {
     /// How far the proposal is from the optimum, when it is valid and both
     /// meet every expectation at some round.
     pub gap: Option<Gap>,
+    /// On a model where moves may fail, the chance the proposal works.
+    pub odds: Option<Odds>,
 }
 
 impl CheckReport {
@@ -89,6 +92,7 @@ pub fn check(
         evaluation,
         optimum,
         gap,
+        odds: None,
     })
 }
 

@@ -5,13 +5,15 @@
 //!
 //! ```text
 //! model (serde types) -> validate -> instance (scenario applied)
-//!   -> formulate (MILP as data) -> solve (good_lp) -> plan
-//!   -> simulate (independent check) -> render (text | json)
+//!   -> formulate (MILP as data) -> solve (microlp, HiGHS, CBC) -> plan
+//!   -> simulate (independent check) -> chance (when moves may fail)
+//!   -> render (text | json)
 //! ```
 //!
 //! The simulator shares no code with the MILP builder: every plan the solver
 //! returns is re-checked by it before it is shown.
 
+pub mod chance;
 pub mod check;
 pub mod cli;
 pub mod compare;

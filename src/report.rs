@@ -2,6 +2,7 @@
 //! values the plan reaches on each objective level, and the plan with its
 //! evaluation by the simulator (for one scenario, or for several at once).
 
+use crate::chance::Odds;
 use crate::model::{Model, Objective};
 use crate::plan::Moves;
 use crate::simulate::Evaluation;
@@ -60,6 +61,8 @@ pub struct PlanReport {
     /// What the search found on the way to this plan (see
     /// [`crate::solve::History`]).
     pub history: Vec<Improvement>,
+    /// On a model where moves may fail, the chance the plan works.
+    pub odds: Option<Odds>,
 }
 
 /// A valid bound on one objective level of an unproven plan: no plan does
@@ -130,6 +133,7 @@ impl RobustReport {
                 solver_failed: self.solver_failed,
                 bound: None,
                 history: Vec::new(),
+                odds: None,
             })
             .collect()
     }

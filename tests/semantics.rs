@@ -581,11 +581,13 @@ fn objectives_are_lexicographic_with_an_early_moves_tie_break() {
         meter: 0,
         add: 1.0,
         delay: 0,
+        spread: 0.0,
     });
     m.actions[1].effects.push(seqplan::model::Effect {
         meter: 0,
         add: 1.0,
         delay: 0,
+        spread: 0.0,
     });
     assert_eq!(with(&m), (vec!["a@1".to_owned()], vec![1.0, 5.0]));
     m.objective = vec![

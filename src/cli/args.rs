@@ -113,12 +113,39 @@ pub struct CheckArgs {
     /// README for the others).
     #[arg(long, value_enum, default_value = "microlp")]
     pub solver: Solver,
+    #[command(flatten)]
+    pub chance: ChanceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// How the chance that a plan works is estimated on a model where moves
+/// may fail (`success`), effects vary (`spread`) or events may not happen
+/// (`chance`), when there are too many outcomes to enumerate.
+#[derive(Debug, Args)]
+pub struct ChanceArgs {
+    /// Futures sampled to estimate the chance of the plan (1 to 1,000,000)
+    /// when there are more than 2^16 outcomes or an effect has a spread.
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::builder::RangedU64ValueParser::<u32>::new().range(1..=1_000_000))]
+    pub samples: u32,
+    /// Seed of the sampled futures: the same seed gives the same estimate.
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl ChanceArgs {
+    /// The options of [`crate::chance::odds`].
+    pub fn options(&self) -> crate::chance::OddsOptions {
+        crate::chance::OddsOptions {
+            samples: self.samples,
+            seed: self.seed,
+        }
+    }
 }
 
 /// What to solve: the model, its scenario, and the command line's changes.
@@ -183,6 +210,8 @@ pub struct PlanArgs {
     /// first objective level (the other levels break ties).
     #[arg(long, value_name = "P", requires = "alternatives")]
     pub within: Option<f64>,
+    #[command(flatten)]
+    pub chance: ChanceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

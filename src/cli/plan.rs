@@ -27,7 +27,9 @@ pub(super) fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
     }
     tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
     match solve::plan(&instance, &options)? {
-        Outcome::Plan(report) => {
+        Outcome::Plan(mut report) => {
+            report.odds =
+                crate::chance::odds_if_uncertain(&instance, &report.moves, &args.chance.options());
             emit(
                 &render::plan(&instance, &report, args.format),
                 args.format,

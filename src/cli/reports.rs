@@ -207,7 +207,9 @@ pub(super) fn check(args: &CheckArgs, session: Session) -> Result<u8, Error> {
     };
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.model, e))?;
     let options = solve_options(args.time_limit, args.effort, args.solver)?;
-    let report = crate::check::check(&instance, moves, &options)?;
+    let mut report = crate::check::check(&instance, moves, &options)?;
+    report.odds =
+        crate::chance::odds_if_uncertain(&instance, &report.moves, &args.chance.options());
     let label = args.plan.display().to_string();
     let format = args.format.into();
     let text = render::check(&instance, &report, &label, format);

@@ -237,6 +237,7 @@ pub(super) fn closest_plan(
             solver_failed,
             bound: None,
             history: Vec::new(),
+            odds: None,
         },
         missed,
     })))

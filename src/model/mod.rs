@@ -74,6 +74,8 @@ pub struct Action {
     pub requires: Vec<Requirement>,
     pub when: Vec<Condition>,
     pub effects: Vec<Effect>,
+    /// The probability that one started use succeeds (0 < p ≤ 1).
+    pub success: f64,
 }
 
 /// A precedence: `action` completed in a round ≤ start − `lag`.
@@ -97,6 +99,8 @@ pub struct Effect {
     pub meter: MeterIdx,
     pub add: f64,
     pub delay: u32,
+    /// Each landing adds an amount uniform on [add − spread, add + spread].
+    pub spread: f64,
 }
 
 /// An exogenous change to a meter at the end of a round.
@@ -106,6 +110,8 @@ pub struct Event {
     pub meter: MeterIdx,
     pub add: f64,
     pub name: Option<String>,
+    /// The probability that the event happens (0 < p ≤ 1).
+    pub chance: f64,
 }
 
 /// A minimum expectation with its deadline.
@@ -284,6 +290,20 @@ fn proportional(x: &[(MeterIdx, f64)], y: &[(MeterIdx, f64)]) -> bool {
 }
 
 impl Model {
+    /// Whether anything in the model is left to chance: a move that may
+    /// fail, an effect with a spread, or an event that may not happen (in
+    /// the model or a scenario).
+    pub fn is_uncertain(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|a| a.success < 1.0 || a.effects.iter().any(|e| e.spread > 0.0))
+            || self
+                .events
+                .iter()
+                .chain(self.scenarios.iter().flat_map(|s| &s.events))
+                .any(|e| e.chance < 1.0)
+    }
+
     /// The index of the action with this id.
     pub fn action_index(&self, id: &str) -> Option<ActionIdx> {
         self.actions.iter().position(|a| a.id == id)

@@ -137,6 +137,12 @@ pub struct RawAction {
     /// What the move adds to meters when it completes.
     #[serde(default)]
     pub effects: Vec<RawEffect>,
+    /// The probability (above 0, at most 1) that one started use succeeds,
+    /// drawn for each use when it starts; default 1. A failed use costs its
+    /// cost and is in progress for its duration, but none of its effects
+    /// land and it does not count as completed.
+    #[schemars(range(max = 1), extend("exclusiveMinimum" = 0))]
+    pub success: Option<f64>,
     /// The passage of the source the move comes from.
     pub cite: Option<String>,
 }
@@ -244,6 +250,10 @@ pub struct RawEffect {
     /// Rounds after completion at which it lands; default 0.
     #[schemars(range(max = 10_000))]
     pub delay: Option<u32>,
+    /// The amount is uniform on [add − spread, add + spread] for each
+    /// landing; default 0.
+    #[schemars(range(min = 0, max = 100_000))]
+    pub spread: Option<f64>,
 }
 
 /// An exogenous change to a meter in a given round.
@@ -261,6 +271,9 @@ pub struct RawEvent {
     pub add: f64,
     /// What happens, for people.
     pub name: Option<String>,
+    /// The probability (above 0, at most 1) that the event happens; default 1.
+    #[schemars(range(max = 1), extend("exclusiveMinimum" = 0))]
+    pub chance: Option<f64>,
     /// The passage of the source the event comes from.
     pub cite: Option<String>,
 }

@@ -100,6 +100,11 @@ fn doc(instance: &Instance, report: &CheckReport, plan_file: &str) -> Doc {
         doc.push(Block::Note("(none)".into()));
     }
     doc.push(Block::Blank);
+    if let Some(odds) = &report.odds {
+        doc.blocks
+            .extend(super::chance::blocks(instance, odds).blocks);
+        doc.push(Block::Blank);
+    }
     doc.push(Block::Line(format!("Cost {}.", fmt_num(evaluation.cost))));
     doc.push(Block::Line(against_the_optimum(instance, report)));
     doc
@@ -206,6 +211,12 @@ struct CheckJson<'a> {
     cost: Value,
     moves: usize,
     expectations: Vec<ExpectationJson<'a>>,
+    /// On a model where moves may fail: the chance the plan works.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_probability: Option<Value>,
+    /// With `success_probability`: the chance each red line is kept.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    red_lines: Vec<RedLineJson<'a>>,
     /// How the solve for the optimum ended (`unknown`: out of time).
     optimum_status: &'static str,
     optimum: Option<OptimumJson>,
@@ -225,6 +236,14 @@ struct ExpectationJson<'a> {
     met_round: Option<u32>,
     by: u32,
     met: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_probability: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct RedLineJson<'a> {
+    id: &'a str,
+    success_probability: Value,
 }
 
 #[derive(Serialize)]
@@ -268,13 +287,31 @@ pub fn json(instance: &Instance, report: &CheckReport, plan_file: &str) -> Strin
             .expectations
             .iter()
             .zip(&evaluation.expectations)
-            .map(|(e, o)| ExpectationJson {
+            .enumerate()
+            .map(|(i, (e, o))| ExpectationJson {
                 id: &e.id,
                 met_round: o.met_round,
                 by: o.by,
                 met: o.met_round.is_some_and(|r| r <= o.by),
+                success_probability: report
+                    .odds
+                    .as_ref()
+                    .and_then(|odds| odds.expectations.get(i))
+                    .map(super::chance::probability_json),
             })
             .collect(),
+        success_probability: report.odds.as_ref().map(super::chance::success_json),
+        red_lines: report.odds.as_ref().map_or_else(Vec::new, |odds| {
+            model
+                .red_lines
+                .iter()
+                .zip(&odds.red_lines)
+                .map(|(line, p)| RedLineJson {
+                    id: &line.id,
+                    success_probability: super::chance::probability_json(p),
+                })
+                .collect()
+        }),
         optimum_status: report.optimum_status().as_str(),
         optimum: report.optimum_plan().map(|best| OptimumJson {
             status: best.status.as_str(),

@@ -38,6 +38,8 @@ struct PlanJson<'a> {
     expectations: Vec<ExpectationJson<'a>>,
     red_lines: Vec<RedLineJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    success_probability: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     bound: Option<BoundJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     history: Vec<ImprovementJson>,
@@ -80,6 +82,8 @@ struct ExpectationJson<'a> {
     id: &'a str,
     met_round: Option<u32>,
     by: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_probability: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +93,8 @@ struct RedLineJson<'a> {
     closest: Option<Value>,
     round: Option<u32>,
     value: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_probability: Option<Value>,
 }
 
 /// A plan as JSON, ending with a newline.
@@ -106,6 +112,11 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             )
         })
         .collect();
+    let odds = report.odds.as_ref();
+    let chance_of = |list: fn(&crate::chance::Odds) -> &[crate::chance::Probability], i: usize| {
+        odds.and_then(|o| list(o).get(i))
+            .map(super::chance::probability_json)
+    };
     let out = PlanJson {
         seqplan: 1,
         model: &model.name,
@@ -142,24 +153,29 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             .expectations
             .iter()
             .zip(&evaluation.expectations)
-            .map(|(e, o)| ExpectationJson {
+            .enumerate()
+            .map(|(i, (e, o))| ExpectationJson {
                 id: &e.id,
                 met_round: o.met_round,
                 by: o.by,
+                success_probability: chance_of(|o| &o.expectations, i),
             })
             .collect(),
         red_lines: model
             .red_lines
             .iter()
             .zip(&evaluation.red_lines)
-            .map(|(r, a)| RedLineJson {
+            .enumerate()
+            .map(|(i, (r, a))| RedLineJson {
                 id: &r.id,
                 kind: r.kind.keyword(),
                 closest: a.closest.map(num),
                 round: a.round,
                 value: a.value.map(num),
+                success_probability: chance_of(|o| &o.red_lines, i),
             })
             .collect(),
+        success_probability: odds.map(super::chance::success_json),
         bound: report.bound.map(|b| BoundJson {
             level: b.level,
             value: num(b.value),

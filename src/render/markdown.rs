@@ -121,5 +121,9 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             &rows,
         ));
     }
+    if let Some(odds) = &report.odds {
+        out.push('\n');
+        out.push_str(&super::chance::blocks(instance, odds).markdown());
+    }
     out
 }

@@ -1,6 +1,7 @@
 //! Every output format. Renderers turn plain data into a `String`; they
 //! compute nothing and never call the solver.
 
+pub mod chance;
 pub mod check;
 pub mod compare;
 pub mod diagnose;

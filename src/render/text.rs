@@ -20,6 +20,10 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
         out.push_str(&red_lines_table(instance, report).to_string());
     }
     out.push('\n');
+    if let Some(odds) = &report.odds {
+        out.push('\n');
+        out.push_str(&super::chance::blocks(instance, odds).text());
+    }
     out
 }
 

@@ -202,6 +202,19 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A whole number with commas between thousands: "10,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A count of rounds in the model's unit: "1 month", "2 months".
 pub fn rounds(n: impl Into<u64>, unit: &str) -> String {
     count(n, unit, &format!("{unit}s"))

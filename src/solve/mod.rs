@@ -424,6 +424,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
             source: BoundSource::OrderFree,
         }),
         history: Vec::new(),
+        odds: None,
     }))
 }
 
@@ -458,6 +459,7 @@ pub(super) fn solve_milp(
         solver_failed,
         bound: None,
         history: Vec::new(),
+        odds: None,
     }))
 }
 

@@ -112,6 +112,16 @@ impl Checker {
             .enumerate()
             .map(|(j, e)| Effect {
                 meter: self.resolve(refs.meters, &e.meter, &format!("{path}.effects[{j}].meter")),
+                spread: {
+                    let spread = e.spread.unwrap_or(0.0);
+                    if !(0.0..=100_000.0).contains(&spread) {
+                        self.error(
+                            format!("{path}.effects[{j}].spread"),
+                            format!("spread {spread} must be a number from 0 to 100000"),
+                        );
+                    }
+                    spread
+                },
                 add: e.add,
                 delay: {
                     let delay = e.delay.unwrap_or(0);
@@ -124,6 +134,8 @@ impl Checker {
                 },
             })
             .collect();
+        let success = raw.success.unwrap_or(1.0);
+        self.probability(success, &format!("{path}.success"));
         Action {
             id: raw.id.clone(),
             name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
@@ -136,6 +148,17 @@ impl Checker {
             requires,
             when,
             effects,
+            success,
+        }
+    }
+
+    /// A probability of success or of an event: above 0 and at most 1.
+    fn probability(&mut self, p: f64, path: &str) {
+        if !(p > 0.0 && p <= 1.0) {
+            self.error(
+                path,
+                format!("probability {p} must be above 0 and at most 1"),
+            );
         }
     }
 
@@ -227,11 +250,14 @@ impl Checker {
         meters: &Ids,
     ) -> Event {
         self.round_in(raw.round, horizon, &format!("{path}.round"));
+        let chance = raw.chance.unwrap_or(1.0);
+        self.probability(chance, &format!("{path}.chance"));
         Event {
             round: raw.round,
             meter: self.resolve(meters, &raw.meter, &format!("{path}.meter")),
             add: raw.add,
             name: raw.name.clone(),
+            chance,
         }
     }
 }
