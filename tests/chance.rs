@@ -293,6 +293,93 @@ fn probabilities_out_of_range_name_their_field() {
 }
 
 // ---------------------------------------------------------------------
+// Fan charts: each meter's 10–90 % band over the sampled futures.
+
+// Trust in the fixture's optimal plan, by hand: in month 1 it is 1 if the
+// exchange succeeded (0.8), else 0; in month 2 it is −1 (0.05), 0 (0.25),
+// 1 (0.4) or 2 (0.3). So the 10 % and 90 % points are 0 and 1 in month 1
+// and 0 and 2 in month 2, each with a wide margin for sampling.
+#[test]
+fn bands_hold_the_hand_computed_deciles() {
+    let model = model_from_json(&fixture_json("chance.json")).unwrap();
+    let instance = Instance::new(&model, &Overrides::default()).unwrap();
+    let exchange = model.action_index("exchange").unwrap();
+    let delisting = model.action_index("delisting").unwrap();
+    let plan = Moves::new(vec![
+        Move {
+            round: 1,
+            action: exchange,
+        },
+        Move {
+            round: 2,
+            action: delisting,
+        },
+    ]);
+    let bands = seqplan::chance::bands(&instance, &plan, &OddsOptions::default());
+    assert_eq!(bands.len(), 1);
+    let trust = &bands[0];
+    assert_eq!(trust.low.len(), 5, "rounds 0 to 4");
+    assert!(
+        trust.low[0].abs() < 1e-12 && trust.high[0].abs() < 1e-12,
+        "{trust:?}"
+    );
+    assert!(
+        trust.low[1].abs() < 1e-12 && close(trust.high[1], 1.0),
+        "{trust:?}"
+    );
+    assert!(
+        trust.low[2].abs() < 1e-12 && close(trust.high[2], 2.0),
+        "{trust:?}"
+    );
+    assert!(trust.low.iter().zip(&trust.high).all(|(l, h)| l <= h));
+    // Seeded: the same options give the same band.
+    assert_eq!(
+        bands,
+        seqplan::chance::bands(&instance, &plan, &OddsOptions::default())
+    );
+    // A plan that breaks a rule has no futures to shade.
+    let broken = Moves::new(vec![Move {
+        round: 1,
+        action: delisting,
+    }]);
+    assert!(seqplan::chance::bands(&instance, &broken, &OddsOptions::default()).is_empty());
+}
+
+#[test]
+fn pictures_shade_the_bands_and_label_the_odds() {
+    let model = fixture("chance.json");
+    let (svg, _) = run(&[model.as_os_str(), os("--format"), os("svg")], 0);
+    assert_eq!(
+        svg.matches(r#"class="band""#).count(),
+        1,
+        "one meter, one band"
+    );
+    assert!(svg.contains(">exchange (80%)</text>"), "{svg}");
+    assert!(svg.contains(">delisting (50%)</text>"), "{svg}");
+    assert!(svg.contains(">trust -1 (25%)</text>"), "{svg}");
+    assert!(
+        svg.contains("where 80 % of the sampled futures fall"),
+        "{svg}"
+    );
+    let (html, _) = run(&[model.as_os_str(), os("--format"), os("html")], 0);
+    assert!(html.contains(r#"class="band""#));
+    let student = fixture("chance_twice.txt");
+    let args = [
+        os("check"),
+        model.as_os_str(),
+        student.as_os_str(),
+        os("--format"),
+        os("html"),
+    ];
+    let (page, _) = run(&args, 0);
+    assert!(page.contains(r#"class="band""#), "{page}");
+    // Nothing left to chance: no band, no odds on the bars.
+    let tiny = fixture("tiny.json");
+    let (svg, _) = run(&[tiny.as_os_str(), os("--format"), os("svg")], 0);
+    assert!(!svg.contains("band") && !svg.contains("%)"), "{svg}");
+}
+
+// ---------------------------------------------------------------------
 // The brute force: each future turned into a model and a plan without
 // chance, judged by the nominal simulator.
 

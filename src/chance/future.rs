@@ -69,8 +69,15 @@ impl Verdict {
     }
 }
 
+/// What one future of a plan comes to.
+pub(crate) struct Played {
+    pub verdict: Verdict,
+    /// Per meter, its values in rounds 0..=H.
+    pub meters: Vec<Vec<f64>>,
+}
+
 /// Plays the plan in the future `draws` describes, round by round.
-pub(crate) fn play(instance: &Instance, planned: &Planned, draws: &Draws) -> Verdict {
+pub(crate) fn play(instance: &Instance, planned: &Planned, draws: &Draws) -> Played {
     let mut game = Game::new(instance, planned);
     for (e, event) in instance.events.iter().enumerate() {
         if draws.happens[e] && event.round <= instance.horizon {
@@ -85,7 +92,10 @@ pub(crate) fn play(instance: &Instance, planned: &Planned, draws: &Draws) -> Ver
         }
         game.round(t, first..next, draws);
     }
-    game.verdict()
+    Played {
+        verdict: game.verdict(),
+        meters: game.values,
+    }
 }
 
 struct Game<'a, 'm> {

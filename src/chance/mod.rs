@@ -11,7 +11,7 @@ use rand_xorshift::XorShiftRng;
 use crate::model::Instance;
 use crate::plan::Moves;
 use crate::simulate::simulate;
-use future::{play, Draws, Planned, Verdict};
+use future::{play, Draws, Planned, Played, Verdict};
 
 /// At most this many uncertain outcomes (uses that may fail, events that
 /// may not happen) are enumerated: 2^16 futures.
@@ -67,6 +67,9 @@ pub struct Odds {
     /// Per red line (in model order); empty when [`Method::Broken`].
     pub red_lines: Vec<Probability>,
     pub method: Method,
+    /// The sampling asked for: what an estimate used, and what the meters'
+    /// bands ([`bands`]) are drawn from.
+    pub options: OddsOptions,
 }
 
 /// The chance that `moves` works, on a model where something is left to
@@ -98,15 +101,74 @@ pub fn odds(instance: &Instance, moves: &Moves, options: &OddsOptions) -> Odds {
             expectations: Vec::new(),
             red_lines: Vec::new(),
             method: Method::Broken,
+            options: *options,
         };
     }
     let planned = Planned::new(instance, moves);
     let uncertain = Uncertain::of(instance, &planned);
     if uncertain.count() <= EXACT_OUTCOMES && !uncertain.spread {
-        exact(instance, &planned, &uncertain)
+        Odds {
+            options: *options,
+            ..exact(instance, &planned, &uncertain)
+        }
     } else {
         sampled(instance, &planned, options)
     }
+}
+
+/// At most this many sampled futures make a meter's band, however many
+/// `--samples` asks for: plenty for stable deciles, few enough to keep.
+pub const BAND_SAMPLES: u32 = 10_000;
+
+/// One meter's spread over the sampled futures of a plan, per round
+/// 0..=H: the values that 10 % of the futures fall below (`low`) and that
+/// 10 % rise above (`high`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub low: Vec<f64>,
+    pub high: Vec<f64>,
+}
+
+/// Every meter's 10–90 % band over the first `min(samples, BAND_SAMPLES)`
+/// futures of `moves` drawn with `seed` (the futures a sampled estimate
+/// starts with), for the fan charts; empty when the plan breaks a rule
+/// even when every move succeeds.
+pub fn bands(instance: &Instance, moves: &Moves, options: &OddsOptions) -> Vec<Band> {
+    if !simulate(instance, moves).is_valid() {
+        return Vec::new();
+    }
+    let planned = Planned::new(instance, moves);
+    let mut futures = Sampler::new(instance, &planned, options.seed);
+    let samples = options.samples.clamp(1, BAND_SAMPLES) as usize;
+    let rounds = instance.horizon as usize + 1;
+    // Per meter, per round, its value in every future.
+    let mut columns = vec![vec![Vec::with_capacity(samples); rounds]; instance.model.meters.len()];
+    for _ in 0..samples {
+        let played = futures.next_future();
+        for (meter, values) in columns.iter_mut().zip(&played.meters) {
+            for (column, &value) in meter.iter_mut().zip(values) {
+                column.push(value);
+            }
+        }
+    }
+    columns
+        .into_iter()
+        .map(|meter| {
+            let (low, high) = meter
+                .into_iter()
+                .map(|mut column| (decile(&mut column, 1), decile(&mut column, 9)))
+                .unzip();
+            Band { low, high }
+        })
+        .collect()
+}
+
+/// The `tenths`-th decile of `values` by nearest rank: the smallest value
+/// with at least `tenths`/10 of them at or below it.
+fn decile(values: &mut [f64], tenths: usize) -> f64 {
+    let rank = (values.len() * tenths).div_ceil(10).max(1);
+    let (_, value, _) = values.select_nth_unstable_by(rank - 1, f64::total_cmp);
+    *value
 }
 
 /// What chance decides about a plan: the uses that may fail and the
@@ -194,7 +256,7 @@ fn exact(instance: &Instance, planned: &Planned, uncertain: &Uncertain) -> Odds 
             }
         }
         if weight > 0.0 {
-            tally.add(&play(instance, planned, &draws), weight);
+            tally.add(&play(instance, planned, &draws).verdict, weight);
         }
     }
     let exactly = |value: f64| {
@@ -213,33 +275,58 @@ fn exact(instance: &Instance, planned: &Planned, uncertain: &Uncertain) -> Odds 
         method: Method::Exact {
             outcomes: odds.len(),
         },
+        options: OddsOptions::default(),
+    }
+}
+
+/// Draws the futures of a plan one after another from a seeded generator.
+struct Sampler<'a, 'm> {
+    instance: &'a Instance<'m>,
+    planned: &'a Planned,
+    rng: XorShiftRng,
+    draws: Draws,
+}
+
+impl<'a, 'm> Sampler<'a, 'm> {
+    fn new(instance: &'a Instance<'m>, planned: &'a Planned, seed: u64) -> Self {
+        Sampler {
+            instance,
+            planned,
+            rng: XorShiftRng::seed_from_u64(seed),
+            draws: Draws::nominal(instance, planned),
+        }
+    }
+
+    /// The next future, played.
+    fn next_future(&mut self) -> Played {
+        let actions = &self.instance.model.actions;
+        let rng = &mut self.rng;
+        for (i, &(a, _)) in self.planned.uses.iter().enumerate() {
+            let action = &actions[a];
+            if action.success < 1.0 {
+                self.draws.succeeded[i] = uniform(rng) < action.success;
+            }
+            for (amount, effect) in self.draws.amounts[i].iter_mut().zip(&action.effects) {
+                if effect.spread > 0.0 {
+                    *amount = effect.add + effect.spread * (2.0 * uniform(rng) - 1.0);
+                }
+            }
+        }
+        for (e, event) in self.instance.events.iter().enumerate() {
+            if event.chance < 1.0 {
+                self.draws.happens[e] = uniform(rng) < event.chance;
+            }
+        }
+        play(self.instance, self.planned, &self.draws)
     }
 }
 
 fn sampled(instance: &Instance, planned: &Planned, options: &OddsOptions) -> Odds {
-    let actions = &instance.model.actions;
-    let mut rng = XorShiftRng::seed_from_u64(options.seed);
-    let mut draws = Draws::nominal(instance, planned);
+    let mut futures = Sampler::new(instance, planned, options.seed);
     let mut tally = Tally::new(instance);
     let samples = options.samples.max(1);
     for _ in 0..samples {
-        for (i, &(a, _)) in planned.uses.iter().enumerate() {
-            let action = &actions[a];
-            if action.success < 1.0 {
-                draws.succeeded[i] = uniform(&mut rng) < action.success;
-            }
-            for (amount, effect) in draws.amounts[i].iter_mut().zip(&action.effects) {
-                if effect.spread > 0.0 {
-                    *amount = effect.add + effect.spread * (2.0 * uniform(&mut rng) - 1.0);
-                }
-            }
-        }
-        for (e, event) in instance.events.iter().enumerate() {
-            if event.chance < 1.0 {
-                draws.happens[e] = uniform(&mut rng) < event.chance;
-            }
-        }
-        tally.add(&play(instance, planned, &draws), 1.0);
+        tally.add(&futures.next_future().verdict, 1.0);
     }
     let estimate = |count: f64| wilson(count, f64::from(samples));
     Odds {
@@ -250,6 +337,7 @@ fn sampled(instance: &Instance, planned: &Planned, options: &OddsOptions) -> Odd
             samples,
             seed: options.seed,
         },
+        options: *options,
     }
 }
 
@@ -287,6 +375,23 @@ fn wilson(successes: f64, n: f64) -> Probability {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(
+        clippy::float_cmp,
+        reason = "deciles are values of the list, not computed"
+    )]
+    fn deciles_are_nearest_ranks() {
+        let mut values: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        assert_eq!(decile(&mut values, 1), 1.0);
+        assert_eq!(decile(&mut values, 9), 9.0);
+        let mut one = vec![3.5];
+        assert_eq!(decile(&mut one, 1), 3.5);
+        assert_eq!(decile(&mut one, 9), 3.5);
+        let mut many: Vec<f64> = (0..1000).map(f64::from).collect();
+        assert_eq!(decile(&mut many, 1), 99.0);
+        assert_eq!(decile(&mut many, 9), 899.0);
+    }
 
     #[test]
     #[allow(

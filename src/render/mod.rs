@@ -266,8 +266,8 @@ pub fn check(instance: &Instance, report: &CheckReport, plan_file: &str, format:
     let picture = || {
         svg::proposal(
             instance,
-            &report.moves,
-            &report.evaluation,
+            (&report.moves, &report.evaluation),
+            report.odds.as_ref(),
             &format!("the proposed plan ({plan_file})"),
         )
     };
@@ -317,8 +317,8 @@ fn diagnosis_picture(instance: &Instance, diagnosis: &Diagnosis) -> Option<Strin
             };
             Some(svg::proposal(
                 &relaxed,
-                &report.moves,
-                &report.evaluation,
+                (&report.moves, &report.evaluation),
+                None,
                 caption,
             ))
         }

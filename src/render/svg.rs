@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use crate::chance::{Band, Odds};
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::numbers::{fmt_meter, fmt_num};
 use crate::plan::Moves;
@@ -193,6 +194,27 @@ fn lane(
     height
 }
 
+/// What a bar says of a move that may fail or an event that may not
+/// happen: nothing when it is certain.
+struct ChanceNote {
+    label: String,
+    title: String,
+}
+
+fn chance_note(probability: f64) -> ChanceNote {
+    if probability >= 1.0 {
+        return ChanceNote {
+            label: String::new(),
+            title: String::new(),
+        };
+    }
+    let shown = super::chance::percent(probability);
+    ChanceNote {
+        label: format!(" ({shown})"),
+        title: format!(", {shown} likely"),
+    }
+}
+
 /// Shortens `text` with an ellipsis so it fits in `width` pixels.
 fn fit(text: &str, width: f64) -> String {
     let max = (width / (FONT_SIZE * CHAR_WIDTH)).floor() as usize;
@@ -259,9 +281,11 @@ fn meter_chart(
     instance: &Instance,
     evaluation: &Evaluation,
     m: usize,
+    band: Option<&Band>,
 ) {
     let model = instance.model;
     let values = &evaluation.meters[m];
+    let rounds = axis.rounds as usize + 1;
     let mut levels = Vec::new();
     for line in &model.red_lines {
         match line.kind {
@@ -303,6 +327,10 @@ fn meter_chart(
         lo = lo.min(level.value);
         hi = hi.max(level.value);
     }
+    if let Some(band) = band {
+        lo = band.low.iter().take(rounds).copied().fold(lo, f64::min);
+        hi = band.high.iter().take(rounds).copied().fold(hi, f64::max);
+    }
     if !lo.is_finite() || !hi.is_finite() {
         return;
     }
@@ -338,6 +366,9 @@ fn meter_chart(
         px(Axis::right() - LEFT),
         px(plot_bottom - plot_top)
     );
+    if let Some(band) = band {
+        fan(canvas, axis, band, &y_of, top);
+    }
 
     // Reference levels, labelled in the left gutter and spread apart; each
     // line starts where its first constrained value is drawn.
@@ -387,6 +418,32 @@ fn meter_chart(
     canvas.y = top + METER_HEIGHT;
 }
 
+/// A meter's 10–90 % band, shaded under its trajectory, with a legend at
+/// the chart's top right. Styled inline, so that pictures of models
+/// without chance stay as they were.
+fn fan(canvas: &mut Canvas, axis: Axis, band: &Band, y_of: &dyn Fn(f64) -> f64, top: f64) {
+    let rounds = axis.rounds as usize + 1;
+    let x_of = |t: usize| px(LEFT + t as f64 * axis.cell());
+    let upper = band.high.iter().enumerate().take(rounds);
+    let lower = band.low.iter().enumerate().take(rounds).rev();
+    let points: Vec<String> = upper
+        .chain(lower)
+        .map(|(t, &v)| format!("{},{}", x_of(t), px(y_of(v))))
+        .collect();
+    let _ = writeln!(
+        canvas.body,
+        r##"<polygon points="{}" fill="#1f4e79" fill-opacity="0.15" stroke="none" class="band"><title>10–90 % of the sampled futures</title></polygon>"##,
+        points.join(" ")
+    );
+    canvas.text(
+        Axis::right(),
+        top + 10.0,
+        "end",
+        "scale",
+        "shaded: where 80 % of the sampled futures fall",
+    );
+}
+
 /// The timeline and meter charts of one plan, drawn from `canvas.y` down.
 fn plan_body(
     canvas: &mut Canvas,
@@ -394,6 +451,7 @@ fn plan_body(
     instance: &Instance,
     moves: &Moves,
     evaluation: &Evaluation,
+    bands: &[Band],
 ) {
     let model = instance.model;
     let grid_top = canvas.y;
@@ -410,12 +468,13 @@ fn plan_body(
             .map(|mv| {
                 let action = &model.actions[mv.action];
                 let last = (mv.round + action.duration - 1).min(axis.rounds);
+                let odds = chance_note(action.success);
                 Span {
                     first: mv.round,
                     last,
-                    label: action.id.clone(),
+                    label: format!("{}{}", action.id, odds.label),
                     title: format!(
-                        "{} ({}), {} {}{}",
+                        "{} ({}), {} {}{}{}",
                         action.name,
                         party.name,
                         model.round_unit,
@@ -424,7 +483,8 @@ fn plan_body(
                             format!("–{last}")
                         } else {
                             String::new()
-                        }
+                        },
+                        odds.title
                     ),
                 }
             })
@@ -444,15 +504,19 @@ fn plan_body(
             } else {
                 fmt_num(e.add)
             };
+            let odds = chance_note(e.chance);
             let label = format!("{meter} {change}");
             Span {
                 first: e.round,
                 last: e.round,
                 title: match &e.name {
-                    Some(name) => format!("{name}: {label} ({} {})", model.round_unit, e.round),
-                    None => format!("{label} ({} {})", model.round_unit, e.round),
+                    Some(name) => format!(
+                        "{name}: {label} ({} {}){}",
+                        model.round_unit, e.round, odds.title
+                    ),
+                    None => format!("{label} ({} {}){}", model.round_unit, e.round, odds.title),
                 },
-                label,
+                label: format!("{label}{}", odds.label),
             }
         })
         .collect();
@@ -483,7 +547,7 @@ fn plan_body(
     canvas.body.push_str(&lanes.body);
     canvas.y = bottom;
     for m in 0..model.meters.len() {
-        meter_chart(canvas, axis, instance, evaluation, m);
+        meter_chart(canvas, axis, instance, evaluation, m, bands.get(m));
     }
 }
 
@@ -511,6 +575,8 @@ pub struct Panel<'a, 'm> {
     pub instance: &'a Instance<'m>,
     /// The moves and their evaluation, or why there is no plan.
     pub plan: Result<(&'a Moves, &'a Evaluation), String>,
+    /// Per meter, its band over the sampled futures; empty for none.
+    pub bands: Vec<Band>,
 }
 
 /// Draws panels one under the other on one shared round axis, so the
@@ -536,7 +602,14 @@ pub fn panels(heading: &str, panels: &[Panel]) -> String {
         canvas.y += 18.0;
         match &panel.plan {
             Ok((moves, evaluation)) => {
-                plan_body(&mut canvas, axis, panel.instance, moves, evaluation);
+                plan_body(
+                    &mut canvas,
+                    axis,
+                    panel.instance,
+                    moves,
+                    evaluation,
+                    &panel.bands,
+                );
             }
             Err(reason) => {
                 canvas.text(
@@ -595,15 +668,24 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             title: plan_title(&label, &report.evaluation, &instance.model.round_unit),
             instance,
             plan: Ok((&report.moves, &report.evaluation)),
+            bands: bands_of(instance, &report.moves, report.odds.as_ref()),
         }],
     )
 }
 
-/// A proposed plan (from `check`), drawn as the simulator sees it.
+/// The meters' bands of a plan whose chances were reckoned; none for a
+/// plan on a model without chance.
+fn bands_of(instance: &Instance, moves: &Moves, odds: Option<&Odds>) -> Vec<Band> {
+    odds.map(|odds| crate::chance::bands(instance, moves, &odds.options))
+        .unwrap_or_default()
+}
+
+/// A proposed plan (from `check`, or a diagnosis), drawn as the simulator
+/// sees it, with its meters' bands when its chances were reckoned.
 pub fn proposal(
     instance: &Instance,
-    moves: &Moves,
-    evaluation: &Evaluation,
+    (moves, evaluation): (&Moves, &Evaluation),
+    odds: Option<&Odds>,
     label: &str,
 ) -> String {
     panels(
@@ -612,6 +694,7 @@ pub fn proposal(
             title: plan_title(label, evaluation, &instance.model.round_unit),
             instance,
             plan: Ok((moves, evaluation)),
+            bands: bands_of(instance, moves, odds),
         }],
     )
 }
@@ -627,11 +710,13 @@ pub fn comparison(heading: &str, entries: &[crate::compare::Entry]) -> String {
                     title: plan_title(&entry.label, &report.evaluation, unit),
                     instance: entry.instance,
                     plan: Ok((&report.moves, &report.evaluation)),
+                    bands: Vec::new(),
                 },
                 Err((status, reason)) => Panel {
                     title: format!("{}: {}", entry.label, status.as_str()),
                     instance: entry.instance,
                     plan: Err(reason.clone()),
+                    bands: Vec::new(),
                 },
             }
         })
@@ -647,6 +732,7 @@ pub fn no_plan(instance: &Instance, message: &str) -> String {
             title: format!("{}: no plan", scenario_label(instance)),
             instance,
             plan: Err(message.to_owned()),
+            bands: Vec::new(),
         }],
     )
 }
