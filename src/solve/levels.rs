@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::backend::{solve_level, LevelResult};
+use super::backend::{solve_level, LevelResult, Start};
 use super::history::{Improvement, LevelBound};
 use super::SolveOptions;
 use crate::error::Error;
@@ -74,9 +74,18 @@ pub(super) fn solve_hinted(
             names.join(", ")
         ));
         let level = &combine(stage, milp);
-        let start = match &incumbent {
-            Some(values) => Some(values.iter().copied().enumerate().collect()),
-            None => hint.take(),
+        let incumbent_start: Option<Vec<(VarId, f64)>> = incumbent
+            .as_ref()
+            .map(|values| values.iter().copied().enumerate().collect());
+        let hint_start = if incumbent.is_none() {
+            hint.take()
+        } else {
+            None
+        };
+        let start = match (&incumbent_start, &hint_start) {
+            (Some(values), _) => Start::Feasible(values),
+            (None, Some(values)) => Start::Hint(values),
+            (None, None) => Start::None,
         };
         let improvement = |values: &[f64], proven: bool, slack: Option<f64>| Improvement {
             work: options.history.work(),
@@ -90,7 +99,7 @@ pub(super) fn solve_hinted(
         let progress = |values: &[f64], slack: Option<f64>| {
             options.history.record(improvement(values, false, slack));
         };
-        let result = solve_level(options, milp, level, &fixed, start.as_deref(), &progress);
+        let result = solve_level(options, milp, level, &fixed, start, &progress);
         if let LevelResult::Solved {
             values,
             proven,
@@ -334,11 +343,18 @@ pub(super) fn level_max(level: &Level, milp: &Milp) -> f64 {
 }
 
 /// The constraint that keeps a solved level at its optimum.
+///
+/// A level whose values are a step apart is held half a step from its
+/// optimum: no plan lies in between, so this keeps exactly the plans at
+/// the optimum, and stays clear of the backends' tolerances (a fixing a
+/// millionth from the optimum led HiGHS's presolve to prove the next level
+/// of a small program infeasible). Other levels are held to a relative
+/// 1e-6.
 pub(super) fn fixing(level: &Level, optimum: f64) -> (LinExpr, Sense, f64) {
-    let slack = if level.integral {
-        1e-6
-    } else {
-        1e-6 * optimum.abs().max(1.0)
+    let slack = match level.step {
+        Some(step) => 0.5 * step,
+        None if level.integral => 1e-6,
+        None => 1e-6 * optimum.abs().max(1.0),
     };
     let target = if level.integral {
         optimum.round()

@@ -32,10 +32,18 @@ impl Backend for Cbc {
     // --seed 17`).
     const TAKES_START: bool = false;
 
-    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>) -> CoinCbcProblem {
+    fn model(
+        problem: UnsolvedProblem,
+        absolute_gap: Option<f64>,
+        presolve: bool,
+    ) -> CoinCbcProblem {
         let mut model = problem.using(good_lp::solvers::coin_cbc::coin_cbc);
         model.set_parameter("log", "0");
         model.set_parameter("threads", "1");
+        if !presolve {
+            model.set_parameter("preprocess", "off");
+            model.set_parameter("presolve", "off");
+        }
         if let Some(gap) = absolute_gap {
             model.set_parameter("allowableGap", &gap.to_string());
         }

@@ -17,7 +17,7 @@ impl Backend for Highs {
     // where 1 is reachable). Its own heuristics find first plans quickly.
     const TAKES_START: bool = false;
 
-    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>) -> HighsProblem {
+    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>, presolve: bool) -> HighsProblem {
         let mut model = problem.using(good_lp::solvers::highs::highs);
         model.set_verbose(false);
         // One thread: the same plan on every run and every machine. No
@@ -26,7 +26,8 @@ impl Backend for Highs {
         let model = model
             .set_threads(1)
             .set_option("mip_rel_gap", 0.0)
-            .set_option("output_flag", false);
+            .set_option("output_flag", false)
+            .set_option("presolve", if presolve { "choose" } else { "off" });
         match absolute_gap {
             Some(gap) => model.set_option("mip_abs_gap", gap),
             None => model,

@@ -37,6 +37,7 @@ pub(super) fn solve(task: &Task) -> LevelResult {
     // and the next level, which never lands on such a point, is then
     // proved infeasible under the fixing of this one.
     options.int_tol = 0.0;
+    options.presolve = task.presolve();
     options.mip_gap = gap.unwrap_or(0.0);
     options.warm_start = task
         .start()

@@ -65,15 +65,37 @@ pub(super) enum LevelResult {
 /// its objective may be from the best bound.
 pub(super) type Progress<'a> = &'a dyn Fn(&[f64], Option<f64>);
 
+/// Where a level's search starts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Start<'a> {
+    /// Nowhere in particular.
+    None,
+    /// Values of some variables that may form a plan (the greedy plan's).
+    Hint(&'a [(VarId, f64)]),
+    /// Every variable's value in the plan of an earlier level, which meets
+    /// every row and fixing: a level with it cannot be infeasible, and a
+    /// backend that says so has failed.
+    Feasible(&'a [(VarId, f64)]),
+}
+
+impl<'a> Start<'a> {
+    fn values(self) -> Option<&'a [(VarId, f64)]> {
+        match self {
+            Start::None => None,
+            Start::Hint(values) | Start::Feasible(values) => Some(values),
+        }
+    }
+}
+
 /// Solves one level with the options' solver: the best plan under `level`
-/// among those meeting the rows and `fixed`, from `warm_start`, within the
+/// among those meeting the rows and `fixed`, from `start`, within the
 /// options' limits, telling `progress` of each incumbent and bound.
 pub(super) fn solve_level(
     options: &SolveOptions,
     milp: &Milp,
     level: &Level,
     fixed: &[(LinExpr, Sense, f64)],
-    warm_start: Option<&[(VarId, f64)]>,
+    start: Start,
     progress: Progress,
 ) -> LevelResult {
     let solver = options.solver;
@@ -91,7 +113,8 @@ pub(super) fn solve_level(
         milp,
         level,
         fixed,
-        warm_start: warm_start.map(<[_]>::to_vec),
+        warm_start: start.values().map(<[_]>::to_vec),
+        start_is_feasible: matches!(start, Start::Feasible(_)),
         deadline: options.deadline,
         effort: options.effort.clone(),
         history: options.history.clone(),
@@ -103,26 +126,33 @@ pub(super) fn solve_level(
 
 /// `task` solved by `solve` in its equivalent forms in turn, until one
 /// does not fail numerically (or the time runs out): the first answer
-/// that is not a failure, or else the failure.
+/// that is not a failure, or else the failure. A level proved infeasible
+/// though its start is a plan ([`Start::Feasible`]) is such a failure.
 fn solve_in_turn(
     solve: impl Fn(&Task) -> LevelResult,
     takes_start: bool,
     solver: &str,
     task: &Task,
 ) -> LevelResult {
-    // Without a start to leave out, the last form is the one before it.
-    let forms = if task.warm_start.is_some() && takes_start {
-        &Perturbation::IN_TURN[..]
-    } else {
-        &Perturbation::IN_TURN[..2]
-    };
+    // The form without the start only where there is a start to leave out.
+    let has_start = task.warm_start.is_some() && takes_start;
+    let forms = Perturbation::IN_TURN
+        .into_iter()
+        .filter(|&form| has_start || form != Perturbation::RowsReversedNoStart);
     let deadline = task.deadline;
     let mut failure: Option<LevelResult> = None;
-    for &perturbation in forms {
-        let result = solve(&Task {
+    for perturbation in forms {
+        let result = match solve(&Task {
             perturbation,
             ..task.clone()
-        });
+        }) {
+            LevelResult::Infeasible if task.start_is_feasible => LevelResult::Failed(
+                "the backend proved a level infeasible although the plan of the level \
+                 before meets it"
+                    .into(),
+            ),
+            result => result,
+        };
         match (&result, &failure) {
             (LevelResult::Failed(message), _) => {
                 if failure.is_none() {
@@ -153,9 +183,10 @@ fn solve_in_turn(
 }
 
 /// An equivalent form of a level's program, tried in turn when the backend
-/// fails numerically (a singular basis): each changes the order in which
-/// the simplex meets the rows, or where the search starts, and not the
-/// program.
+/// fails numerically (a singular basis, or a level proved infeasible that
+/// has a plan): each changes the order in which the simplex meets the
+/// rows, where the search starts, or whether the backend's presolve
+/// rewrites the program first, and not the program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Perturbation {
     /// The program as built.
@@ -164,13 +195,17 @@ enum Perturbation {
     RowsReversed,
     /// The rows reversed and no first incumbent.
     RowsReversedNoStart,
+    /// The program as built, without the backend's presolve (HiGHS 1.16's
+    /// proves some small feasible programs infeasible).
+    NoPresolve,
 }
 
 impl Perturbation {
-    const IN_TURN: [Perturbation; 3] = [
+    const IN_TURN: [Perturbation; 4] = [
         Perturbation::AsBuilt,
         Perturbation::RowsReversed,
         Perturbation::RowsReversedNoStart,
+        Perturbation::NoPresolve,
     ];
 }
 
@@ -211,6 +246,8 @@ struct Task<'a> {
     level: &'a Level,
     fixed: &'a [(LinExpr, Sense, f64)],
     warm_start: Option<Vec<(VarId, f64)>>,
+    /// The start is a plan meeting every row and fixing ([`Start::Feasible`]).
+    start_is_feasible: bool,
     deadline: Deadline,
     /// Counted by microlp only (the command line offers `--effort` with it
     /// alone); a spent budget stops every backend before the level.
@@ -232,10 +269,18 @@ impl Task<'_> {
             .map(|r| (&r.expr, r.sense, r.rhs))
             .chain(self.fixed.iter().map(|(e, s, r)| (e, *s, *r)))
             .collect();
-        if self.perturbation != Perturbation::AsBuilt {
+        if matches!(
+            self.perturbation,
+            Perturbation::RowsReversed | Perturbation::RowsReversedNoStart
+        ) {
             rows.reverse();
         }
         rows
+    }
+
+    /// Whether the backend may presolve the program in this form.
+    fn presolve(&self) -> bool {
+        self.perturbation != Perturbation::NoPresolve
     }
 
     /// The first incumbent, unless this form leaves it out.
@@ -335,6 +380,7 @@ mod tests {
             level: &milp.levels[0],
             fixed: &[],
             warm_start: with_start.then(|| vec![(0, 1.0)]),
+            start_is_feasible: false,
             deadline: Deadline::NONE,
             effort: Effort::UNLIMITED,
             history: History::default(),
@@ -350,7 +396,7 @@ mod tests {
     /// tried only where there is a start to leave out.
     #[test]
     fn a_numerical_failure_is_retried_in_the_next_form() {
-        use Perturbation::{AsBuilt, RowsReversed, RowsReversedNoStart};
+        use Perturbation::{AsBuilt, NoPresolve, RowsReversed, RowsReversedNoStart};
         let (before, _) = numerical_failures();
         assert_eq!(forms_tried(&[], true, true), (vec![AsBuilt], false));
         assert_eq!(
@@ -361,22 +407,58 @@ mod tests {
             forms_tried(&[AsBuilt, RowsReversed], true, true),
             (vec![AsBuilt, RowsReversed, RowsReversedNoStart], false)
         );
+        assert_eq!(
+            forms_tried(&[AsBuilt, RowsReversed, RowsReversedNoStart], true, true),
+            (
+                vec![AsBuilt, RowsReversed, RowsReversedNoStart, NoPresolve],
+                false
+            )
+        );
         let every = Perturbation::IN_TURN;
         assert_eq!(forms_tried(&every, true, true), (every.to_vec(), true));
         assert_eq!(
             forms_tried(&every, false, true),
-            (vec![AsBuilt, RowsReversed], true)
+            (vec![AsBuilt, RowsReversed, NoPresolve], true)
         );
         assert_eq!(
             forms_tried(&every, true, false),
-            (vec![AsBuilt, RowsReversed], true)
+            (vec![AsBuilt, RowsReversed, NoPresolve], true)
         );
-        // Five levels failed at first (other tests may add their own).
-        assert!(numerical_failures().0 >= before + 5);
+        // Six levels failed at first (other tests may add their own).
+        assert!(numerical_failures().0 >= before + 6);
+    }
+
+    /// A level proved infeasible though its start is a plan is a failure,
+    /// retried in every form; proved infeasible from any other start, it is
+    /// the answer.
+    #[test]
+    fn infeasible_from_a_feasible_start_is_a_failure() {
+        let milp = tiny_milp();
+        let seen = RefCell::new(Vec::new());
+        let task = |start_is_feasible| Task {
+            milp: &milp,
+            level: &milp.levels[0],
+            fixed: &[],
+            warm_start: Some(vec![(0, 1.0)]),
+            start_is_feasible,
+            deadline: Deadline::NONE,
+            effort: Effort::UNLIMITED,
+            history: History::default(),
+            progress: &|_, _| {},
+            perturbation: Perturbation::AsBuilt,
+        };
+        let result = solve_in_turn(scripted(&[], &seen), true, "scripted", &task(true));
+        assert!(matches!(result, LevelResult::Failed(_)));
+        assert_eq!(seen.borrow().as_slice(), Perturbation::IN_TURN);
+        seen.borrow_mut().clear();
+        let result = solve_in_turn(scripted(&[], &seen), true, "scripted", &task(false));
+        assert!(matches!(result, LevelResult::Infeasible));
+        assert_eq!(seen.borrow().as_slice(), [Perturbation::AsBuilt]);
     }
 
     /// The reversed forms hand the rows, fixings last, over in the
-    /// opposite order, and the last form has no start.
+    /// opposite order, one has no start, and the last form is the program
+    /// as built without the backend's presolve.
     #[test]
     fn the_forms_reorder_the_rows_and_leave_out_the_start() {
         let milp = tiny_milp();
@@ -386,6 +468,7 @@ mod tests {
             level: &milp.levels[0],
             fixed: std::slice::from_ref(&fixing),
             warm_start: Some(vec![(0, 1.0)]),
+            start_is_feasible: false,
             deadline: Deadline::NONE,
             effort: Effort::UNLIMITED,
             history: History::default(),
@@ -401,6 +484,11 @@ mod tests {
         assert_eq!(reversed.rows(), rows);
         assert!(reversed.start().is_some());
         assert!(task(Perturbation::RowsReversedNoStart).start().is_none());
+        let unpresolved = task(Perturbation::NoPresolve);
+        rows.reverse();
+        assert_eq!(unpresolved.rows(), rows);
+        assert!(unpresolved.start().is_some());
+        assert!(!unpresolved.presolve() && as_built.presolve() && reversed.presolve());
     }
 
     /// The stop is an absolute gap under one step, and there is none where

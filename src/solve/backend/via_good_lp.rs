@@ -20,8 +20,9 @@ pub(super) trait Backend {
     const TAKES_START: bool = true;
     /// The backend's model of `problem`, quiet and on one thread, stopping
     /// once the absolute gap is at most `absolute_gap` (given on a level
-    /// whose values are a step apart: just under a step).
-    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>) -> Self::Model;
+    /// whose values are a step apart: just under a step), with the
+    /// backend's presolve on or off.
+    fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>, presolve: bool) -> Self::Model;
 }
 
 fn expression(vars: &[Variable], expr: &LinExpr) -> Expression {
@@ -62,7 +63,11 @@ pub(super) fn solve_with<B: Backend>(task: &Task) -> LevelResult {
     } else {
         problem.minimise(objective)
     };
-    let mut model = B::model(unsolved, level.step.map(|step| 0.99 * step));
+    let mut model = B::model(
+        unsolved,
+        level.step.map(|step| 0.99 * step),
+        task.presolve(),
+    );
     if let Some(start) = task.start().filter(|_| B::TAKES_START) {
         model = model.with_initial_solution(start.iter().map(|&(v, x)| (vars[v], x)));
     }
