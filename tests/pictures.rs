@@ -113,6 +113,25 @@ fn assert_labels_apart(svg: &str, what: &str) {
     }
 }
 
+/// The label of each action's bars: its id, and its chance of success
+/// when that is below 1 (`exchange (80%)`).
+fn bar_labels(model: &str) -> std::collections::BTreeMap<String, String> {
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(model).unwrap()).unwrap();
+    json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let id = a["id"].as_str().unwrap().to_owned();
+            let label = match a["success"].as_f64() {
+                Some(p) if p < 1.0 => format!("{id} ({}%)", (p * 1000.0).round() / 10.0),
+                _ => id.clone(),
+            };
+            (id, label)
+        })
+        .collect()
+}
+
 /// The action ids of the plan, from `--format json`.
 fn planned_actions(model: &str, scenario: Option<&str>) -> Vec<String> {
     let mut args = vec![model, "--format", "json"];
@@ -169,7 +188,8 @@ fn every_shipped_plan_draws_every_move_with_labels_apart() {
             .collect();
         let mut drawn = bars.clone();
         drawn.sort();
-        let mut planned = actions.clone();
+        let labels = bar_labels(&model);
+        let mut planned: Vec<String> = actions.iter().map(|a| labels[a].clone()).collect();
         planned.sort();
         assert_eq!(drawn, planned, "{what}");
         assert_labels_apart(&svg, &what);

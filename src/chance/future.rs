@@ -79,11 +79,6 @@ pub(crate) struct Played {
 /// Plays the plan in the future `draws` describes, round by round.
 pub(crate) fn play(instance: &Instance, planned: &Planned, draws: &Draws) -> Played {
     let mut game = Game::new(instance, planned);
-    for (e, event) in instance.events.iter().enumerate() {
-        if draws.happens[e] && event.round <= instance.horizon {
-            game.landing[event.meter][event.round as usize] += event.add;
-        }
-    }
     let mut next = 0;
     for t in 1..=instance.horizon {
         let first = next;
@@ -170,6 +165,13 @@ impl<'a, 'm> Game<'a, 'm> {
                 if lands <= h {
                     self.landing[effect.meter][lands as usize] += amount;
                 }
+            }
+        }
+        // Events land after the moves' effects, in the simulator's order,
+        // so that the nominal future's values are the simulator's to the bit.
+        for (event, &happens) in self.instance.events.iter().zip(&draws.happens) {
+            if happens && event.round == t {
+                self.landing[event.meter][t as usize] += event.add;
             }
         }
         for (index, meter) in model.meters.iter().enumerate() {

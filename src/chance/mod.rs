@@ -52,8 +52,8 @@ pub enum Method {
     Exact { outcomes: usize },
     /// Estimated from `samples` futures drawn with `seed`.
     Sampled { samples: u32, seed: u64 },
-    /// The plan breaks a rule even when everything succeeds: it works in no
-    /// future, whatever chance decides.
+    /// The plan breaks a rule as written (in the nominal future): it is
+    /// not rated, and its chance is given as 0.
     Broken,
 }
 
@@ -87,7 +87,7 @@ pub fn odds_if_uncertain(
 }
 
 /// The chance that `moves` works on `instance`. A plan the simulator
-/// rejects with every move succeeding has chance 0 ([`Method::Broken`]).
+/// rejects as written (the nominal future) is not rated: chance 0 ([`Method::Broken`]).
 pub fn odds(instance: &Instance, moves: &Moves, options: &OddsOptions) -> Odds {
     if !simulate(instance, moves).is_valid() {
         let zero = Probability {
@@ -132,7 +132,7 @@ pub struct Band {
 /// Every meter's 10–90 % band over the first `min(samples, BAND_SAMPLES)`
 /// futures of `moves` drawn with `seed` (the futures a sampled estimate
 /// starts with), for the fan charts; empty when the plan breaks a rule
-/// even when every move succeeds.
+/// as written.
 pub fn bands(instance: &Instance, moves: &Moves, options: &OddsOptions) -> Vec<Band> {
     if !simulate(instance, moves).is_valid() {
         return Vec::new();
@@ -156,18 +156,29 @@ pub fn bands(instance: &Instance, moves: &Moves, options: &OddsOptions) -> Vec<B
         .map(|meter| {
             let (low, high) = meter
                 .into_iter()
-                .map(|mut column| (decile(&mut column, 1), decile(&mut column, 9)))
+                .map(|mut column| {
+                    (
+                        decile_end(&mut column, false),
+                        decile_end(&mut column, true),
+                    )
+                })
                 .unzip();
             Band { low, high }
         })
         .collect()
 }
 
-/// The `tenths`-th decile of `values` by nearest rank: the smallest value
-/// with at least `tenths`/10 of them at or below it.
-fn decile(values: &mut [f64], tenths: usize) -> f64 {
-    let rank = (values.len() * tenths).div_ceil(10).max(1);
-    let (_, value, _) = values.select_nth_unstable_by(rank - 1, f64::total_cmp);
+/// The low (`high` false) or high end of the 10–90 % band of `values`
+/// by nearest rank: the smallest value with at least a tenth of them at or
+/// below it, and the largest with at least a tenth at or above it.
+fn decile_end(values: &mut [f64], high: bool) -> f64 {
+    let tenth = values.len().div_ceil(10).max(1);
+    let index = if high {
+        values.len() - tenth
+    } else {
+        tenth - 1
+    };
+    let (_, value, _) = values.select_nth_unstable_by(index, f64::total_cmp);
     *value
 }
 
@@ -201,35 +212,60 @@ impl Uncertain {
     }
 }
 
+/// The weight of the futures in which something holds, and of those in
+/// which it does not: kept apart so that "in every future" is exactly 1
+/// (the weights of all futures need not add up to 1 to the last bit).
+#[derive(Debug, Clone, Copy, Default)]
+struct Share {
+    held: f64,
+    missed: f64,
+}
+
+impl Share {
+    fn add(&mut self, holds: bool, weight: f64) {
+        if holds {
+            self.held += weight;
+        } else {
+            self.missed += weight;
+        }
+    }
+
+    /// The share of the weight in which it holds: exactly 1 when it never
+    /// misses, exactly 0 when it never holds.
+    fn value(self) -> f64 {
+        if self.missed <= 0.0 {
+            1.0
+        } else if self.held <= 0.0 {
+            0.0
+        } else {
+            (self.held / (self.held + self.missed)).clamp(0.0, 1.0)
+        }
+    }
+}
+
 /// Sums, over futures, the weight of those in which each holds.
 struct Tally {
-    all: f64,
-    expectations: Vec<f64>,
-    red_lines: Vec<f64>,
+    all: Share,
+    expectations: Vec<Share>,
+    red_lines: Vec<Share>,
 }
 
 impl Tally {
     fn new(instance: &Instance) -> Self {
         Tally {
-            all: 0.0,
-            expectations: vec![0.0; instance.model.expectations.len()],
-            red_lines: vec![0.0; instance.model.red_lines.len()],
+            all: Share::default(),
+            expectations: vec![Share::default(); instance.model.expectations.len()],
+            red_lines: vec![Share::default(); instance.model.red_lines.len()],
         }
     }
 
     fn add(&mut self, verdict: &Verdict, weight: f64) {
-        if verdict.all() {
-            self.all += weight;
+        self.all.add(verdict.all(), weight);
+        for (share, &met) in self.expectations.iter_mut().zip(&verdict.expectations) {
+            share.add(met, weight);
         }
-        for (sum, &met) in self.expectations.iter_mut().zip(&verdict.expectations) {
-            if met {
-                *sum += weight;
-            }
-        }
-        for (sum, &kept) in self.red_lines.iter_mut().zip(&verdict.red_lines) {
-            if kept {
-                *sum += weight;
-            }
+        for (share, &kept) in self.red_lines.iter_mut().zip(&verdict.red_lines) {
+            share.add(kept, weight);
         }
     }
 }
@@ -259,8 +295,8 @@ fn exact(instance: &Instance, planned: &Planned, uncertain: &Uncertain) -> Odds 
             tally.add(&play(instance, planned, &draws).verdict, weight);
         }
     }
-    let exactly = |value: f64| {
-        let value = value.clamp(0.0, 1.0);
+    let exactly = |share: Share| {
+        let value = share.value();
         Probability {
             value,
             low: value,
@@ -328,7 +364,7 @@ fn sampled(instance: &Instance, planned: &Planned, options: &OddsOptions) -> Odd
     for _ in 0..samples {
         tally.add(&futures.next_future().verdict, 1.0);
     }
-    let estimate = |count: f64| wilson(count, f64::from(samples));
+    let estimate = |share: Share| wilson(share.held, f64::from(samples));
     Odds {
         all: estimate(tally.all),
         expectations: tally.expectations.into_iter().map(estimate).collect(),
@@ -381,16 +417,17 @@ mod tests {
         clippy::float_cmp,
         reason = "deciles are values of the list, not computed"
     )]
-    fn deciles_are_nearest_ranks() {
+    fn band_ends_are_symmetric_nearest_ranks() {
+        // Symmetric: as many values below the low end as above the high end.
         let mut values: Vec<f64> = (1..=10).rev().map(f64::from).collect();
-        assert_eq!(decile(&mut values, 1), 1.0);
-        assert_eq!(decile(&mut values, 9), 9.0);
+        assert_eq!(decile_end(&mut values, false), 1.0);
+        assert_eq!(decile_end(&mut values, true), 10.0);
         let mut one = vec![3.5];
-        assert_eq!(decile(&mut one, 1), 3.5);
-        assert_eq!(decile(&mut one, 9), 3.5);
+        assert_eq!(decile_end(&mut one, false), 3.5);
+        assert_eq!(decile_end(&mut one, true), 3.5);
         let mut many: Vec<f64> = (0..1000).map(f64::from).collect();
-        assert_eq!(decile(&mut many, 1), 99.0);
-        assert_eq!(decile(&mut many, 9), 899.0);
+        assert_eq!(decile_end(&mut many, false), 99.0);
+        assert_eq!(decile_end(&mut many, true), 900.0);
     }
 
     #[test]

@@ -51,7 +51,7 @@ fn method(odds: &Odds) -> String {
             "estimated from {} sampled futures (seed {seed}), with 95% intervals",
             words::thousands(u64::from(samples))
         ),
-        Method::Broken => "the plan breaks a rule even when every move succeeds".to_owned(),
+        Method::Broken => "not rated: the plan breaks a rule as written".to_owned(),
     }
 }
 
@@ -78,12 +78,33 @@ pub fn blocks(instance: &Instance, odds: &Odds) -> Doc {
             shown(p)
         )));
     }
-    for (line, p) in model.red_lines.iter().zip(&odds.red_lines) {
+    // The red lines no future crosses share one item, after the others.
+    let (certain, uncertain): (Vec<_>, Vec<_>) = model
+        .red_lines
+        .iter()
+        .zip(&odds.red_lines)
+        .partition(|(_, p)| p.exact && p.value >= 1.0);
+    for (line, p) in &uncertain {
         doc.push(Block::Item(format!(
             "red line {} kept: {}",
             code(&line.id),
             shown(p)
         )));
+    }
+    match certain.as_slice() {
+        [] => {}
+        [(line, p)] => doc.push(Block::Item(format!(
+            "red line {} kept: {}",
+            code(&line.id),
+            shown(p)
+        ))),
+        lines => {
+            let ids: Vec<String> = lines.iter().map(|(line, _)| code(&line.id)).collect();
+            doc.push(Block::Item(format!(
+                "red lines {} kept: 100%",
+                ids.join(", ")
+            )));
+        }
     }
     doc
 }

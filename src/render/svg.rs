@@ -286,6 +286,14 @@ fn meter_chart(
     let model = instance.model;
     let values = &evaluation.meters[m];
     let rounds = axis.rounds as usize + 1;
+    // A meter that chance does not move gets no band.
+    let band = band.filter(|band| {
+        band.low
+            .iter()
+            .zip(&band.high)
+            .take(rounds)
+            .any(|(low, high)| high - low > 1e-9)
+    });
     let mut levels = Vec::new();
     for line in &model.red_lines {
         match line.kind {
