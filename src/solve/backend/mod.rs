@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{Deadline, Effort, History, SolveOptions};
-use crate::formulate::{Level, LinExpr, Milp, Sense, VarId};
+use crate::formulate::{Level, LinExpr, Milp, Sense, VarId, VarKind};
 #[cfg(any(feature = "cbc", feature = "highs"))]
 use via_good_lp::Backend;
 
@@ -151,6 +151,12 @@ fn solve_in_turn(
                  before meets it"
                     .into(),
             ),
+            LevelResult::Solved { values, .. } if task.breach(&values).is_some() => {
+                let (what, by) = task.breach(&values).unwrap_or_default();
+                LevelResult::Failed(format!(
+                    "the backend's answer breaks its own program: {what} by {by:.1e}"
+                ))
+            }
             result => result,
         };
         match (&result, &failure) {
@@ -208,6 +214,11 @@ impl Perturbation {
         Perturbation::NoPresolve,
     ];
 }
+
+/// How far a backend's answer may be off a row, a bound or a whole number
+/// (relative to the right-hand side beyond 1): far above the backends'
+/// own tolerances (1e-6 and below), far below anything a plan turns on.
+const ANSWER_TOLERANCE: f64 = 1e-5;
 
 /// How many levels the backends failed on numerically in this process,
 /// and how many of those a perturbed program then settled (solved or
@@ -276,6 +287,46 @@ impl Task<'_> {
             rows.reverse();
         }
         rows
+    }
+
+    /// The first row, fixing, bound or integrality that `values` breaks
+    /// by more than [`ANSWER_TOLERANCE`], and by how much: a backend's
+    /// answer must meet its own program (CBC 2.10 has returned a plan with
+    /// a meter half a unit off its defining equation).
+    fn breach(&self, values: &[f64]) -> Option<(String, f64)> {
+        for (def, &x) in self.milp.vars.iter().zip(values) {
+            let off = (def.lower - x).max(x - def.upper).max(0.0);
+            let fraction = if def.kind == VarKind::Continuous {
+                0.0
+            } else {
+                (x - x.round()).abs()
+            };
+            let by = off.max(fraction);
+            if by > ANSWER_TOLERANCE || !x.is_finite() {
+                return Some((def.name.clone(), by));
+            }
+        }
+        let rows = self
+            .milp
+            .rows
+            .iter()
+            .map(|r| (&r.expr, r.sense, r.rhs, r.origin.name()));
+        let fixings = self
+            .fixed
+            .iter()
+            .map(|(e, s, r)| (e, *s, *r, "a fixed level".to_owned()));
+        for (expr, sense, rhs, name) in rows.chain(fixings) {
+            let lhs = expr.eval(values);
+            let by = match sense {
+                Sense::AtMost => lhs - rhs,
+                Sense::AtLeast => rhs - lhs,
+                Sense::Equal => (lhs - rhs).abs(),
+            };
+            if by > ANSWER_TOLERANCE * rhs.abs().max(1.0) {
+                return Some((name, by));
+            }
+        }
+        None
     }
 
     /// Whether the backend may presolve the program in this form.
@@ -454,6 +505,68 @@ mod tests {
         let result = solve_in_turn(scripted(&[], &seen), true, "scripted", &task(false));
         assert!(matches!(result, LevelResult::Infeasible));
         assert_eq!(seen.borrow().as_slice(), [Perturbation::AsBuilt]);
+    }
+
+    /// An answer that breaks its own program (a row, a bound, a whole
+    /// number) is a failure, retried in the next form; the first that
+    /// meets it is the answer.
+    #[test]
+    fn an_answer_that_breaks_its_program_is_a_failure() {
+        let milp = tiny_milp();
+        // a, b and c each start at most once (uses 1) in rounds 1 to 3.
+        let a = &milp.starts[0];
+        let task = Task {
+            milp: &milp,
+            level: &milp.levels[0],
+            fixed: &[],
+            warm_start: None,
+            start_is_feasible: false,
+            deadline: Deadline::NONE,
+            effort: Effort::UNLIMITED,
+            history: History::default(),
+            progress: &|_, _| {},
+            perturbation: Perturbation::AsBuilt,
+        };
+        let mut values = vec![0.0; milp.vars.len()];
+        assert_eq!(task.breach(&values), None);
+        values[a[0].1] = 1.0;
+        assert_eq!(task.breach(&values), None);
+        values[a[1].1] = 1.0;
+        let (row, by) = task.breach(&values).expect("a used twice");
+        assert!(row.contains("actions[0]"), "{row}");
+        assert!((by - 1.0).abs() < 1e-12, "{by}");
+        values[a[1].1] = 0.3;
+        assert!(task.breach(&values).is_some(), "a fraction of a start");
+        values[a[1].1] = 1e-7;
+        assert_eq!(task.breach(&values), None, "within the tolerance");
+
+        let broken = values
+            .iter()
+            .enumerate()
+            .map(|(v, _)| f64::from(u8::from(a.iter().any(|&(_, x)| x == v))))
+            .collect::<Vec<_>>();
+        let seen = RefCell::new(Vec::new());
+        let backend = |task: &Task| {
+            seen.borrow_mut().push(task.perturbation);
+            let values = if task.perturbation == Perturbation::AsBuilt {
+                broken.clone()
+            } else {
+                vec![0.0; milp.vars.len()]
+            };
+            LevelResult::Solved {
+                values,
+                proven: true,
+                slack: None,
+            }
+        };
+        let result = solve_in_turn(backend, false, "scripted", &task);
+        assert!(
+            matches!(result, LevelResult::Solved { ref values, .. } if values.iter().all(|&x| x == 0.0))
+        );
+        assert_eq!(
+            seen.into_inner(),
+            vec![Perturbation::AsBuilt, Perturbation::RowsReversed]
+        );
     }
 
     /// The reversed forms hand the rows, fixings last, over in the
