@@ -29,6 +29,13 @@ pub enum Error {
         file: String,
         problems: Vec<Problem>,
     },
+    /// What has happened so far (for `replan`) cannot be read as moves
+    /// and meters of the model, or does not fit it.
+    #[error("{file}: invalid history:\n{}", list(problems))]
+    InvalidHistory {
+        file: String,
+        problems: Vec<Problem>,
+    },
     /// A command line that cannot be run as typed.
     #[error(transparent)]
     Usage(#[from] Usage),
@@ -84,11 +91,13 @@ pub enum Usage {
     /// `--force` not of the form `ACTION@ROUND`.
     #[error("--force {text}: expected ACTION@ROUND, e.g. offer_plan@3")]
     Force { text: String },
-    /// `--force` at a round outside the horizon.
-    #[error("--force {id}@{round}: round {round} is outside 1..{horizon}")]
+    /// `--force` at a round outside the horizon (or, when replanning,
+    /// before the current round).
+    #[error("--force {id}@{round}: round {round} is outside {first}..{horizon}")]
     ForceOutside {
         id: String,
         round: u32,
+        first: u32,
         horizon: u32,
     },
     /// `--time-limit` not a number of seconds in (0, a week].
@@ -96,6 +105,9 @@ pub enum Usage {
         "--time-limit {seconds:?}: expected a number of seconds above 0 and at most {max} (a week)"
     )]
     TimeLimit { seconds: f64, max: f64 },
+    /// `replan --robust`: a history is one path, planned in one scenario.
+    #[error("replan plans one scenario from what has happened: --robust is for `plan`")]
+    ReplanRobust,
     /// `--effort` with a backend whose work it does not count.
     #[error("--effort counts microlp's branch-and-bound nodes: with --solver {solver}, bound the solve with --time-limit")]
     EffortNeedsMicrolp { solver: &'static str },

@@ -32,6 +32,7 @@ pub mod plan;
 pub mod presolve;
 pub mod progress;
 pub mod render;
+pub mod replan;
 pub mod report;
 pub mod simulate;
 pub mod solve;

@@ -464,7 +464,7 @@ impl<'a, 'm> Simulation<'a, 'm> {
         if limits.moves_per_round.is_none() && limits.per_party.is_empty() {
             return;
         }
-        for t in 1..=self.horizon {
+        for t in model.first_kept_round()..=self.horizon {
             let in_progress: Vec<ActionIdx> = self
                 .moves
                 .iter()
@@ -525,8 +525,10 @@ impl<'a, 'm> Simulation<'a, 'm> {
         reached
     }
 
-    /// Checks meter red lines over rounds 1..=H, one violation per run of
-    /// crossed rounds; returns per red line the worst margin and its round.
+    /// Checks meter red lines over rounds 1..=H (from the current round of
+    /// a replanned model: the past cannot be undone), one violation per run
+    /// of crossed rounds; returns per red line the worst margin and its
+    /// round.
     fn check_meter_lines(&mut self, meters: &[Vec<f64>]) -> Vec<Option<(u32, f64)>> {
         let model = self.instance.model;
         let mut closest = vec![None; model.red_lines.len()];
@@ -537,7 +539,7 @@ impl<'a, 'm> Simulation<'a, 'm> {
                 _ => continue,
             };
             let mut run: Option<(u32, f64, u32)> = None; // (start, worst value, worst round)
-            for t in 1..=self.horizon {
+            for t in model.first_kept_round()..=self.horizon {
                 let value = meters[meter][t as usize];
                 let margin = sign * (value - level);
                 if closest

@@ -269,14 +269,16 @@ impl<'a, 'm> Game<'a, 'm> {
                 }
             })
             .collect();
+        // A replanned model's past cannot be undone: its lines hold from now.
+        let kept = model.first_kept_round() as usize;
         let red_lines = model
             .red_lines
             .iter()
             .map(|line| match line.kind {
-                RedLineKind::NeverBelow { meter, level } => self.values[meter][1..]
+                RedLineKind::NeverBelow { meter, level } => self.values[meter][kept..]
                     .iter()
                     .all(|&v| v >= level - TOLERANCE),
-                RedLineKind::NeverAbove { meter, level } => self.values[meter][1..]
+                RedLineKind::NeverAbove { meter, level } => self.values[meter][kept..]
                     .iter()
                     .all(|&v| v <= level + TOLERANCE),
                 RedLineKind::CostAtMost { party, cap } => {

@@ -36,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Find the best sequence of moves and print it.
     Plan(PlanArgs),
+    /// Plan the rest from what has happened so far: the moves made (and
+    /// whether each succeeded) are fixed, and the plan starts now.
+    Replan(ReplanArgs),
     /// Plans side by side: several models, scenarios or objectives.
     Compare(CompareArgs),
     /// Why no plan exists (minimal conflicts, relaxations) or what binds the plan.
@@ -218,6 +221,19 @@ pub struct PlanArgs {
     /// Write the output to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Arguments of `seqplan replan`.
+#[derive(Debug, Args)]
+pub struct ReplanArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// What has happened so far: JSON ({"now": ROUND, "moves": [{"action",
+    /// "round", "outcome": "ok"|"failed"}], "meters": {METER: VALUE}}) or
+    /// text, one `ROUND ACTION ok|failed` per move, `now ROUND` and
+    /// `METER = VALUE` (`#` starts a comment). The current round is the
+    /// one after the last move unless `now` says otherwise.
+    pub history: PathBuf,
 }
 
 /// Arguments of `seqplan compare`.

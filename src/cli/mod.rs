@@ -18,9 +18,9 @@ mod tools;
 
 pub use args::*;
 
-const SUBCOMMANDS: [&str; 10] = [
-    "plan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate", "export",
-    "help",
+const SUBCOMMANDS: [&str; 11] = [
+    "plan", "replan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate",
+    "export", "help",
 ];
 
 /// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
@@ -121,6 +121,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
     let _spinner = (!cli.quiet).then(crate::progress::Spinner::start);
     match &cli.command {
         Command::Plan(args) => plan::plan(args, session),
+        Command::Replan(args) => plan::replan(args, session),
         Command::Compare(args) => reports::compare(args, session),
         Command::Explain(args) => reports::explain(args, session),
         Command::Diagnose(args) => reports::diagnose(args, session),

@@ -1,7 +1,7 @@
 //! `seqplan plan`: the best plan, one plan robust to several scenarios, or
 //! the best plan and its alternatives.
 
-use super::args::PlanArgs;
+use super::args::{PlanArgs, ReplanArgs};
 use super::input::{emit, guard_output, in_file, prepare};
 use super::reports::no_plan;
 use super::Session;
@@ -9,6 +9,7 @@ use crate::compare;
 use crate::error::{Error, Usage};
 use crate::model::{Instance, Overrides};
 use crate::render;
+use crate::replan;
 use crate::report::Status;
 use crate::solve::{self, Outcome, SolveOptions};
 
@@ -22,25 +23,67 @@ pub(super) fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
     }
     let (model, overrides, options) = prepare(&args.solve, args.scenario.first(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
-    if let Some(count) = args.alternatives {
-        return alternatives(args, &instance, &options, count);
+    plan_instance(args, &instance, &options)
+}
+
+/// `seqplan replan`: the model replanned from what has happened so far,
+/// then planned as `plan` plans any model.
+pub(super) fn replan(args: &ReplanArgs, session: Session) -> Result<u8, Error> {
+    let plan_args = &args.plan;
+    guard_output(
+        plan_args.output.as_deref(),
+        &[&plan_args.solve.model, &args.history],
+    )?;
+    if plan_args.robust {
+        return Err(Usage::ReplanRobust.into());
     }
-    tracing::info!(model = %model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
-    match solve::plan(&instance, &options)? {
+    if plan_args.scenario.len() > 1 {
+        return Err(Usage::SeveralScenarios.into());
+    }
+    let (model, overrides, options) =
+        prepare(&plan_args.solve, plan_args.scenario.first(), session)?;
+    let history = replan::read_history(&args.history, &model)?;
+    // --force is checked against the current round, in the replanned model.
+    let without_force = Overrides {
+        force: Vec::new(),
+        ..overrides.clone()
+    };
+    let base =
+        Instance::new(&model, &without_force).map_err(|e| in_file(&plan_args.solve.model, e))?;
+    let replanned = replan::replanned(&base, &history, &args.history.display().to_string())?;
+    let instance = Instance::new(
+        &replanned.model,
+        &replanned.overrides(overrides.force.clone(), overrides.max_size),
+    )
+    .map_err(|e| in_file(&plan_args.solve.model, e))?;
+    plan_instance(plan_args, &instance, &options)
+}
+
+/// The best plan of `instance` (or its alternatives), printed as asked.
+fn plan_instance(
+    args: &PlanArgs,
+    instance: &Instance,
+    options: &SolveOptions,
+) -> Result<u8, Error> {
+    if let Some(count) = args.alternatives {
+        return alternatives(args, instance, options, count);
+    }
+    tracing::info!(model = %instance.model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
+    match solve::plan(instance, options)? {
         Outcome::Plan(mut report) => {
             report.odds =
-                crate::chance::odds_if_uncertain(&instance, &report.moves, &args.chance.options());
+                crate::chance::odds_if_uncertain(instance, &report.moves, &args.chance.options());
             emit(
-                &render::plan(&instance, &report, args.format),
+                &render::plan(instance, &report, args.format),
                 args.format,
                 args.output.as_deref(),
             )?;
             Ok(0)
         }
         outcome => no_plan(
-            &instance,
+            instance,
             &outcome,
-            &options,
+            options,
             args.format,
             args.output.as_deref(),
         ),

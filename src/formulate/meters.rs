@@ -149,8 +149,9 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// Meter floors and ceilings over rounds 1..=H (`not_before` is with
-    /// the precedences, `never` removes variables, cost caps are apart).
+    /// Meter floors and ceilings over rounds 1..=H, or from the current
+    /// round of a replanned model (`not_before` is with the precedences,
+    /// `never` removes variables, cost caps are apart).
     pub(super) fn meter_red_lines(&mut self, view: &View) {
         let model = view.instance.model;
         for (i, line) in model.red_lines.iter().enumerate() {
@@ -164,7 +165,7 @@ impl Builder<'_, '_> {
             } else {
                 (Rule::NeverAbove, Sense::AtMost)
             };
-            for t in 1..=view.instance.horizon {
+            for t in model.first_kept_round()..=view.instance.horizon {
                 let (lo, hi) = view.bounds[meter][t as usize];
                 if (below && lo >= level) || (!below && hi <= level) {
                     continue; // holds in every plan

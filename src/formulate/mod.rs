@@ -212,9 +212,21 @@ impl<'a, 'm> Builder<'a, 'm> {
         {
             let v = self.new_var(format!("event[{path}]"), VarKind::Binary, 0.0, 1.0);
             self.event_vars.push(v);
+            // A replanned model's events before now (and those that set
+            // the meters observed now) are the past: part of the model's
+            // structure, never dropped.
+            let past = first.model.past.as_ref().is_some_and(|past| {
+                first.events[j].round < past.now
+                    || (first.event_sources[j].scenario.is_none()
+                        && past.observed_events.contains(&first.event_sources[j].index))
+            });
             let origin = Origin {
                 rule: Rule::Event,
-                element: Element::Event(j),
+                element: if past {
+                    Element::Meter(first.events[j].meter)
+                } else {
+                    Element::Event(j)
+                },
                 path: path.clone(),
                 round: Some(first.events[j].round),
             };

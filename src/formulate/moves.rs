@@ -172,7 +172,7 @@ impl Builder<'_, '_> {
     pub(super) fn limits(&mut self) {
         let model = self.first.model;
         let limits = &model.limits;
-        for t in 1..=self.horizon {
+        for t in model.first_kept_round()..=self.horizon {
             if let Some(cap) = limits.moves_per_round {
                 let running: Vec<VarId> = (0..model.actions.len())
                     .flat_map(|a| self.in_progress(a, t))
@@ -234,13 +234,22 @@ impl Builder<'_, '_> {
         }
     }
 
+    /// `--force`, and in a replanned model the moves already made, which
+    /// are the past and so part of the model's structure (never relaxed).
     pub(super) fn forced_moves(&mut self) {
+        let made = self.first.made_count();
         for (i, &(a, round)) in self.first.forced.iter().enumerate() {
+            let id = &self.first.model.actions[a].id;
+            // The path names the round already.
+            let (element, path) = if i < made {
+                (Element::Action(a), format!("made {id}@{round}"))
+            } else {
+                (Element::Forced(i), format!("--force {id}@{round}"))
+            };
             let origin = Origin {
                 rule: Rule::Forced,
-                element: Element::Forced(i),
-                // The path names the round already.
-                path: format!("--force {}@{round}", self.first.model.actions[a].id),
+                element,
+                path,
                 round: None,
             };
             if self.first.forced[..i].contains(&(a, round)) {

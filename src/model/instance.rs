@@ -66,7 +66,8 @@ pub struct Instance<'m> {
     pub latest: Vec<u32>,
     /// Per expectation: its deadline (scenario deadlines, clipped to H).
     pub by: Vec<u32>,
-    /// Moves the plan must contain (`--force`), in the order given.
+    /// Moves the plan must contain: in a replanned model the moves already
+    /// made ([`Model::past`]) first, then `--force`, in the order given.
     pub forced: Vec<(ActionIdx, u32)>,
     /// Whether the forced moves are the whole plan.
     pub only_forced: bool,
@@ -170,13 +171,19 @@ impl<'m> Instance<'m> {
         for id in &overrides.forbid {
             forbidden[action_by_id(model, id, "--forbid")?] = true;
         }
-        let mut forced = Vec::new();
+        // The moves already made of a replanned model are fixed first.
+        let mut forced: Vec<(ActionIdx, u32)> = model
+            .past
+            .iter()
+            .flat_map(|past| past.made.iter().map(|m| (m.fixed, m.round)))
+            .collect();
         for (id, round) in &overrides.force {
             let a = action_by_id(model, id, "--force")?;
-            if *round < 1 || *round > horizon {
+            if *round < model.first_kept_round() || *round > horizon {
                 return Err(Usage::ForceOutside {
                     id: id.clone(),
                     round: *round,
+                    first: model.first_kept_round(),
                     horizon,
                 }
                 .into());
@@ -210,6 +217,11 @@ impl<'m> Instance<'m> {
     /// The scenario's id, if one is applied.
     pub fn scenario_id(&self) -> Option<&str> {
         self.scenario.map(|s| self.model.scenarios[s].id.as_str())
+    }
+
+    /// How many of [`Instance::forced`] are moves already made (first).
+    pub fn made_count(&self) -> usize {
+        self.model.past.as_ref().map_or(0, |past| past.made.len())
     }
 
     /// Whether a `never` red line rules this action out.

@@ -40,6 +40,41 @@ pub struct Model {
     pub limits: Limits,
     pub objective: Vec<Objective>,
     pub scenarios: Vec<Scenario>,
+    /// What has already happened, in a model replanned mid-way
+    /// ([`crate::replan`]); `None` for a model as written.
+    pub past: Option<Past>,
+}
+
+/// The past of a model replanned mid-way: rounds before `now` have been
+/// played. Each move made is an action of its own (appended after the
+/// model's actions, with the same id), fixed in its round; its effects
+/// land only if it succeeded, and the model's requires, `not_before` lines
+/// and expectations on the action it repeats read its completion instead.
+/// Meter red lines and the limits on moves in progress hold from `now` on:
+/// what the past crossed cannot be undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Past {
+    /// The first round still to plan.
+    pub now: u32,
+    /// The moves made, in round order.
+    pub made: Vec<Made>,
+    /// Indices in [`Model::events`] of the events that set the observed
+    /// meter values: part of the past, never relaxed by a diagnosis.
+    pub observed_events: Vec<usize>,
+    /// The expectations whose deadline passed unmet before `now`: due by
+    /// the horizon instead.
+    pub overdue: Vec<usize>,
+}
+
+/// One move already made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Made {
+    /// The model's action it was a use of.
+    pub action: ActionIdx,
+    /// The action that stands for it in the replanned model.
+    pub fixed: ActionIdx,
+    pub round: u32,
+    pub succeeded: bool,
 }
 
 /// Who makes moves.
@@ -304,9 +339,23 @@ impl Model {
                 .any(|e| e.chance < 1.0)
     }
 
-    /// The index of the action with this id.
+    /// The index of the action with this id (never a move already made,
+    /// which shares its action's id).
     pub fn action_index(&self, id: &str) -> Option<ActionIdx> {
         self.actions.iter().position(|a| a.id == id)
+    }
+
+    /// The first round whose meter red lines and limits the plan must
+    /// keep: 1, or in a replanned model the current round.
+    pub fn first_kept_round(&self) -> u32 {
+        self.past.as_ref().map_or(1, |past| past.now)
+    }
+
+    /// The move already made that `action` stands for, if it is one.
+    pub fn made(&self, action: ActionIdx) -> Option<&Made> {
+        self.past
+            .as_ref()
+            .and_then(|past| past.made.iter().find(|m| m.fixed == action))
     }
 
     /// The index of the scenario with this id.

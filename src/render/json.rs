@@ -33,6 +33,8 @@ struct PlanJson<'a> {
     cost: Value,
     horizon: u32,
     round: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replanned: Option<ReplannedJson<'a>>,
     moves: Vec<MoveJson<'a>>,
     meters: Map<String, Value>,
     expectations: Vec<ExpectationJson<'a>>,
@@ -75,6 +77,48 @@ struct MoveJson<'a> {
     action: &'a str,
     round: u32,
     party: &'a str,
+}
+
+/// A replanned model's past: the current round, the moves made with their
+/// outcome, and the expectations overdue (their `by` is now the horizon).
+#[derive(Serialize)]
+struct ReplannedJson<'a> {
+    now: u32,
+    made: Vec<MadeJson<'a>>,
+    overdue: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct MadeJson<'a> {
+    action: &'a str,
+    round: u32,
+    party: &'a str,
+    outcome: &'static str,
+}
+
+fn replanned_json(model: &crate::model::Model) -> Option<ReplannedJson<'_>> {
+    let past = model.past.as_ref()?;
+    Some(ReplannedJson {
+        now: past.now,
+        made: past
+            .made
+            .iter()
+            .map(|m| {
+                let action = &model.actions[m.action];
+                MadeJson {
+                    action: &action.id,
+                    round: m.round,
+                    party: &model.parties[action.by].id,
+                    outcome: if m.succeeded { "ok" } else { "failed" },
+                }
+            })
+            .collect(),
+        overdue: past
+            .overdue
+            .iter()
+            .map(|&e| model.expectations[e].id.as_str())
+            .collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -135,10 +179,13 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
         cost: num(evaluation.cost),
         horizon: instance.horizon,
         round: &model.round_unit,
+        replanned: replanned_json(model),
+        // A replanned model's plan starts now: the moves made are above.
         moves: report
             .moves
             .as_slice()
             .iter()
+            .filter(|m| model.made(m.action).is_none())
             .map(|m| {
                 let action = &model.actions[m.action];
                 MoveJson {

@@ -78,10 +78,11 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
     right.extend(model.meters.iter().map(|_| true));
     let meters = &report.evaluation.meters;
     let mut rows = Vec::new();
-    let mut start = vec!["start".to_owned(), String::new()];
-    start.extend(meters.iter().map(|m| fmt_meter(m[0])));
+    let (first, label) = super::text::first_row(model);
+    let mut start = vec![label.to_owned(), String::new()];
+    start.extend(meters.iter().map(|m| fmt_meter(m[first as usize])));
     rows.push(start);
-    for t in 1..=instance.horizon {
+    for t in first + 1..=instance.horizon {
         let moves: Vec<String> = super::text::started_in(model, &report.moves, t)
             .map(|(action, party)| format!("`{action}` ({})", escape_cell(party)))
             .collect();

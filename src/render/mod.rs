@@ -374,13 +374,22 @@ pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, Strin
             Status::Unknown,
             format!("no plan found: the time or effort limit ran out before any plan was found in {where_} (try a longer --time-limit or a larger --effort)"),
         ),
-        Outcome::Infeasible => (
-            Status::Infeasible,
-            format!(
-                "no plan exists in {where_}: no sequence of moves within {} {}s meets every expectation by its deadline without crossing a red line or a limit",
-                instance.horizon, instance.model.round_unit
-            ),
-        ),
+        Outcome::Infeasible => {
+            let unit = &instance.model.round_unit;
+            let within = match &instance.model.past {
+                Some(past) => format!(
+                    "from {unit} {} to {unit} {}, after the moves made,",
+                    past.now, instance.horizon
+                ),
+                None => format!("within {} {unit}s", instance.horizon),
+            };
+            (
+                Status::Infeasible,
+                format!(
+                    "no plan exists in {where_}: no sequence of moves {within} meets every expectation by its deadline without crossing a red line or a limit"
+                ),
+            )
+        }
     }
 }
 

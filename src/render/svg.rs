@@ -476,7 +476,19 @@ fn plan_body(
             .map(|mv| {
                 let action = &model.actions[mv.action];
                 let last = (mv.round + action.duration - 1).min(axis.rounds);
-                let odds = chance_note(action.success);
+                // A replanned model's moves made say so, and whether they
+                // failed; the moves to make, how likely they are to work.
+                let odds = match model.made(mv.action) {
+                    Some(made) if made.succeeded => ChanceNote {
+                        label: " (made)".to_owned(),
+                        title: ", made".to_owned(),
+                    },
+                    Some(_) => ChanceNote {
+                        label: " (failed)".to_owned(),
+                        title: ", made and failed".to_owned(),
+                    },
+                    None => chance_note(action.success),
+                };
                 Span {
                     first: mv.round,
                     last,
@@ -543,6 +555,14 @@ fn plan_body(
         };
         let at = if anchor == "end" { x - 3.0 } else { x + 3.0 };
         lanes.text(at, lanes.y + 14.0, anchor, "met-label", &label);
+        lanes.y += 18.0;
+    }
+    if let Some(past) = model.past.as_ref().filter(|past| past.now > 1) {
+        // Where a replanned model's past ends.
+        let x = axis.x(past.now);
+        lanes.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "lane-rule");
+        let label = format!("now: {} {}", model.round_unit, past.now);
+        lanes.text(x + 3.0, lanes.y + 14.0, "start", "axis", &label);
         lanes.y += 18.0;
     }
     let bottom = lanes.y;
@@ -656,11 +676,19 @@ pub fn plan_title(label: &str, evaluation: &Evaluation, unit: &str) -> String {
     )
 }
 
-/// "base scenario" or "scenario ID".
+/// "base scenario" or "scenario ID", and from when a replanned model
+/// plans.
 fn scenario_label(instance: &Instance) -> String {
-    instance
+    let scenario = instance
         .scenario_id()
-        .map_or("base scenario".to_owned(), |s| format!("scenario {s}"))
+        .map_or("base scenario".to_owned(), |s| format!("scenario {s}"));
+    match &instance.model.past {
+        Some(past) => format!(
+            "{scenario}, replanned from {} {}",
+            instance.model.round_unit, past.now
+        ),
+        None => scenario,
+    }
 }
 
 /// One plan as a self-contained SVG document.

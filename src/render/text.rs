@@ -50,6 +50,9 @@ pub(crate) fn header(instance: &Instance, report: &PlanReport) -> String {
         None => "base scenario".to_owned(),
     };
     let mut out = format!("{}\n", model.name);
+    if let Some(past) = &model.past {
+        out.push_str(&replanned_lines(instance, report, past));
+    }
     out.push_str(&format!(
         "{scenario}; {}; plan {}",
         super::words::rounds(instance.horizon, unit),
@@ -72,11 +75,68 @@ pub(crate) fn header(instance: &Instance, report: &PlanReport) -> String {
         Some(r) => out.push_str(&format!("all expectations met by {unit} {r}\n")),
         None => out.push_str("some expectations are never met\n"),
     }
-    out.push_str(&format!(
-        "{}, total cost {}\n",
-        super::words::count(evaluation.move_count as u64, "move", "moves"),
-        fmt_num(evaluation.cost)
-    ));
+    match &model.past {
+        None => out.push_str(&format!(
+            "{}, total cost {}\n",
+            super::words::count(evaluation.move_count as u64, "move", "moves"),
+            fmt_num(evaluation.cost)
+        )),
+        Some(past) => {
+            let made = past.made.len();
+            let spent: f64 = past.made.iter().map(|m| model.actions[m.fixed].cost).sum();
+            out.push_str(&format!(
+                "{} from now, total cost {} ({} spent on the {} made)\n",
+                super::words::count((evaluation.move_count - made) as u64, "move", "moves"),
+                fmt_num(evaluation.cost),
+                fmt_num(spent),
+                super::words::count(made as u64, "move", "moves"),
+            ));
+        }
+    }
+    out
+}
+
+/// What a replanned model's past was: the current round, the moves made
+/// (with those that failed), the meters observed and the expectations
+/// now overdue.
+fn replanned_lines(instance: &Instance, report: &PlanReport, past: &crate::model::Past) -> String {
+    let model = instance.model;
+    let unit = &model.round_unit;
+    let mut out = format!("replanned from {unit} {}", past.now);
+    if past.made.is_empty() {
+        out.push_str(", no move made yet");
+    } else {
+        let made: Vec<String> = past
+            .made
+            .iter()
+            .map(|m| {
+                let outcome = if m.succeeded { "" } else { " (failed)" };
+                format!(
+                    "{} in {}{outcome}",
+                    code(&model.actions[m.action].id),
+                    m.round
+                )
+            })
+            .collect();
+        out.push_str(&format!(" after {}", made.join(", ")));
+    }
+    out.push('\n');
+    for &index in &past.observed_events {
+        let event = &model.events[index];
+        out.push_str(&format!(
+            "observed: {} is {} after {unit} {}\n",
+            code(&model.meters[event.meter].id),
+            fmt_meter(report.evaluation.meters[event.meter][event.round as usize]),
+            event.round
+        ));
+    }
+    for &e in &past.overdue {
+        out.push_str(&format!(
+            "overdue: {} missed its deadline; it is now due by {unit} {}\n",
+            code(&model.expectations[e].id),
+            instance.by[e]
+        ));
+    }
     out
 }
 
@@ -93,10 +153,15 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
         }
     }
     let meters = &report.evaluation.meters;
-    let mut start = vec![Cell::new("start"), Cell::new("")];
-    start.extend(meters.iter().map(|m| Cell::new(fmt_meter(m[0]))));
+    let (first, label) = first_row(model);
+    let mut start = vec![Cell::new(label), Cell::new("")];
+    start.extend(
+        meters
+            .iter()
+            .map(|m| Cell::new(fmt_meter(m[first as usize]))),
+    );
     table.add_row(start);
-    for t in 1..=instance.horizon {
+    for t in first + 1..=instance.horizon {
         let moves: Vec<String> = started_in(model, &report.moves, t)
             .map(|(action, party)| format!("{action} ({party})"))
             .collect();
@@ -105,6 +170,16 @@ fn rounds_table(instance: &Instance, report: &PlanReport) -> Table {
         table.add_row(row);
     }
     table
+}
+
+/// The round the table of a plan starts from, and its label: round 0
+/// ("start"), or in a replanned model the round before now ("now"): the
+/// meters as the past left them, then the rounds still to play.
+pub(crate) fn first_row(model: &crate::model::Model) -> (u32, &'static str) {
+    match &model.past {
+        Some(past) if past.now > 1 => (past.now - 1, "now"),
+        _ => (0, "start"),
+    }
 }
 
 /// The moves started in round `t`, as (action id, party id).

@@ -271,6 +271,7 @@ impl Checker {
             limits,
             objective,
             scenarios,
+            past: None,
         };
         if self.problems.is_empty() {
             self.initial_values_within_red_lines(&model);
