@@ -21,6 +21,7 @@ pub use history::{parse_history, read_history, History, MadeMove};
 use crate::error::{Error, Problem};
 use crate::model::{
     ActionIdx, Event, ExpectationKind, Instance, Made, Model, Overrides, Past, RedLineKind,
+    Scenario,
 };
 use crate::numbers::TOLERANCE;
 use crate::plan::{Move, Moves};
@@ -28,7 +29,8 @@ use crate::simulate::simulate;
 
 /// A model replanned from its history, with the actions the instance it
 /// came from made unavailable (its scenario's `forbid` and `--forbid`):
-/// pass them as `forbid` when making its instance.
+/// [`Replanned::overrides`] makes its instance. The scenario it was
+/// replanned in is applied already, and kept by name only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replanned {
     pub model: Model,
@@ -41,7 +43,7 @@ impl Replanned {
     /// size cap.
     pub fn overrides(&self, force: Vec<(String, u32)>, max_size: Option<u64>) -> Overrides {
         Overrides {
-            scenario: None,
+            scenario: self.model.scenarios.first().map(|s| s.id.clone()),
             horizon: None,
             forbid: self.forbid.clone(),
             force,
@@ -60,7 +62,21 @@ pub fn replanned(instance: &Instance, history: &History, file: &str) -> Result<R
     let horizon = instance.horizon;
     let mut model = base.clone();
     model.horizon = horizon;
-    model.scenarios.clear();
+    // The scenario is applied already; it stays by name only, so that the
+    // plan says which it is.
+    model.scenarios = instance
+        .scenario
+        .map(|s| Scenario {
+            id: base.scenarios[s].id.clone(),
+            name: base.scenarios[s].name.clone(),
+            events: Vec::new(),
+            initial: Vec::new(),
+            forbid: Vec::new(),
+            horizon: None,
+            deadlines: Vec::new(),
+        })
+        .into_iter()
+        .collect();
     for (meter, &initial) in model.meters.iter_mut().zip(&instance.initial) {
         meter.initial = initial;
     }
