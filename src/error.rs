@@ -105,6 +105,9 @@ pub enum Usage {
         "--time-limit {seconds:?}: expected a number of seconds above 0 and at most {max} (a week)"
     )]
     TimeLimit { seconds: f64, max: f64 },
+    /// `--reliability` not a share in (0, 1].
+    #[error("--reliability {level}: expected the share of futures the plan must work in, above 0 and at most 1 (0.9 for nine in ten)")]
+    Reliability { level: f64 },
     /// `replan --robust`: a history is one path, planned in one scenario.
     #[error("replan plans one scenario from what has happened: --robust is for `plan`")]
     ReplanRobust,

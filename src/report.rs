@@ -63,6 +63,38 @@ pub struct PlanReport {
     pub history: Vec<Improvement>,
     /// On a model where moves may fail, the chance the plan works.
     pub odds: Option<Odds>,
+    /// For a plan that holds with a stated probability (`--reliability`):
+    /// what was asked and how the plan did on the futures it was chosen
+    /// against.
+    pub reliability: Option<Reliability>,
+}
+
+/// A plan chosen to hold with a stated probability, against the sampled
+/// futures it was chosen against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reliability {
+    pub asked: crate::chance::ReliabilityOptions,
+    /// Every combination of outcomes, weighed by its probability (else
+    /// futures drawn with the seed).
+    pub exact: bool,
+    /// The outcomes that may go either way (exact), or the futures drawn.
+    pub count: u32,
+    /// The weight of the futures the plan works in, played by the
+    /// semantics of chance: its probability (exact) or how many of the
+    /// futures drawn.
+    pub works_in: f64,
+    /// The moves that buy reliability: each move without which the plan
+    /// still works when everything succeeds, with the chance the plan
+    /// would then have (against the plan's own).
+    pub insurance: Vec<Insurance>,
+}
+
+/// A move that buys reliability: the plan without it, and its chance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insurance {
+    pub at: crate::plan::Move,
+    /// The chance of the plan without this move.
+    pub without: crate::chance::Probability,
 }
 
 /// A valid bound on one objective level of an unproven plan: no plan does
@@ -134,6 +166,7 @@ impl RobustReport {
                 bound: None,
                 history: Vec::new(),
                 odds: None,
+                reliability: None,
             })
             .collect()
     }

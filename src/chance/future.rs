@@ -74,6 +74,8 @@ pub(crate) struct Played {
     pub verdict: Verdict,
     /// Per meter, its values in rounds 0..=H.
     pub meters: Vec<Vec<f64>>,
+    /// Whether every planned use within the horizon was made.
+    pub all_made: bool,
 }
 
 /// Plays the plan in the future `draws` describes, round by round.
@@ -89,6 +91,7 @@ pub(crate) fn play(instance: &Instance, planned: &Planned, draws: &Draws) -> Pla
     }
     Played {
         verdict: game.verdict(),
+        all_made: game.made.iter().all(|&made| made),
         meters: game.values,
     }
 }

@@ -4,6 +4,12 @@
 //! estimated from seeded samples with a 95 % interval.
 
 mod future;
+mod reliability;
+
+pub use reliability::{
+    future_instance, futures, works_as_planned, works_in, Futures, ReliabilityOptions,
+    SampledFuture,
+};
 
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;

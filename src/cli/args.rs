@@ -213,6 +213,17 @@ pub struct PlanArgs {
     /// first objective level (the other levels break ties).
     #[arg(long, value_name = "P", requires = "alternatives")]
     pub within: Option<f64>,
+    /// The best plan among those that work (every expectation met, no red
+    /// line crossed) in at least this share of sampled futures, e.g. 0.9,
+    /// and when every move succeeds; on a model where moves may fail.
+    #[arg(long, value_name = "P", conflicts_with_all = ["robust", "alternatives"])]
+    pub reliability: Option<f64>,
+    /// With --reliability: how many sampled futures (1 to 1,000; drawn
+    /// with --seed) the plan is chosen against. The program grows with
+    /// them: each is a copy of the meters.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "reliability",
+          value_parser = clap::builder::RangedU64ValueParser::<u32>::new().range(1..=1_000))]
+    pub futures: u32,
     #[command(flatten)]
     pub chance: ChanceArgs,
     /// Output format.

@@ -68,6 +68,9 @@ fn plan_instance(
     if let Some(count) = args.alternatives {
         return alternatives(args, instance, options, count);
     }
+    if let Some(level) = args.reliability {
+        return reliable(args, instance, options, level);
+    }
     tracing::info!(model = %instance.model.name, scenario = instance.scenario_id().unwrap_or("base"), "planning");
     match solve::plan(instance, options)? {
         Outcome::Plan(mut report) => {
@@ -208,4 +211,64 @@ fn alternatives(
     let text = render::alternatives(instance, &plans, &entries, &table, asked, args.format);
     emit(&text, args.format, args.output.as_deref())?;
     Ok(0)
+}
+
+/// `--reliability P`: the best plan that works in at least a share P of
+/// the sampled futures (and when everything succeeds).
+fn reliable(
+    args: &PlanArgs,
+    instance: &Instance,
+    options: &SolveOptions,
+    level: f64,
+) -> Result<u8, Error> {
+    if !(level > 0.0 && level <= 1.0) {
+        return Err(Usage::Reliability { level }.into());
+    }
+    if !instance.model.is_uncertain() {
+        crate::progress::eprint_line(
+            "note: nothing in this model is left to chance, so --reliability changes nothing: the plan works in every future or in none",
+        );
+    }
+    let asked = crate::chance::ReliabilityOptions {
+        level,
+        futures: args.futures,
+        seed: args.chance.seed,
+    };
+    tracing::info!(model = %instance.model.name, level, futures = args.futures, "planning for reliability");
+    match solve::plan_reliable(instance, options, asked, &args.chance.options())? {
+        Outcome::Plan(report) => {
+            emit(
+                &render::plan(instance, &report, args.format),
+                args.format,
+                args.output.as_deref(),
+            )?;
+            Ok(0)
+        }
+        Outcome::Infeasible => {
+            let most = match solve::most_reliable(instance, options, asked)? {
+                Some(most) => format!(
+                    "; the most any plan reaches is {}",
+                    render::chance::percent(most)
+                ),
+                None => String::new(),
+            };
+            let message = format!(
+                "no plan reaches a chance of {} (--reliability {level}) and works when every move succeeds{most}",
+                render::chance::percent(level)
+            );
+            crate::progress::eprint_line(&render::plain(&message));
+            let shown = render::no_plan(instance, Status::Infeasible, &message, None, args.format);
+            if let Some(text) = shown {
+                emit(&text, args.format, args.output.as_deref())?;
+            }
+            Ok(1)
+        }
+        outcome @ Outcome::Unknown => no_plan(
+            instance,
+            &outcome,
+            options,
+            args.format,
+            args.output.as_deref(),
+        ),
+    }
 }

@@ -238,6 +238,7 @@ pub(super) fn closest_plan(
             bound: None,
             history: Vec::new(),
             odds: None,
+            reliability: None,
         },
         missed,
     })))

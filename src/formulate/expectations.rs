@@ -13,6 +13,9 @@ impl Builder<'_, '_> {
         for (e, expectation) in model.expectations.iter().enumerate() {
             let by = view.instance.by[e];
             let path = format!("expectations[{e}]");
+            if shared(view, expectation.kind) {
+                continue;
+            }
             match expectation.kind {
                 ExpectationKind::Action(a) => {
                     let origin = Origin {
@@ -89,7 +92,7 @@ impl Builder<'_, '_> {
     pub(super) fn completed_row(&mut self, view: &View, a: ActionIdx, by: u32, origin: Origin) {
         self.row_in(
             view,
-            self.completed_by(a, i64::from(by)),
+            self.completed_in(view, a, i64::from(by)),
             Sense::AtLeast,
             1.0,
             origin,
@@ -132,8 +135,10 @@ impl Builder<'_, '_> {
                 origin(t, Element::MetRound, "objective.earliest".into()),
             );
         }
-        // y[t] = 1 only if every expectation holds from t in every scenario.
-        for view in views {
+        // y[t] = 1 only if every expectation holds from t in every scenario
+        // (a reliability program's R is its nominal future's, as every
+        // plan's objectives are).
+        for view in views.iter().filter(|v| v.sample.is_none()) {
             for (e, expectation) in model.expectations.iter().enumerate() {
                 let by = view.instance.by[e];
                 for t in 1..by {
@@ -141,7 +146,7 @@ impl Builder<'_, '_> {
                     let path = format!("expectations[{e}]");
                     match expectation.kind {
                         ExpectationKind::Action(a) => {
-                            let mut expr = self.completed_by(a, i64::from(t));
+                            let mut expr = self.completed_in(view, a, i64::from(t));
                             expr.add(y, -1.0);
                             self.row_in(
                                 view,
@@ -194,5 +199,14 @@ impl Builder<'_, '_> {
             r.add(y, -1.0);
         }
         r
+    }
+}
+
+/// Whether a sampled future shares what an expectation reads with the
+/// nominal future, which already holds it.
+fn shared(view: &View, kind: ExpectationKind) -> bool {
+    match kind {
+        ExpectationKind::Action(a) => view.shares_action(a),
+        ExpectationKind::Meter { meter, .. } => view.shares_meter(meter),
     }
 }

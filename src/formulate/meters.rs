@@ -10,6 +10,9 @@ impl Builder<'_, '_> {
     pub(super) fn meter_dynamics(&mut self, view: &View) {
         let model = view.instance.model;
         for (k, meter) in model.meters.iter().enumerate() {
+            if view.shares_meter(k) {
+                continue;
+            }
             for t in 1..=view.instance.horizon {
                 let mut expr = view.meter_at(k, t);
                 let previous = view.meter_at(k, t - 1);
@@ -18,11 +21,19 @@ impl Builder<'_, '_> {
                 }
                 let mut rhs = (1.0 - meter.decay) * previous.constant;
                 for (a, action) in model.actions.iter().enumerate() {
-                    for e in action.effects.iter().filter(|e| e.meter == k) {
+                    for (j, e) in action
+                        .effects
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.meter == k)
+                    {
                         let lands_from =
                             i64::from(t) - i64::from(e.delay) - i64::from(action.duration) + 1;
-                        for v in self.starts_in(a, lands_from..=lands_from) {
-                            expr.add(v, -e.add);
+                        let Ok(start) = u32::try_from(lands_from) else {
+                            continue;
+                        };
+                        for (v, amount) in self.landing(view, a, start, j, e.add) {
+                            expr.add(v, -amount);
                         }
                     }
                 }
@@ -52,6 +63,9 @@ impl Builder<'_, '_> {
         let model = view.instance.model;
         for (a, action) in model.actions.iter().enumerate() {
             for (j, c) in action.when.iter().enumerate() {
+                if view.shares_meter(c.meter) {
+                    continue;
+                }
                 for (s, v) in self.starts[a].clone() {
                     let t = s - 1;
                     let (lo, hi) = view.bounds[c.meter][t as usize];
@@ -82,7 +96,7 @@ impl Builder<'_, '_> {
                         }
                     }
                 }
-                if action.uses == 1 && self.tuning.implied_rows {
+                if action.uses == 1 && self.tuning.implied_rows && view.sample.is_none() {
                     self.condition_reach(view, a, j);
                 }
             }
@@ -160,6 +174,9 @@ impl Builder<'_, '_> {
                 RedLineKind::NeverAbove { meter, level } => (meter, level, false),
                 _ => continue,
             };
+            if view.shares_meter(meter) {
+                continue;
+            }
             let (rule, sense) = if below {
                 (Rule::NeverBelow, Sense::AtLeast)
             } else {

@@ -11,20 +11,24 @@ mod meters;
 mod moves;
 mod objective;
 mod program;
+mod sampled;
 
 pub use program::{
     common_step, Element, Level, LinExpr, Milp, Origin, Row, Rule, Sense, VarDef, VarId, VarKind,
 };
+pub use sampled::SampleDraws;
 
 use crate::model::{ActionIdx, Instance, MeterIdx};
-use crate::presolve::{candidate_starts, idle_meters, meter_bounds, plain_starts, MeterBounds};
+use crate::presolve::{
+    candidate_starts, idle_meters, meter_bounds, meter_bounds_over, plain_starts, MeterBounds,
+};
 use crate::tuning::Tuning;
 
 impl Milp {
     /// Builds the program for an instance with the speed-ups `tuning`
     /// turns on (none changes the optimum).
     pub fn build(instance: &Instance, tuning: &Tuning) -> Milp {
-        build(&[instance], *tuning)
+        build(&[instance], None, *tuning)
     }
 
     /// Builds one program for several scenarios of the same model: one set
@@ -32,7 +36,29 @@ impl Milp {
     /// expectations per scenario). `earliest` is the latest met round over
     /// the scenarios; `maximize` sums over them.
     pub fn build_robust(instances: &[&Instance], tuning: &Tuning) -> Milp {
-        build(instances, *tuning)
+        build(instances, None, *tuning)
+    }
+
+    /// Builds the program of a plan that holds with a stated probability:
+    /// valid in `nominal`, and in futures that weigh at least `required`
+    /// in all (`futures[i]` is the instance of future i, with the events
+    /// that happen in it, `draws[i]` what chance decides there, and
+    /// `weights[i]` its weight). The plan must work in the nominal
+    /// future, so what the speed-ups deduce from it (start windows, the
+    /// moves no plan needs, the implied rows) holds; they are applied to
+    /// the nominal future alone.
+    pub fn build_sampled(
+        nominal: &Instance,
+        futures: &[&Instance],
+        draws: &[SampleDraws],
+        weights: &[f64],
+        required: f64,
+        tuning: &Tuning,
+    ) -> Milp {
+        let instances: Vec<&Instance> = std::iter::once(nominal)
+            .chain(futures.iter().copied())
+            .collect();
+        build(&instances, Some((draws, weights, required)), *tuning)
     }
 }
 
@@ -48,6 +74,9 @@ fn bound_slack(value: f64) -> f64 {
     1e-3 * value.abs().max(1.0)
 }
 
+/// Per meter, m[k][t] for t in 0..=H (`None` at t = 0: the initial value).
+type MeterVars = Vec<Vec<Option<VarId>>>;
+
 /// What the program knows of one scenario: its instance, its meter
 /// variables, their bounds and their path with no move. The rules of one
 /// scenario read it; the moves are shared.
@@ -60,6 +89,8 @@ struct View<'a, 'm> {
     idle: MeterBounds,
     /// Put before the JSON path of its constraints ("" for one scenario).
     prefix: String,
+    /// A sampled future of a reliability program (none in a scenario).
+    sample: Option<sampled::Sample<'a>>,
 }
 
 impl View<'_, '_> {
@@ -94,10 +125,22 @@ struct Builder<'a, 'm> {
     counts: Vec<Option<VarId>>,
     met_by: Vec<VarId>,
     event_vars: Vec<VarId>,
+    /// Per sampled future, the variable that says it counts.
+    samples: Vec<VarId>,
+    /// In a reliability program, per action, its starts per use:
+    /// `ordinals[a][k]` lists (round, u[a][k][round]).
+    ordinals: Vec<Vec<Vec<(u32, VarId)>>>,
 }
 
-/// Builds the program of one or several scenarios (see [`Milp::build_robust`]).
-fn build(instances: &[&Instance], tuning: Tuning) -> Milp {
+/// What a reliability program adds: per future (the last instances) what
+/// chance decides there and its weight, and the weight that must count.
+type Futures<'d> = (&'d [SampleDraws], &'d [f64], f64);
+
+/// Builds the program of one or several scenarios (see [`Milp::build_robust`]),
+/// the last of them futures of a reliability program (see
+/// [`Milp::build_sampled`]).
+fn build(instances: &[&Instance], futures: Option<Futures>, tuning: Tuning) -> Milp {
+    let draws: &[SampleDraws] = futures.map_or(&[], |(draws, _, _)| draws);
     let first = instances[0];
     // A start must be possible in every scenario.
     let starts_of = |instance: &Instance| {
@@ -108,12 +151,20 @@ fn build(instances: &[&Instance], tuning: Tuning) -> Milp {
         }
     };
     let mut candidates = starts_of(first);
-    for other in &instances[1..] {
+    // A future of a reliability program may not count: only the nominal
+    // one, which must hold, says where a move may start.
+    let scenarios = if futures.is_some() {
+        1
+    } else {
+        instances.len()
+    };
+    for other in &instances[1..scenarios] {
         let theirs = starts_of(other);
         for (mine, theirs) in candidates.iter_mut().zip(&theirs) {
             mine.retain(|s| theirs.contains(s));
         }
     }
+    let uncertainty = sampled::Uncertainty::of(first);
     let mut builder = Builder {
         first,
         tuning,
@@ -129,23 +180,40 @@ fn build(instances: &[&Instance], tuning: Tuning) -> Milp {
         counts: Vec::new(),
         met_by: Vec::new(),
         event_vars: Vec::new(),
+        samples: Vec::new(),
+        ordinals: Vec::new(),
     };
     builder.start_variables(&candidates);
+    if futures.is_some() {
+        builder.use_variables(&uncertainty);
+    }
     if first.relaxable {
         builder.event_variables();
     }
-    let views: Vec<View> = instances
-        .iter()
-        .map(|&instance| builder.view(instance, instances.len(), &candidates))
-        .collect();
+    let sampled_from = instances.len() - draws.len();
+    let mut views: Vec<View> = Vec::new();
+    for (i, &instance) in instances.iter().enumerate() {
+        let view = match i.checked_sub(sampled_from) {
+            None => builder.view(instance, instances.len(), &candidates),
+            Some(j) => {
+                builder.sampled_view(instance, &candidates, &draws[j], &uncertainty, &views[0])
+            }
+        };
+        views.push(view);
+    }
     for view in &views {
         builder.meter_dynamics(view);
         builder.conditions(view);
         builder.meter_red_lines(view);
         builder.expectations(view);
-        if tuning.implied_rows && tuning.deadlines {
+        if view.sample.is_some() {
+            builder.sampled_precedences(view);
+        } else if tuning.implied_rows && tuning.deadlines {
             builder.demanded(view);
         }
+    }
+    if let Some((_, weights, required)) = futures {
+        builder.enough_futures(weights, required);
     }
     builder.uses_and_overlap();
     if tuning.counts {
@@ -170,6 +238,7 @@ fn build(instances: &[&Instance], tuning: Tuning) -> Milp {
         meter_vars: views[0].meters.clone(),
         meter_bounds: views[0].bounds.clone(),
         event_vars: builder.event_vars,
+        samples: builder.samples,
         starts: builder.starts,
         impossible: builder.impossible,
     }
@@ -190,13 +259,45 @@ impl<'a, 'm> Builder<'a, 'm> {
             (_, None) => "[base] ".to_owned(),
         };
         let bounds = meter_bounds(instance, candidates);
-        let meters = self.meter_variables(instance, &bounds, &prefix);
+        let meters = self.meter_variables(instance, &bounds, &prefix, None);
         View {
             instance,
             meters,
             bounds,
             idle: idle_meters(instance),
             prefix,
+            sample: None,
+        }
+    }
+
+    /// The view of a sampled future: its own meters where chance can move
+    /// them (within every amount an effect may add), the nominal future's
+    /// elsewhere, and the variable that says it counts.
+    fn sampled_view(
+        &mut self,
+        instance: &'a Instance<'m>,
+        candidates: &[Vec<u32>],
+        draws: &'a SampleDraws,
+        uncertain: &'a sampled::Uncertainty,
+        nominal: &View,
+    ) -> View<'a, 'm> {
+        let prefix = format!("[future {}] ", self.samples.len() + 1);
+        let bounds = meter_bounds_over(instance, candidates, true);
+        let own = (uncertain.meters.as_slice(), &nominal.meters);
+        let meters = self.meter_variables(instance, &bounds, &prefix, Some(own));
+        let counts = self.sample_variable(self.samples.len());
+        self.samples.push(counts);
+        View {
+            instance,
+            meters,
+            bounds,
+            idle: idle_meters(instance),
+            prefix,
+            sample: Some(sampled::Sample {
+                draws,
+                counts,
+                uncertain,
+            }),
         }
     }
 
@@ -266,12 +367,19 @@ impl<'a, 'm> Builder<'a, 'm> {
         });
     }
 
-    /// A row of one scenario: its path carries the scenario's prefix.
+    /// A row of one scenario: its path carries the scenario's prefix. In a
+    /// sampled future every rule but the meters' update is relaxed by the
+    /// variable that says the future counts.
     fn row_in(&mut self, view: &View, expr: LinExpr, sense: Sense, rhs: f64, mut origin: Origin) {
-        if !view.prefix.is_empty() {
+        if !view.prefix.is_empty() && !origin.path.starts_with(&view.prefix) {
             origin.path = format!("{}{}", view.prefix, origin.path);
         }
-        self.row(expr, sense, rhs, origin);
+        match view.sample {
+            Some(sample) if origin.rule != Rule::MeterDynamics => {
+                self.relaxed(sample.counts, expr, sense, rhs, origin);
+            }
+            _ => self.row(expr, sense, rhs, origin),
+        }
     }
 
     fn action_path(a: ActionIdx) -> String {
@@ -290,14 +398,22 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
+    /// m[k][t] for every meter and round; with `shared` (which meters
+    /// need their own, and the variables of those that do not), only
+    /// where they are needed.
     fn meter_variables(
         &mut self,
         instance: &Instance,
         bounds: &MeterBounds,
         prefix: &str,
+        shared: Option<(&[bool], &MeterVars)>,
     ) -> Vec<Vec<Option<VarId>>> {
         let mut out = Vec::new();
         for (k, meter) in instance.model.meters.iter().enumerate() {
+            if let Some((_, theirs)) = shared.filter(|(own, _)| !own[k]) {
+                out.push(theirs[k].clone());
+                continue;
+            }
             let mut list = vec![None];
             for t in 1..=instance.horizon {
                 let (lo, hi) = bounds[k][t as usize];

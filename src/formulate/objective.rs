@@ -42,9 +42,10 @@ impl Builder<'_, '_> {
                     }
                 }
                 Objective::Maximize(weights) => {
-                    // Summed over the scenarios (one in a plain plan).
+                    // Summed over the scenarios (one in a plain plan); a
+                    // reliability program's, in its nominal future.
                     let mut expr = LinExpr::default();
-                    for view in views {
+                    for view in views.iter().filter(|v| v.sample.is_none()) {
                         let at_h = view
                             .meters
                             .iter()
@@ -103,7 +104,7 @@ fn maximize_step(model: &Model, views: &[View], weights: &[(MeterIdx, f64)]) -> 
         }
         let effects = model.actions.iter().flat_map(|a| &a.effects);
         changes.extend(effects.filter(|e| e.meter == k).map(|e| w * e.add));
-        for view in views {
+        for view in views.iter().filter(|v| v.sample.is_none()) {
             let events = view.instance.events.iter();
             changes.extend(events.filter(|e| e.meter == k).map(|e| w * e.add));
         }

@@ -97,6 +97,8 @@ pub enum Rule {
     Forbid,
     Never,
     Event,
+    /// Enough sampled futures count (`--reliability`).
+    Reliability,
 }
 
 impl Rule {
@@ -125,6 +127,7 @@ impl Rule {
             Rule::Forbid => "forbid",
             Rule::Never => "never",
             Rule::Event => "event",
+            Rule::Reliability => "reliability",
         }
     }
 }
@@ -252,6 +255,9 @@ pub struct Milp {
     /// In relaxable mode, per event of the instance, the variable that says
     /// it happens (fixed to 1 by a row of rule `event`).
     pub event_vars: Vec<VarId>,
+    /// Per sampled future of a reliability program, the 0/1 variable that
+    /// says the plan works in it (empty otherwise).
+    pub samples: Vec<VarId>,
     /// Requirements no variable can meet (e.g. a forced move outside its
     /// window): the program is infeasible before any solve.
     pub impossible: Vec<Origin>,

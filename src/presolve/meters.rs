@@ -67,6 +67,12 @@ pub fn idle_meters(instance: &Instance) -> MeterBounds {
 /// round) and a cumulative one (each action lands at most `uses` times,
 /// and decay only shrinks what has landed). They size the big-M terms.
 pub fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> MeterBounds {
+    meter_bounds_over(instance, starts, false)
+}
+
+/// [`meter_bounds`], and with `spread`, over every amount an effect may add
+/// in a sampled future (`add` ± `spread`, or nothing when its use fails).
+pub fn meter_bounds_over(instance: &Instance, starts: &[Vec<u32>], spread: bool) -> MeterBounds {
     let model = instance.model;
     let h = instance.horizon as usize;
     let meters = model.meters.len();
@@ -79,17 +85,19 @@ pub fn meter_bounds(instance: &Instance, starts: &[Vec<u32>]) -> MeterBounds {
     for (a, action) in model.actions.iter().enumerate() {
         for e in &action.effects {
             let landing = |s: u32| (super::completion(s, action.duration) + e.delay) as usize;
+            let width = if spread { e.spread } else { 0.0 };
+            let (fall, rise) = ((e.add - width).min(0.0), (e.add + width).max(0.0));
             for &s in &starts[a] {
                 if landing(s) <= h {
-                    low[e.meter][landing(s)] += e.add.min(0.0);
-                    high[e.meter][landing(s)] += e.add.max(0.0);
+                    low[e.meter][landing(s)] += fall;
+                    high[e.meter][landing(s)] += rise;
                 }
             }
             if let Some(&first) = starts[a].first() {
                 let uses = f64::from(action.uses);
                 for t in landing(first)..=h {
-                    total_low[e.meter][t] += uses * e.add.min(0.0);
-                    total_high[e.meter][t] += uses * e.add.max(0.0);
+                    total_low[e.meter][t] += uses * fall;
+                    total_high[e.meter][t] += uses * rise;
                 }
             }
         }

@@ -11,7 +11,7 @@ mod meters;
 mod useful;
 mod windows;
 
-pub use meters::{idle_meters, meter_bounds, MeterBounds};
+pub use meters::{idle_meters, meter_bounds, meter_bounds_over, MeterBounds};
 pub use useful::{demanded_completions, meters_asked_to_move, useful_actions, with_what_they_need};
 pub use windows::{
     binding_precedences, candidate_starts, plain_starts, precedences, start_windows, Precedence,

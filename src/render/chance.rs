@@ -10,6 +10,7 @@ use super::json::num;
 use super::words;
 use crate::chance::{Method, Odds, Probability};
 use crate::model::Instance;
+use crate::report::Reliability;
 
 /// A probability as a percentage with one decimal; a value short of 1 (or
 /// above 0) never reads as 100 % (or 0 %).
@@ -107,6 +108,82 @@ pub fn blocks(instance: &Instance, odds: &Odds) -> Doc {
         }
     }
     doc
+}
+
+/// A plan chosen to hold with a stated probability: what was asked, how
+/// the futures were taken, what the plan does in them, and the moves that
+/// buy it.
+pub fn reliability_blocks(instance: &Instance, reliability: &Reliability) -> Doc {
+    let model = instance.model;
+    let asked = &reliability.asked;
+    let mut doc = Doc::default();
+    let level = percent(asked.level);
+    if reliability.exact {
+        doc.push(Block::Lead(format!(
+            "Reliability asked: {level} (--reliability {}), over every combination of {} that may go either way, and every move succeeding",
+            num(asked.level),
+            words::count(u64::from(reliability.count), "outcome", "outcomes")
+        )));
+        doc.push(Block::Item(format!(
+            "the plan works {} of the time, as above",
+            percent(reliability.works_in)
+        )));
+    } else {
+        doc.push(Block::Lead(format!(
+            "Reliability asked: {level} (--reliability {}), in at least {} of {} drawn (seed {}), and every move succeeding",
+            num(asked.level),
+            asked.required(),
+            words::count(u64::from(reliability.count), "future", "futures"),
+            asked.seed
+        )));
+        doc.push(Block::Item(format!(
+            "the plan works in {} of them; the chance above is from other futures",
+            reliability.works_in
+        )));
+    }
+    for insurance in &reliability.insurance {
+        doc.push(Block::Item(format!(
+            "{} in {} {} buys reliability: without it, the plan works {}",
+            code(&model.actions[insurance.at.action].id),
+            model.round_unit,
+            insurance.at.round,
+            shown(&insurance.without)
+        )));
+    }
+    doc
+}
+
+/// A plan's reliability as JSON: `asked`, how the futures were taken
+/// (`exact`, with `outcomes`, or `futures` and `seed`), `works_in` (the
+/// probability, or the count of futures), and per move that buys it, the
+/// chance without it.
+pub fn reliability_json(instance: &Instance, reliability: &Reliability) -> Value {
+    let model = instance.model;
+    let asked = &reliability.asked;
+    let mut out = Map::new();
+    out.insert("asked".into(), num(asked.level));
+    out.insert("exact".into(), reliability.exact.into());
+    if reliability.exact {
+        out.insert("outcomes".into(), reliability.count.into());
+    } else {
+        out.insert("futures".into(), reliability.count.into());
+        out.insert("seed".into(), asked.seed.into());
+        out.insert("required".into(), asked.required().into());
+    }
+    out.insert("works_in".into(), num(reliability.works_in));
+    let insurance: Vec<Value> = reliability
+        .insurance
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "action": model.actions[i.at.action].id,
+                "round": i.at.round,
+                "without": probability_json(&i.without),
+            })
+        })
+        .collect();
+    out.insert("insurance".into(), insurance.into());
+    Value::Object(out)
 }
 
 /// A probability as JSON: `value`, `low`, `high`, `exact`.

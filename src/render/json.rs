@@ -42,6 +42,8 @@ struct PlanJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     success_probability: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    reliability: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     bound: Option<BoundJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     history: Vec<ImprovementJson>,
@@ -223,6 +225,10 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
             })
             .collect(),
         success_probability: odds.map(super::chance::success_json),
+        reliability: report
+            .reliability
+            .as_ref()
+            .map(|r| super::chance::reliability_json(instance, r)),
         bound: report.bound.map(|b| BoundJson {
             level: b.level,
             value: num(b.value),

@@ -126,5 +126,9 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
         out.push('\n');
         out.push_str(&super::chance::blocks(instance, odds).markdown());
     }
+    if let Some(reliability) = &report.reliability {
+        out.push('\n');
+        out.push_str(&super::chance::reliability_blocks(instance, reliability).markdown());
+    }
     out
 }

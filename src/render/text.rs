@@ -24,6 +24,10 @@ pub fn plan(instance: &Instance, report: &PlanReport) -> String {
         out.push('\n');
         out.push_str(&super::chance::blocks(instance, odds).text());
     }
+    if let Some(reliability) = &report.reliability {
+        out.push('\n');
+        out.push_str(&super::chance::reliability_blocks(instance, reliability).text());
+    }
     out
 }
 

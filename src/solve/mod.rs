@@ -12,6 +12,7 @@ mod deadline;
 mod effort;
 mod history;
 mod levels;
+mod reliable;
 mod robust;
 
 pub use alternatives::{alternatives, Alternatives};
@@ -20,6 +21,7 @@ pub use deadline::Deadline;
 pub use effort::Effort;
 pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};
+pub use reliable::{most_reliable, plan_reliable};
 pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
 use std::time::Duration;
@@ -425,6 +427,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
         }),
         history: Vec::new(),
         odds: None,
+        reliability: None,
     }))
 }
 
@@ -460,6 +463,7 @@ pub(super) fn solve_milp(
         bound: None,
         history: Vec::new(),
         odds: None,
+        reliability: None,
     }))
 }
 
