@@ -4,6 +4,7 @@
 //! Also what each move unlocks: the later moves whose preconditions it
 //! serves. Explanations are data; `render::explain` words them.
 
+use crate::chance::Probability;
 use crate::model::{ActionIdx, Instance, MeterIdx};
 use crate::plan::{Move, Moves};
 use crate::presolve::{self, precedences, ready_from, PrecedenceSource};
@@ -40,6 +41,9 @@ pub enum WhyNotEarlier {
     /// One round earlier breaks nothing, but the plan would be worse on an
     /// objective level: the levels it would reach, in the model's order.
     Objective { earlier: Vec<ObjectiveValue> },
+    /// One round earlier breaks nothing, but in a plan chosen to hold with
+    /// a stated probability, the plan's chance would fall short of it.
+    LessReliable { chance: Probability, level: f64 },
 }
 
 /// A later move a move makes possible, and every way it serves it.
@@ -70,7 +74,7 @@ pub fn explain(instance: &Instance, report: &PlanReport) -> Explanation {
         .map(|&m| MoveExplanation {
             action: m.action,
             round: m.round,
-            why_not_earlier: why_not_earlier(instance, &report.moves, m),
+            why_not_earlier: why_not_earlier(instance, report, m),
             moved_with: partners_in_round(instance, &report.moves, m),
             unlocks: unlocks(instance, &report.moves, m),
         })
@@ -118,19 +122,27 @@ pub fn shifted_earlier(instance: &Instance, moves: &Moves, m: Move) -> Moves {
     Moves::new(shifted)
 }
 
-fn why_not_earlier(instance: &Instance, moves: &Moves, m: Move) -> WhyNotEarlier {
+fn why_not_earlier(instance: &Instance, report: &PlanReport, m: Move) -> WhyNotEarlier {
     let first = instance.model.actions[m.action].earliest.max(1);
     if m.round <= first {
         return WhyNotEarlier::FirstPossible { first };
     }
-    let earlier = shifted_earlier(instance, moves, m);
+    let earlier = shifted_earlier(instance, &report.moves, m);
     let evaluation = simulate(instance, &earlier);
-    if evaluation.is_valid() {
-        let values = objective_values(instance.model, &evaluation);
-        WhyNotEarlier::Objective { earlier: values }
-    } else {
-        WhyNotEarlier::Breaks(evaluation.violations)
+    if !evaluation.is_valid() {
+        return WhyNotEarlier::Breaks(evaluation.violations);
     }
+    if let (Some(reliability), Some(odds)) = (&report.reliability, &report.odds) {
+        let chance = crate::chance::odds(instance, &earlier, &odds.options).all;
+        if chance.value < reliability.asked.level - 1e-9 {
+            return WhyNotEarlier::LessReliable {
+                chance,
+                level: reliability.asked.level,
+            };
+        }
+    }
+    let values = objective_values(instance.model, &evaluation);
+    WhyNotEarlier::Objective { earlier: values }
 }
 
 /// The first completion of each action in the plan.

@@ -72,6 +72,9 @@ proptest! {
                     prop_assert_eq!(&simulate(&instance, &earlier).violations, violations);
                     prop_assert!(!solver_accepts(&model, &earlier), "the solver accepts the earlier plan (seed {})", seed);
                 }
+                WhyNotEarlier::LessReliable { .. } => {
+                    prop_assert!(false, "a plan not chosen for reliability explained by it (seed {})", seed);
+                }
                 WhyNotEarlier::Objective { .. } => {
                     let earlier = shifted_earlier(&instance, &report.moves, *m);
                     prop_assert!(solver_accepts(&model, &earlier), "seed {}", seed);

@@ -285,3 +285,38 @@ fn drawn_futures_hold_on_fresh_ones_and_repeat_by_seed() {
     );
     run(&[path, "--reliability", "0.5", "--robust"], 2);
 }
+
+/// `explain --reliability` says which moves buy the reliability, and that
+/// the delisting waits for the second exchange because the plan would
+/// otherwise fall short of the level asked.
+#[test]
+fn explain_says_what_buys_reliability() {
+    let model = fixture("chance.json");
+    let model = model.to_str().unwrap();
+    let (text, _) = run(&["explain", model, "--reliability", "0.45"], 0);
+    assert_eq!(
+        text.matches("buys reliability: in case another use fails; without it the plan works 40% instead of 48%").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains("month 3: delisting (them)\n  not in month 2: nothing breaks, but the plan would work only 40% of the time, short of the 45% asked"),
+        "{text}"
+    );
+    let (out, _) = run(
+        &[
+            "explain",
+            model,
+            "--reliability",
+            "0.45",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let moves = json["moves"].as_array().unwrap();
+    assert!((moves[0]["without_it"]["value"].as_f64().unwrap() - 0.4).abs() < 1e-9);
+    assert_eq!(moves[2]["earlier"]["kind"], json!("reliability"));
+    assert!(moves[2].get("without_it").is_none());
+}

@@ -311,6 +311,16 @@ pub struct ExplainArgs {
     /// Apply a scenario of the model (`base` for none).
     #[arg(long)]
     pub scenario: Option<String>,
+    /// Explain the plan `plan --reliability P` finds (it says which moves
+    /// buy the reliability).
+    #[arg(long, value_name = "P")]
+    pub reliability: Option<f64>,
+    /// With --reliability: the most futures the plan is chosen against.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "reliability",
+          value_parser = clap::builder::RangedU64ValueParser::<u32>::new().range(1..=1_000))]
+    pub futures: u32,
+    #[command(flatten)]
+    pub chance: ChanceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,

@@ -20,7 +20,19 @@ pub(super) fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error>
     guard_output(args.output.as_deref(), &[&args.solve.model])?;
     let (model, overrides, options) = prepare(&args.solve, args.scenario.as_ref(), session)?;
     let instance = Instance::new(&model, &overrides).map_err(|e| in_file(&args.solve.model, e))?;
-    match solve::plan(&instance, &options)? {
+    let outcome = match args.reliability {
+        None => solve::plan(&instance, &options)?,
+        Some(level) if level > 0.0 && level <= 1.0 => {
+            let asked = crate::chance::ReliabilityOptions {
+                level,
+                futures: args.futures,
+                seed: args.chance.seed,
+            };
+            solve::plan_reliable(&instance, &options, asked, &args.chance.options())?
+        }
+        Some(level) => return Err(crate::error::Usage::Reliability { level }.into()),
+    };
+    match outcome {
         Outcome::Plan(report) => {
             let explanation = crate::explain::explain(&instance, &report);
             let format = args.format.into();

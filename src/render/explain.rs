@@ -2,6 +2,8 @@
 //! [`Explanation`].
 
 use serde::Serialize;
+
+use crate::chance::Probability;
 use serde_json::Value;
 
 use super::code;
@@ -23,6 +25,11 @@ fn reason_lines(instance: &Instance, m: &MoveExplanation, report: &PlanReport) -
             .iter()
             .map(|v| words::violation(instance, v))
             .collect(),
+        WhyNotEarlier::LessReliable { chance, level } => vec![format!(
+            "nothing breaks, but the plan would work only {} of the time, short of the {} asked",
+            super::chance::percent(chance.value),
+            super::chance::percent(*level)
+        )],
         WhyNotEarlier::Objective { earlier } => {
             let scores: Vec<String> = earlier
                 .iter()
@@ -146,8 +153,37 @@ pub fn text(instance: &Instance, report: &PlanReport, explanation: &Explanation)
         if !unlocks.is_empty() {
             out.push_str(&format!("  unlocks: {}\n", unlocks.join("; ")));
         }
+        if let Some(line) = insurance_line(report, m) {
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     out
+}
+
+/// For a move that buys reliability in a plan chosen to hold with a
+/// stated probability: the plan's chance without it.
+fn insurance(report: &PlanReport, m: &MoveExplanation) -> Option<Probability> {
+    report
+        .reliability
+        .as_ref()?
+        .insurance
+        .iter()
+        .find(|i| i.at.action == m.action && i.at.round == m.round)
+        .map(|i| i.without)
+}
+
+/// "buys reliability: …" for a move that does.
+fn insurance_line(report: &PlanReport, m: &MoveExplanation) -> Option<String> {
+    let without = insurance(report, m)?;
+    let with = report
+        .odds
+        .as_ref()
+        .map(|odds| format!(" instead of {}", super::chance::percent(odds.all.value)))
+        .unwrap_or_default();
+    Some(format!(
+        "buys reliability: in case another use fails; without it the plan works {}{with}",
+        super::chance::percent(without.value)
+    ))
 }
 
 /// For a plan not proven optimal, a sentence saying that its placements
@@ -197,7 +233,12 @@ pub fn markdown(instance: &Instance, report: &PlanReport, explanation: &Explanat
                 m,
                 reason_lines(instance, m, report)
             )),
-            cell(unlock_phrase(instance, m)),
+            cell(
+                unlock_phrase(instance, m)
+                    .into_iter()
+                    .chain(insurance_line(report, m))
+                    .collect()
+            ),
         ));
     }
     out
@@ -237,6 +278,10 @@ struct MoveJson<'a> {
     moved_with: Vec<&'a str>,
     earlier: EarlierJson,
     unlocks: Vec<UnlockJson<'a>>,
+    /// In a plan chosen to hold with a stated probability, for a move that
+    /// buys reliability: the plan's chance without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    without_it: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -329,6 +374,15 @@ pub fn json(instance: &Instance, report: &PlanReport, explanation: &Explanation)
                         .collect(),
                     objectives: Vec::new(),
                 },
+                WhyNotEarlier::LessReliable { .. } => EarlierJson {
+                    kind: "reliability",
+                    reasons: vec![ReasonJson {
+                        round: None,
+                        rule: "reliability",
+                        message: reason_lines(instance, m, report).remove(0),
+                    }],
+                    objectives: Vec::new(),
+                },
                 WhyNotEarlier::Objective { earlier } => EarlierJson {
                     kind: "objective",
                     reasons: vec![ReasonJson {
@@ -365,6 +419,7 @@ pub fn json(instance: &Instance, report: &PlanReport, explanation: &Explanation)
                     .collect(),
                 earlier,
                 unlocks,
+                without_it: insurance(report, m).map(|p| super::chance::probability_json(&p)),
             }
         })
         .collect();
