@@ -79,6 +79,10 @@ pub struct Reliability {
     pub exact: bool,
     /// The outcomes that may go either way (exact), or the futures drawn.
     pub count: u32,
+    /// What the plan was held to: the weight of the futures that count (the
+    /// level, exact; drawn, the count, with its margin, raised past plans
+    /// lucky on the drawn futures).
+    pub required: f64,
     /// The weight of the futures the plan works in, played by the
     /// semantics of chance: its probability (exact) or how many of the
     /// futures drawn.

@@ -289,7 +289,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
         }
         for &(a, s) in &self.moves.clone() {
             let completion = s + self.duration(a) - 1;
-            if completion > horizon {
+            // A move already made is the past, wherever it completes.
+            if completion > horizon && self.instance.model.made(a).is_none() {
                 self.violation(
                     s,
                     ViolationKind::CompletesAfterHorizon {

@@ -11,6 +11,7 @@ mod common;
 
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model, Rng};
 use proptest::prelude::*;
+use seqplan::model::MadeOutcome;
 use seqplan::model::{Instance, Overrides};
 use seqplan::replan::{original_moves, replanned, History, MadeMove};
 use seqplan::{plan, simulate, Move, Moves, Outcome, SolveOptions};
@@ -70,7 +71,7 @@ fn prefix_of_an_optimal_plan(seed: u64, cut: u32) -> Result<(), TestCaseError> {
             .map(|m| MadeMove {
                 action: m.action,
                 round: m.round,
-                succeeded: true,
+                outcome: MadeOutcome::Succeeded,
             })
             .collect(),
         observed: Vec::new(),
@@ -121,7 +122,12 @@ fn random_history(instance: &Instance, rng: &mut Rng) -> History {
                 moves.push(MadeMove {
                     action: a,
                     round,
-                    succeeded: !rng.chance(33),
+                    outcome: *rng.pick(&[
+                        MadeOutcome::Succeeded,
+                        MadeOutcome::Succeeded,
+                        MadeOutcome::Failed,
+                        MadeOutcome::Pending,
+                    ]),
                 });
             }
         }
@@ -433,4 +439,49 @@ fn bad_histories_and_flags_exit_2_naming_the_place() {
         .assert()
         .code(2);
     assert_eq!(std::fs::read(&history).unwrap(), before);
+}
+
+/// A move made may still be running at the horizon: it stays, and the
+/// rest is planned around it.
+#[test]
+fn a_move_made_may_run_past_the_horizon() {
+    let model = json!({
+        "seqplan": 1, "name": "long talks", "horizon": 6, "round": "month",
+        "parties": [{"id": "p"}],
+        "meters": [{"id": "trust"}],
+        "actions": [
+            {"id": "talks", "by": "p", "duration": 3, "effects": [{"meter": "trust", "add": 1}]},
+            {"id": "visit", "by": "p", "effects": [{"meter": "trust", "add": 1}]}
+        ],
+        "expectations": [{"id": "some_trust", "meter": "trust", "at_least": 1, "by": 6}]
+    });
+    let (_dir, path) = file("long.json", &model.to_string());
+    let report = replan_json(&path, "5 talks ok\nnow 6\n");
+    assert_eq!(moves_of(&report), [("visit".into(), 6)]);
+    assert_eq!(report["replanned"]["made"][0]["action"], json!("talks"));
+}
+
+/// A meter given twice: the last value stands, in text as in JSON.
+#[test]
+fn a_meter_observed_twice_keeps_the_last_value() {
+    let model = fixture("chance.json");
+    let report = replan_json(&model, "1 exchange ok\ntrust = 3\ntrust = 0.5\n");
+    assert_eq!(report["meters"]["trust"][1], json!(0.5));
+}
+
+/// A move whose outcome is not known yet is left to chance: planned as
+/// succeeding (the nominal future), it counts in the chance with its own
+/// `success`. The exchange pending (0.8), then the delisting (0.5): 0.4.
+#[test]
+fn an_outcome_still_pending_is_left_to_chance() {
+    let model = fixture("chance.json");
+    let report = replan_json(&model, "1 exchange pending\n");
+    assert_eq!(moves_of(&report), [("delisting".into(), 2)]);
+    assert_eq!(report["replanned"]["made"][0]["outcome"], json!("pending"));
+    assert!(
+        close(&report["success_probability"]["value"], 0.4),
+        "{report}"
+    );
+    let (text, _) = replan(&model, "1 exchange pending\n", &[], 0);
+    assert!(text.contains("`exchange` in 1 (outcome pending)"), "{text}");
 }

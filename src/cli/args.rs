@@ -240,10 +240,10 @@ pub struct ReplanArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
     /// What has happened so far: JSON ({"now": ROUND, "moves": [{"action",
-    /// "round", "outcome": "ok"|"failed"}], "meters": {METER: VALUE}}) or
-    /// text, one `ROUND ACTION ok|failed` per move, `now ROUND` and
-    /// `METER = VALUE` (`#` starts a comment). The current round is the
-    /// one after the last move unless `now` says otherwise.
+    /// "round", "outcome": "ok"|"failed"|"pending"}], "meters": {METER:
+    /// VALUE}}) or text, one `ROUND ACTION ok|failed|pending` per move,
+    /// `now ROUND` and `METER = VALUE` (`#` starts a comment). The current
+    /// round is the one after the last move unless `now` says otherwise.
     pub history: PathBuf,
 }
 

@@ -11,7 +11,7 @@ use crate::model::{Instance, Overrides};
 use crate::render;
 use crate::replan;
 use crate::report::Status;
-use crate::solve::{self, Outcome, SolveOptions};
+use crate::solve::{self, Outcome, Reliable, SolveOptions};
 
 pub(super) fn plan(args: &PlanArgs, session: Session) -> Result<u8, Error> {
     guard_output(args.output.as_deref(), &[&args.solve.model])?;
@@ -236,7 +236,7 @@ fn reliable(
     };
     tracing::info!(model = %instance.model.name, level, futures = args.futures, "planning for reliability");
     match solve::plan_reliable(instance, options, asked, &args.chance.options())? {
-        Outcome::Plan(report) => {
+        Reliable::Plan(report) => {
             emit(
                 &render::plan(instance, &report, args.format),
                 args.format,
@@ -244,18 +244,15 @@ fn reliable(
             )?;
             Ok(0)
         }
-        Outcome::Infeasible => {
-            let most = match solve::most_reliable(instance, options, asked)? {
-                Some(most) => format!(
-                    "; the most any plan reaches is {}",
-                    render::chance::percent(most)
-                ),
-                None => String::new(),
-            };
-            let message = format!(
-                "no plan reaches a chance of {} (--reliability {level}) and works when every move succeeds{most}",
-                render::chance::percent(level)
-            );
+        Reliable::Unknown => no_plan(
+            instance,
+            &Outcome::Unknown,
+            options,
+            args.format,
+            args.output.as_deref(),
+        ),
+        unreached => {
+            let message = render::chance::unreached(&unreached, level);
             crate::progress::eprint_line(&render::plain(&message));
             let shown = render::no_plan(instance, Status::Infeasible, &message, None, args.format);
             if let Some(text) = shown {
@@ -263,12 +260,5 @@ fn reliable(
             }
             Ok(1)
         }
-        outcome @ Outcome::Unknown => no_plan(
-            instance,
-            &outcome,
-            options,
-            args.format,
-            args.output.as_deref(),
-        ),
     }
 }

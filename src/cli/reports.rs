@@ -28,7 +28,15 @@ pub(super) fn explain(args: &ExplainArgs, session: Session) -> Result<u8, Error>
                 futures: args.futures,
                 seed: args.chance.seed,
             };
-            solve::plan_reliable(&instance, &options, asked, &args.chance.options())?
+            match solve::plan_reliable(&instance, &options, asked, &args.chance.options())? {
+                solve::Reliable::Plan(report) => Outcome::Plan(report),
+                solve::Reliable::Unknown => Outcome::Unknown,
+                unreached => {
+                    let message = render::chance::unreached(&unreached, level);
+                    crate::progress::eprint_line(&render::plain(&message));
+                    return Ok(1);
+                }
+            }
         }
         Some(level) => return Err(crate::error::Usage::Reliability { level }.into()),
     };

@@ -45,8 +45,7 @@ impl Milp {
     /// that happen in it, `draws[i]` what chance decides there, and
     /// `weights[i]` its weight). The plan must work in the nominal
     /// future, so what the speed-ups deduce from it (start windows, the
-    /// moves no plan needs, the implied rows) holds; they are applied to
-    /// the nominal future alone.
+    /// implied rows) holds; they are applied to the nominal future alone.
     pub fn build_sampled(
         nominal: &Instance,
         futures: &[&Instance],
@@ -58,7 +57,14 @@ impl Milp {
         let instances: Vec<&Instance> = std::iter::once(nominal)
             .chain(futures.iter().copied())
             .collect();
-        build(&instances, Some((draws, weights, required)), *tuning)
+        // A move that does nothing useful when every effect adds its `add`
+        // may when it adds more (a spread), and a second use of a move
+        // that may fail is how a plan buys reliability: none is dropped.
+        let tuning = Tuning {
+            drop_useless: false,
+            ..*tuning
+        };
+        build(&instances, Some((draws, weights, required)), tuning)
     }
 }
 

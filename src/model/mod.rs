@@ -48,7 +48,8 @@ pub struct Model {
 /// The past of a model replanned mid-way: rounds before `now` have been
 /// played. Each move made is an action of its own (appended after the
 /// model's actions, with the same id), fixed in its round; its effects
-/// land only if it succeeded, and the model's requires, `not_before` lines
+/// land only if it succeeded (by chance, if its outcome is still pending),
+/// and the model's requires, `not_before` lines
 /// and expectations on the action it repeats read its completion instead.
 /// Meter red lines and the limits on moves in progress hold from `now` on:
 /// what the past crossed cannot be undone.
@@ -74,7 +75,28 @@ pub struct Made {
     /// The action that stands for it in the replanned model.
     pub fixed: ActionIdx,
     pub round: u32,
-    pub succeeded: bool,
+    pub outcome: MadeOutcome,
+}
+
+/// How a move made turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeOutcome {
+    Succeeded,
+    Failed,
+    /// Not known yet (a move still in progress): it succeeds with its
+    /// action's `success`.
+    Pending,
+}
+
+impl MadeOutcome {
+    /// The word for it in histories and in JSON.
+    pub fn word(self) -> &'static str {
+        match self {
+            MadeOutcome::Succeeded => "ok",
+            MadeOutcome::Failed => "failed",
+            MadeOutcome::Pending => "pending",
+        }
+    }
 }
 
 /// Who makes moves.

@@ -95,6 +95,11 @@ pub fn start_windows(instance: &Instance) -> Vec<Option<(u32, u32)>> {
             } else {
                 instance.latest[a]
             };
+            // A move already made stays, even if it completes after the
+            // horizon.
+            if instance.model.made(a).is_some() {
+                return latest;
+            }
             latest.min((instance.horizon + 1).saturating_sub(action.duration))
         })
         .collect();

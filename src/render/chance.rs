@@ -132,7 +132,7 @@ pub fn reliability_blocks(instance: &Instance, reliability: &Reliability) -> Doc
         doc.push(Block::Lead(format!(
             "Reliability asked: {level} (--reliability {}), in at least {} of {} drawn (seed {}), and every move succeeding",
             num(asked.level),
-            asked.required(),
+            num(reliability.required),
             words::count(u64::from(reliability.count), "future", "futures"),
             asked.seed
         )));
@@ -168,7 +168,7 @@ pub fn reliability_json(instance: &Instance, reliability: &Reliability) -> Value
     } else {
         out.insert("futures".into(), reliability.count.into());
         out.insert("seed".into(), asked.seed.into());
-        out.insert("required".into(), asked.required().into());
+        out.insert("required".into(), num(reliability.required));
     }
     out.insert("works_in".into(), num(reliability.works_in));
     let insurance: Vec<Value> = reliability
@@ -218,6 +218,32 @@ pub fn success_json(odds: &Odds) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Why `--reliability` found no plan, in a sentence.
+pub fn unreached(found: &crate::solve::Reliable, level: f64) -> String {
+    let asked = format!(
+        "a chance of {} (--reliability {})",
+        percent(level),
+        num(level)
+    );
+    match found {
+        crate::solve::Reliable::Unreachable { most, exact } => {
+            let most = match (most, exact) {
+                (Some(most), true) => format!("; the most any plan reaches is {}", percent(*most)),
+                (Some(most), false) => format!(
+                    "; the most any plan reaches on the futures drawn is {}",
+                    percent(*most)
+                ),
+                (None, _) => String::new(),
+            };
+            format!("no plan reaches {asked} and works when every move succeeds{most}")
+        }
+        crate::solve::Reliable::NoneHeld { drawn } => format!(
+            "no plan found that reaches {asked} on fresh futures: those that did on the {drawn} drawn fell short on others (draw more with --futures)"
+        ),
+        crate::solve::Reliable::Plan(_) | crate::solve::Reliable::Unknown => String::new(),
+    }
 }
 
 #[cfg(test)]

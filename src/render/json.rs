@@ -111,7 +111,7 @@ fn replanned_json(model: &crate::model::Model) -> Option<ReplannedJson<'_>> {
                     action: &action.id,
                     round: m.round,
                     party: &model.parties[action.by].id,
-                    outcome: if m.succeeded { "ok" } else { "failed" },
+                    outcome: m.outcome.word(),
                 }
             })
             .collect(),

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::chance::{Band, Odds};
+use crate::model::MadeOutcome;
 use crate::model::{ExpectationKind, Instance, RedLineKind};
 use crate::numbers::{fmt_meter, fmt_num};
 use crate::plan::Moves;
@@ -478,15 +479,25 @@ fn plan_body(
                 let last = (mv.round + action.duration - 1).min(axis.rounds);
                 // A replanned model's moves made say so, and whether they
                 // failed; the moves to make, how likely they are to work.
-                let odds = match model.made(mv.action) {
-                    Some(made) if made.succeeded => ChanceNote {
+                let odds = match model.made(mv.action).map(|made| made.outcome) {
+                    Some(MadeOutcome::Succeeded) => ChanceNote {
                         label: " (made)".to_owned(),
                         title: ", made".to_owned(),
                     },
-                    Some(_) => ChanceNote {
+                    Some(MadeOutcome::Failed) => ChanceNote {
                         label: " (failed)".to_owned(),
                         title: ", made and failed".to_owned(),
                     },
+                    Some(MadeOutcome::Pending) => {
+                        let chance = chance_note(action.success);
+                        ChanceNote {
+                            label: format!(
+                                " (made{})",
+                                chance.label.replace(" (", ", ").replace(')', "")
+                            ),
+                            title: format!(", made, outcome pending{}", chance.title),
+                        }
+                    }
                     None => chance_note(action.success),
                 };
                 Span {

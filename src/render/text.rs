@@ -114,7 +114,11 @@ fn replanned_lines(instance: &Instance, report: &PlanReport, past: &crate::model
             .made
             .iter()
             .map(|m| {
-                let outcome = if m.succeeded { "" } else { " (failed)" };
+                let outcome = match m.outcome {
+                    crate::model::MadeOutcome::Succeeded => "",
+                    crate::model::MadeOutcome::Failed => " (failed)",
+                    crate::model::MadeOutcome::Pending => " (outcome pending)",
+                };
                 format!(
                     "{} in {}{outcome}",
                     code(&model.actions[m.action].id),

@@ -6,6 +6,7 @@
 //! # what has happened
 //! 1 intra_taliban_dialogue ok
 //! 3 clerics_refrain failed
+//! 4 amir_mandate pending
 //! now 5
 //! objection = 2.5
 //! ```
@@ -16,7 +17,7 @@ use serde::Deserialize;
 
 use crate::error::{did_you_mean, Error, Problem};
 use crate::model::load::{parse_json, read_text};
-use crate::model::{ActionIdx, MeterIdx, Model};
+use crate::model::{ActionIdx, MadeOutcome, MeterIdx, Model};
 
 /// What has happened so far, as a user states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +28,7 @@ pub struct History {
     /// The moves made, in the order given.
     pub moves: Vec<MadeMove>,
     /// Meters observed now (after the round before the current one),
-    /// replacing the model's account of them.
+    /// replacing the model's account of them; each once (the last given).
     pub observed: Vec<(MeterIdx, f64)>,
 }
 
@@ -36,7 +37,7 @@ pub struct History {
 pub struct MadeMove {
     pub action: ActionIdx,
     pub round: u32,
-    pub succeeded: bool,
+    pub outcome: MadeOutcome,
 }
 
 impl History {
@@ -207,20 +208,21 @@ fn made_move(
         let hint = did_you_mean(action, model.actions.iter().map(|a| a.id.as_str()));
         Problem::new(at, format!("unknown action `{action}`{hint}"))
     })?;
-    let succeeded = match outcome {
-        None | Some("ok") => true,
-        Some("failed") => false,
+    let outcome = match outcome {
+        None | Some("ok") => MadeOutcome::Succeeded,
+        Some("failed") => MadeOutcome::Failed,
+        Some("pending") => MadeOutcome::Pending,
         Some(other) => {
             return Err(Problem::new(
                 at,
-                format!("expected the outcome `ok` or `failed`, found `{other}`"),
+                format!("expected the outcome `ok`, `failed` or `pending`, found `{other}`"),
             ))
         }
     };
     Ok(MadeMove {
         action: index,
         round: round_of(round, at)?,
-        succeeded,
+        outcome,
     })
 }
 
@@ -239,9 +241,25 @@ fn meter_of(model: &Model, id: &str, at: &str) -> Result<MeterIdx, Problem> {
     })
 }
 
+/// The observed meters, each once: where a meter is given twice, the
+/// last value stands.
+fn last_of_each(observed: Vec<(MeterIdx, f64)>) -> Vec<(MeterIdx, f64)> {
+    let mut out: Vec<(MeterIdx, f64)> = Vec::new();
+    for (meter, value) in observed {
+        match out.iter_mut().find(|(m, _)| *m == meter) {
+            Some(slot) => slot.1 = value,
+            None => out.push((meter, value)),
+        }
+    }
+    out
+}
+
 fn finish(file: &str, problems: Vec<Problem>, history: History) -> Result<History, Error> {
     if problems.is_empty() {
-        Ok(history)
+        Ok(History {
+            observed: last_of_each(history.observed),
+            ..history
+        })
     } else {
         Err(Error::InvalidHistory {
             file: file.to_owned(),
@@ -282,7 +300,7 @@ mod tests {
             MadeMove {
                 action: 1,
                 round: 3,
-                succeeded: false
+                outcome: MadeOutcome::Failed
             }
         );
         assert_eq!(from_text.observed, vec![(0, 0.5)]);
@@ -298,7 +316,7 @@ mod tests {
         let all = err("1 exchnge ok\n2 talks maybe\n0 talks\nnow x\ntrst = 1\ntrust = high\nwhat is this line\n");
         for expected in [
             "line 1: unknown action `exchnge`; did you mean `exchange`?",
-            "line 2: expected the outcome `ok` or `failed`, found `maybe`",
+            "line 2: expected the outcome `ok`, `failed` or `pending`, found `maybe`",
             "line 3: the round 0 is not a round",
             "line 4: the round `x` is not a whole number",
             "line 5: unknown meter `trst`; did you mean `trust`?",

@@ -19,11 +19,11 @@ mod history;
 pub use history::{parse_history, read_history, History, MadeMove};
 
 use crate::error::{Error, Problem};
+use crate::formulate::SOLVER_TOLERANCE;
 use crate::model::{
-    ActionIdx, Event, ExpectationKind, Instance, Made, Model, Overrides, Past, RedLineKind,
-    Scenario,
+    ActionIdx, Event, ExpectationKind, Instance, Made, MadeOutcome, Model, Overrides, Past,
+    RedLineKind, Scenario,
 };
-use crate::numbers::TOLERANCE;
 use crate::plan::{Move, Moves};
 use crate::simulate::simulate;
 
@@ -156,7 +156,9 @@ fn fixed_moves(model: &mut Model, made_moves: &[MadeMove], now: u32) -> Vec<Made
     for m in made_moves {
         let original = model.actions[m.action].clone();
         let completion = m.round + original.duration - 1;
-        let effects = if m.succeeded {
+        let effects = if m.outcome == MadeOutcome::Failed {
+            Vec::new()
+        } else {
             original
                 .effects
                 .iter()
@@ -169,8 +171,12 @@ fn fixed_moves(model: &mut Model, made_moves: &[MadeMove], now: u32) -> Vec<Made
                     ..*effect
                 })
                 .collect()
+        };
+        // An outcome still pending is left to chance, as the move's own.
+        let success = if m.outcome == MadeOutcome::Pending {
+            original.success
         } else {
-            Vec::new()
+            1.0
         };
         let fixed = model.actions.len();
         model.actions.push(crate::model::Action {
@@ -180,14 +186,14 @@ fn fixed_moves(model: &mut Model, made_moves: &[MadeMove], now: u32) -> Vec<Made
             requires: Vec::new(),
             when: Vec::new(),
             effects,
-            success: 1.0,
+            success,
             ..original
         });
         made.push(Made {
             action: m.action,
             fixed,
             round: m.round,
-            succeeded: m.succeeded,
+            outcome: m.outcome,
         });
     }
     made
@@ -216,17 +222,32 @@ fn limit_the_model_actions(model: &mut Model, instance: &Instance, made: &[Made]
 
 /// The `requires`, `not_before` lines and action expectations on an
 /// action with a successful use made read that use's completion instead:
-/// the first, and no new use of the action can complete before it.
+/// the first, and no new use of the action can complete before it. With
+/// none, a use still pending is read (its chance decides), the first.
 fn retarget(model: &mut Model, made: &[Made]) {
-    let mut first_done: Vec<Option<(u32, ActionIdx)>> = vec![None; model.actions.len()];
-    for m in made.iter().filter(|m| m.succeeded) {
+    // Per action: the completion and the action of the use read, and
+    // whether it is only pending.
+    let mut first_done: Vec<Option<(u32, ActionIdx, bool)>> = vec![None; model.actions.len()];
+    for m in made {
+        let pending = match m.outcome {
+            MadeOutcome::Succeeded => false,
+            MadeOutcome::Pending => true,
+            MadeOutcome::Failed => continue,
+        };
         let completion = m.round + model.actions[m.action].duration - 1;
         let slot = &mut first_done[m.action];
-        if slot.is_none_or(|(c, _)| completion < c) {
-            *slot = Some((completion, m.fixed));
+        let better = match *slot {
+            None => true,
+            // A success beats anything pending; otherwise the earlier.
+            Some((c, _, was_pending)) => {
+                (was_pending && !pending) || (was_pending == pending && completion < c)
+            }
+        };
+        if better {
+            *slot = Some((completion, m.fixed, pending));
         }
     }
-    let target = |a: ActionIdx| first_done[a].map_or(a, |(_, fixed)| fixed);
+    let target = |a: ActionIdx| first_done[a].map_or(a, |(_, fixed, _)| fixed);
     for action in &mut model.actions {
         for requirement in &mut action.requires {
             requirement.action = target(requirement.action);
@@ -293,8 +314,12 @@ fn observe(model: &mut Model, observed: &[(usize, f64)], forbid: &[String]) -> R
     Ok(())
 }
 
-/// Marks the expectations whose deadline passed unmet (or can no longer be
-/// met because of a move made) overdue: due by the horizon instead.
+/// Marks overdue the expectations whose deadline passed unmet (a meter
+/// outside its band in a round from the deadline to now − 1, an action not
+/// completed by then), and those on an action whose use made completes
+/// after the deadline: due by the horizon instead. The rounds past are
+/// judged with the program's own tolerance, so that an expectation not
+/// overdue is one the program can still meet.
 fn mark_overdue(model: &mut Model, forbid: &[String]) -> Result<(), Error> {
     let Some(now) = model.past.as_ref().map(|past| past.now) else {
         return Ok(());
@@ -311,8 +336,8 @@ fn mark_overdue(model: &mut Model, forbid: &[String]) -> Result<(), Error> {
             },
             ExpectationKind::Meter { meter, band } => (by..now).any(|t| {
                 let value = meters[meter][t as usize];
-                band.at_least.is_some_and(|l| value < l - TOLERANCE)
-                    || band.at_most.is_some_and(|u| value > u + TOLERANCE)
+                band.at_least.is_some_and(|l| value < l - SOLVER_TOLERANCE)
+                    || band.at_most.is_some_and(|u| value > u + SOLVER_TOLERANCE)
             }),
         };
         if missed {

@@ -21,7 +21,7 @@ pub use deadline::Deadline;
 pub use effort::Effort;
 pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};
-pub use reliable::{most_reliable, plan_reliable};
+pub use reliable::{plan_reliable, Reliable};
 pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
 use std::time::Duration;
