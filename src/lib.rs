@@ -34,6 +34,7 @@ pub mod progress;
 pub mod render;
 pub mod replan;
 pub mod report;
+pub mod serve;
 pub mod simulate;
 pub mod solve;
 pub mod tuning;

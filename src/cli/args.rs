@@ -53,6 +53,9 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a random, realistic model (for benchmarks and trying seqplan at scale).
     Generate(GenerateArgs),
+    /// A local web app: the models of a folder, their plans as you edit
+    /// them, and an API that answers as the command line does.
+    Serve(ServeArgs),
     /// Write the program the solver is given (MPS or LP), for other solvers.
     ///
     /// The file is the program before any solve: --time-limit and --solver
@@ -345,11 +348,52 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Arguments of `seqplan serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The folder of models to offer (its `.json` files, one level of
+    /// subfolders included).
+    #[arg(default_value = "models")]
+    pub models: PathBuf,
+    /// The address to listen on. Anything but `127.0.0.1` or `::1` lets other
+    /// machines in.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// The port (0: any free one; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The longest, in seconds, a request may let its solves run (each
+    /// request asks for 10 unless it says otherwise).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub max_time: f64,
+    /// The largest request body, in bytes (a larger one is refused, 413).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::serve::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// How many solves run at once; the others wait their turn.
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub workers: usize,
+}
+
 /// Arguments of `seqplan validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The model file (JSON).
     pub model: PathBuf,
+    /// Output format: a line per warning and a summary, or JSON (the
+    /// counts and the warnings with their field paths).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ValidateFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What `validate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 /// Arguments of `seqplan schema`.

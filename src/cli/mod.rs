@@ -18,9 +18,9 @@ mod tools;
 
 pub use args::*;
 
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "plan", "replan", "compare", "explain", "diagnose", "check", "validate", "schema", "generate",
-    "export", "help",
+    "export", "serve", "help",
 ];
 
 /// `seqplan MODEL.json ...` means `seqplan plan MODEL.json ...`: inserts
@@ -130,6 +130,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
         Command::Schema(args) => tools::schema(args),
         Command::Generate(args) => tools::generate(args),
         Command::Export(args) => tools::export(args, session),
+        Command::Serve(args) => tools::serve(args, session),
     }
 }
 

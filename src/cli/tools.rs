@@ -1,6 +1,6 @@
 //! The commands around models: validate, generate and schema.
 
-use super::args::{ExportArgs, GenerateArgs, SchemaArgs, ValidateArgs};
+use super::args::{ExportArgs, GenerateArgs, SchemaArgs, ServeArgs, ValidateArgs, ValidateFormat};
 use super::input::{emit, guard_output, in_file, prepare};
 use super::Session;
 use crate::error::{Error, Usage};
@@ -9,8 +9,14 @@ use crate::model::Instance;
 use crate::render::{self, Format};
 
 pub(super) fn validate(args: &ValidateArgs) -> Result<u8, Error> {
+    guard_output(args.output.as_deref(), &[&args.model])?;
     let validated = load_model(&args.model)?;
     let warnings = crate::warnings::all(&validated);
+    if args.format == ValidateFormat::Json {
+        let text = render::validation_json(&validated.model, &warnings);
+        emit(&text, Format::Json, args.output.as_deref())?;
+        return Ok(0);
+    }
     let mut out = String::new();
     for w in &warnings {
         out.push_str(&format!("warning: {}: {w}\n", args.model.display()));
@@ -27,7 +33,7 @@ pub(super) fn validate(args: &ValidateArgs) -> Result<u8, Error> {
         count(model.scenarios.len(), "scenario", "scenarios"),
         count(warnings.len(), "warning", "warnings"),
     ));
-    emit(&out, Format::Text, None)?;
+    emit(&out, Format::Text, args.output.as_deref())?;
     Ok(0)
 }
 
@@ -98,4 +104,23 @@ pub(super) fn export(args: &ExportArgs, session: Session) -> Result<u8, Error> {
     let text = crate::export::write(&exported, &title, args.format);
     emit(&text, Format::Text, args.output.as_deref())?;
     Ok(0)
+}
+
+pub(super) fn serve(args: &ServeArgs, session: Session) -> Result<u8, Error> {
+    if !(args.max_time.is_finite() && args.max_time > 0.0) {
+        return Err(Usage::TimeLimit {
+            seconds: args.max_time,
+            max: super::args::MAX_TIME_LIMIT_SECONDS,
+        }
+        .into());
+    }
+    crate::serve::serve(crate::serve::ServeOptions {
+        models: args.models.clone(),
+        host: args.host,
+        port: args.port,
+        max_time: args.max_time.min(super::args::MAX_TIME_LIMIT_SECONDS),
+        max_body: args.max_body,
+        workers: args.workers,
+        max_size: session.max_size,
+    })
 }

@@ -363,6 +363,27 @@ pub fn no_plan(
     Some(finish(&text, format))
 }
 
+/// A valid model as JSON (`validate --format json`): its name, how many
+/// of each element it has, and its warnings with their field paths.
+pub fn validation_json(model: &crate::model::Model, warnings: &[crate::model::Warning]) -> String {
+    let value = serde_json::json!({
+        "seqplan": 1,
+        "model": model.name,
+        "valid": true,
+        "parties": model.parties.len(),
+        "meters": model.meters.len(),
+        "actions": model.actions.len(),
+        "expectations": model.expectations.len(),
+        "red_lines": model.red_lines.len(),
+        "scenarios": model.scenarios.len(),
+        "warnings": warnings
+            .iter()
+            .map(|w| serde_json::json!({"path": w.path, "message": w.message}))
+            .collect::<Vec<_>>(),
+    });
+    finish(&json::to_json(&value), Format::Json)
+}
+
 /// Why no plan was found, in a sentence for stderr, and the status it means.
 pub fn no_plan_message(instance: &Instance, outcome: &Outcome) -> (Status, String) {
     let where_ = match instance.scenario_id() {

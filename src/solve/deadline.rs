@@ -2,7 +2,39 @@
 //! at the edge from `--time-limit`, so that a plan, its levels, its
 //! alternatives and its diagnosis all end by the limit the user gave.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+thread_local! {
+    /// Set while this thread solves for someone who may leave (a client of
+    /// `seqplan serve`): once it is raised, every deadline has passed.
+    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Runs `work` on this thread so that every solve in it stops, as if its
+/// time had run out, as soon as `cancel` is raised.
+pub fn cancellable<T>(cancel: Arc<AtomicBool>, work: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CANCEL.with(|c| *c.borrow_mut() = None);
+        }
+    }
+    CANCEL.with(|c| *c.borrow_mut() = Some(cancel));
+    let _reset = Reset;
+    work()
+}
+
+/// Whether the work of this thread was cancelled.
+fn cancelled() -> bool {
+    CANCEL.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    })
+}
 
 /// A moment no solve may run past, or none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,14 +54,19 @@ impl Deadline {
         self.0.is_some()
     }
 
-    /// The time left (zero once passed); `None` without a limit.
+    /// The time left (zero once passed, or once cancelled); `None` without
+    /// a limit.
     pub fn left(self) -> Option<Duration> {
+        if cancelled() {
+            return Some(Duration::ZERO);
+        }
         self.0.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
-    /// Whether the moment has come.
+    /// Whether the moment has come (or the work was cancelled: see
+    /// [`cancellable`]).
     pub fn passed(self) -> bool {
-        self.0.is_some_and(|d| Instant::now() >= d)
+        cancelled() || self.0.is_some_and(|d| Instant::now() >= d)
     }
 
     /// This deadline, or `cap` from now when there is none: a part of a
@@ -60,5 +97,19 @@ mod tests {
         assert!(now.passed());
         assert_eq!(now.left(), Some(Duration::ZERO));
         assert!(Deadline::NONE.or_after(Duration::from_secs(5)).is_set());
+    }
+
+    #[test]
+    fn a_cancelled_thread_sees_every_deadline_passed() {
+        let soon = Deadline::after(Some(Duration::from_secs(3600)));
+        let flag = Arc::new(AtomicBool::new(false));
+        cancellable(Arc::clone(&flag), || {
+            assert!(!soon.passed() && !Deadline::NONE.passed());
+            flag.store(true, Ordering::Relaxed);
+            assert!(soon.passed() && Deadline::NONE.passed());
+            assert_eq!(soon.left(), Some(Duration::ZERO));
+        });
+        // Outside, nothing was cancelled.
+        assert!(!soon.passed());
     }
 }
