@@ -162,6 +162,8 @@ async function plan(id) {
   $("diagnosis").textContent = diagnosis ? (diagnosis.ok ? diagnosis.text : errorOf(diagnosis)) : "";
   await showComparison(report, picture.ok ? picture.text : null);
   setStatus(noPlan ? "no plan" : "planned");
+  // How many plans the page has shown: what a test waits on.
+  document.body.dataset.planned = String(Number(document.body.dataset.planned || 0) + 1);
 }
 
 function svgSource(svg) {
