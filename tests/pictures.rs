@@ -226,28 +226,123 @@ fn pictures_are_byte_identical_across_runs() {
     }
 }
 
-/// In `compare`, every plan is drawn on the same round axis: round r is at
-/// the same x in each panel.
+/// In `compare`, the plans of one model share one picture: one round
+/// axis, each party's moves in one lane per plan, and every meter chart
+/// with one trajectory per plan. Plans of models with other parties or
+/// meters are drawn one under the other, on one round axis.
 #[test]
-fn compared_plans_share_one_round_axis() {
+fn compared_plans_share_one_picture() {
     let (code, svg) = seqplan(&["compare", "models/education.json", "--format", "svg"]);
     assert_eq!(code, Some(0));
     assert_labels_apart(&svg, "compare");
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    let texts = |class: &str, text: &str| {
+        document
+            .descendants()
+            .filter(|n| {
+                n.attribute("class") == Some(class) && n.text().map(str::trim) == Some(text)
+            })
+            .count()
+    };
+    assert_eq!(texts("axis", "1"), 1, "one round axis");
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("models/education.json")).unwrap())
+            .unwrap();
+    let parties = model["parties"].as_array().unwrap().len();
+    let meters = model["meters"].as_array().unwrap().len();
+    for plan in ["base", "iskp_attack", "university_ban"] {
+        assert_eq!(texts("axis", plan), parties, "{plan}: a lane in each party");
+    }
+    let trajectories = document
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .count();
+    assert_eq!(trajectories, 3 * meters);
+    let styles: std::collections::BTreeSet<&str> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter_map(|n| n.attribute("class"))
+        .collect();
+    assert_eq!(
+        styles.len(),
+        3,
+        "each plan in a style of its own: {styles:?}"
+    );
+
+    let (code, svg) = seqplan(&[
+        "compare",
+        "models/education.json",
+        "models/roadmap.json",
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_labels_apart(&svg, "compare two models");
     let document = roxmltree::Document::parse(&svg).unwrap();
     let round_one_x: Vec<&str> = document
         .descendants()
         .filter(|n| n.attribute("class") == Some("axis") && n.text() == Some("1"))
         .map(|n| n.attribute("x").unwrap())
         .collect();
-    assert_eq!(
-        round_one_x.len(),
-        3,
-        "one axis per plan: base and two scenarios"
-    );
+    assert_eq!(round_one_x.len(), 2, "one axis per plan");
     assert!(
         round_one_x.iter().all(|x| *x == round_one_x[0]),
         "{round_one_x:?}"
     );
+}
+
+/// The HTML page names its plan once: as its heading, not again in the
+/// picture or the report.
+#[test]
+fn html_page_shows_its_title_once() {
+    let (code, page) = seqplan(&["models/education.json", "--format", "html"]);
+    assert_eq!(code, Some(0));
+    let body = page.split("<body>").nth(1).unwrap();
+    let seen = body
+        .match_indices("Targeted assistance to the Ministry of Education<")
+        .count();
+    // The heading, and the picture's <title> (a tooltip, not shown).
+    assert_eq!(seen, 2, "{body}");
+    assert!(body.contains("<h1>Targeted assistance to the Ministry of Education</h1>"));
+}
+
+/// Party names are written whole over several lines rather than cut, meter
+/// charts have a readable scale, and an expected level shows from the
+/// start, faint before its deadline.
+#[test]
+fn pictures_show_names_scales_and_targets() {
+    let (code, svg) = seqplan(&["models/education.json", "--format", "svg"]);
+    assert_eq!(code, Some(0));
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    let lanes: Vec<&str> = document
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lane"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(lanes.iter().all(|l| !l.contains('…')), "{lanes:?}");
+    assert!(
+        lanes.contains(&"Afghan and non-state dialogue"),
+        "{lanes:?}"
+    );
+    assert!(lanes.contains(&"facilitators"), "{lanes:?}");
+    // Each chart: at least two round values on its scale, beside the
+    // labels of its levels.
+    let scales = document
+        .descendants()
+        .filter(|n| {
+            n.attribute("class") == Some("scale")
+                && n.text().is_some_and(|t| t.parse::<f64>().is_ok())
+        })
+        .count();
+    assert!(scales >= 2 * 5, "{scales} scale values for 5 meters");
+    // An expectation due in month 16 of 20: faint from the start.
+    assert!(document
+        .descendants()
+        .any(|n| n.attribute("class") == Some("expectation before")));
+    // Labels that do not fit their bar are written beside it, over a halo.
+    assert!(document
+        .descendants()
+        .any(|n| n.attribute("class") == Some("label outside")));
 }
 
 /// A model whose text is markup: every output shows it as text.

@@ -36,14 +36,22 @@ pub fn markdown_to_html(markdown: &str) -> String {
 }
 
 /// A whole page: `title`, the pictures (SVG documents), then the report.
+/// The title is shown once, as the page's heading: the pictures' and the
+/// report's own first heading, when they repeat it, are left out.
 pub fn page(title: &str, pictures: &[String], markdown: &str) -> String {
     let mut body = String::new();
+    let heading_line = format!(
+        "<text x=\"8\" y=\"18\" text-anchor=\"start\" class=\"title\">{}</text>\n",
+        escape(title)
+    );
     for svg in pictures {
         body.push_str("<figure>\n");
-        body.push_str(svg);
+        body.push_str(&svg.replacen(&heading_line, "", 1));
         body.push_str("</figure>\n");
     }
-    body.push_str(&markdown_to_html(markdown));
+    let repeated = format!("### {}\n", super::explain::escape_cell(title));
+    let report = markdown.strip_prefix(&repeated).unwrap_or(markdown);
+    body.push_str(&markdown_to_html(report));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n{body}</main>\n<footer>Made by seqplan {version}.</footer>\n</body>\n</html>\n",
         title = escape(title),

@@ -32,6 +32,8 @@ const ROW_HEIGHT: f64 = 20.0;
 const METER_HEIGHT: f64 = 110.0;
 /// Height of the row of round numbers above the lanes.
 const AXIS_HEIGHT: f64 = 20.0;
+/// Line spacing of a lane's name when it takes several lines.
+const NAME_LINE: f64 = 13.0;
 
 /// Colours of the party lanes, in party order (repeating).
 const PALETTE: [&str; 8] = [
@@ -127,10 +129,21 @@ struct Span {
     title: String,
 }
 
-/// Where a span's label starts: inside its bar, or pulled left so that it
-/// ends at the right edge.
-fn label_x(span: &Span, axis: Axis) -> f64 {
-    (axis.x(span.first) + 4.0).min(Axis::right() - 2.0 - text_width(&span.label))
+/// Where a span's label starts, and whether it lies outside its bar:
+/// inside when it fits there, else beside it (after the bar, or before it
+/// near the right edge), else over it, pulled left to end at the edge.
+fn label_x(span: &Span, axis: Axis) -> (f64, bool) {
+    let (x0, x1) = (axis.x(span.first), axis.x(span.last + 1));
+    let width = text_width(&span.label);
+    if width + 8.0 <= x1 - x0 {
+        (x0 + 4.0, false)
+    } else if x1 + 3.0 + width <= Axis::right() - 2.0 {
+        (x1 + 3.0, true)
+    } else if x0 - 3.0 - width >= LEFT + 2.0 {
+        (x0 - 3.0 - width, true)
+    } else {
+        ((x0 + 4.0).min(Axis::right() - 2.0 - width), false)
+    }
 }
 
 /// Packs spans into rows so that neither bars nor labels overlap; returns
@@ -139,7 +152,7 @@ fn pack(spans: &[Span], axis: Axis) -> (Vec<usize>, usize) {
     let mut row_ends: Vec<f64> = Vec::new();
     let mut rows = Vec::with_capacity(spans.len());
     for span in spans {
-        let label = label_x(span, axis);
+        let (label, _) = label_x(span, axis);
         let x0 = axis.x(span.first).min(label - 1.0);
         let end = axis
             .x(span.last + 1)
@@ -166,11 +179,26 @@ fn lane(
     spans: &[Span],
     (kind, fill): (&str, &str),
 ) -> f64 {
+    named_lane(canvas, axis, (name, "lane"), spans, (kind, fill))
+}
+
+/// [`lane`], its name in the class given (a plan's sub-lane of a party is
+/// named plainly, under the party's name).
+fn named_lane(
+    canvas: &mut Canvas,
+    axis: Axis,
+    (name, class): (&str, &str),
+    spans: &[Span],
+    (kind, fill): (&str, &str),
+) -> f64 {
     let top = canvas.y;
     let (rows, count) = pack(spans, axis);
-    let height = count as f64 * ROW_HEIGHT + 4.0;
-    let label = fit(name, LEFT - 12.0);
-    canvas.text(8.0, top + 14.0, "start", "lane", &label);
+    // The name over as many lines as it needs (three at most).
+    let lines = wrap(name, LEFT - 12.0, 3);
+    let height = (count as f64 * ROW_HEIGHT).max(lines.len() as f64 * NAME_LINE + 6.0) + 4.0;
+    for (i, line) in lines.iter().enumerate() {
+        canvas.text(8.0, top + 14.0 + i as f64 * NAME_LINE, "start", class, line);
+    }
     for (span, row) in spans.iter().zip(rows) {
         let x0 = axis.x(span.first);
         let x1 = axis.x(span.last + 1);
@@ -183,7 +211,9 @@ fn lane(
             px(y),
             px((x1 - x0 - 2.0).max(2.0)),
         );
-        canvas.text(label_x(span, axis), y + 12.0, "start", "label", &span.label);
+        let (x, outside) = label_x(span, axis);
+        let class = if outside { "label outside" } else { "label" };
+        canvas.text(x, y + 12.0, "start", class, &span.label);
         canvas.body.push_str("</g>\n");
     }
     canvas.line(
@@ -217,6 +247,39 @@ fn chance_note(probability: f64) -> ChanceNote {
 }
 
 /// Shortens `text` with an ellipsis so it fits in `width` pixels.
+/// `text` in lines no wider than `width`, broken between words (a word
+/// too long for a line is cut), at most `most` lines, the last ending in
+/// an ellipsis if the text goes on.
+fn wrap(text: &str, width: f64, most: usize) -> Vec<String> {
+    let max = (width / (FONT_SIZE * CHAR_WIDTH)).floor() as usize;
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let joined = if current.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{current} {word}")
+        };
+        if joined.chars().count() <= max || current.is_empty() {
+            current = joined;
+        } else {
+            lines.push(std::mem::take(&mut current));
+            current = word.to_owned();
+        }
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > most {
+        let rest = lines[most - 1..].join(" ");
+        lines.truncate(most - 1);
+        lines.push(rest);
+        let last = lines.len() - 1;
+        lines[last] = fit(&format!("{}…", lines[last]), width);
+    }
+    lines.iter().map(|line| fit(line, width)).collect()
+}
+
 fn fit(text: &str, width: f64) -> String {
     let max = (width / (FONT_SIZE * CHAR_WIDTH)).floor() as usize;
     if text.chars().count() <= max {
@@ -280,12 +343,11 @@ fn meter_chart(
     canvas: &mut Canvas,
     axis: Axis,
     instance: &Instance,
-    evaluation: &Evaluation,
+    trajectories: &[&Evaluation],
     m: usize,
     band: Option<&Band>,
 ) {
     let model = instance.model;
-    let values = &evaluation.meters[m];
     let rounds = axis.rounds as usize + 1;
     // A meter that chance does not move gets no band.
     let band = band.filter(|band| {
@@ -330,8 +392,11 @@ fn meter_chart(
             }
         }
     }
-    let mut lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let every = trajectories
+        .iter()
+        .flat_map(|e| e.meters[m].iter().copied());
+    let mut lo = every.clone().fold(f64::INFINITY, f64::min);
+    let mut hi = every.fold(f64::NEG_INFINITY, f64::max);
     for level in &levels {
         lo = lo.min(level.value);
         hi = hi.max(level.value);
@@ -391,6 +456,11 @@ fn meter_chart(
     for (level, y_label) in levels.iter().zip(&placed) {
         let y = y_of(level.value);
         let x0 = (LEFT + f64::from(level.from_round) * axis.cell()).min(Axis::right() - 8.0);
+        // An expected level shows from the start, faint until it is due.
+        if x0 > LEFT {
+            let class = format!("{} before", level.class);
+            canvas.line((LEFT, y), (x0, y), &class);
+        }
         canvas.line((x0, y), (Axis::right(), y), level.class);
         canvas.text(
             LEFT - 6.0,
@@ -400,31 +470,85 @@ fn meter_chart(
             &fit(&level.label, LEFT - 20.0),
         );
     }
-    // The scale's ends at their values, unless a level's label is there.
-    for value in [hi - pad, lo + pad] {
-        let y = y_of(value) + 4.0;
-        if placed.iter().all(|p| (p - y).abs() >= FONT_SIZE + 1.0) {
-            canvas.text(LEFT - 6.0, y, "end", "scale", &fmt_meter(value));
+    // A readable scale: round values with faint lines across, each
+    // labelled unless a level's label is there.
+    let mut taken: Vec<f64> = placed.clone();
+    for value in ticks(lo + pad, hi - pad) {
+        let y = y_of(value);
+        canvas.line((LEFT, y), (Axis::right(), y), "grid");
+        let at = y + 4.0;
+        if taken.iter().all(|p| (p - at).abs() >= FONT_SIZE + 1.0) {
+            canvas.text(LEFT - 6.0, at, "end", "scale", &fmt_meter(value));
+            taken.push(at);
         }
     }
 
-    // The trajectory: m[0] at the start of round 1, m[t] at its end.
-    let points: Vec<String> = values
-        .iter()
-        .enumerate()
-        .take(axis.rounds as usize + 1)
-        .map(|(t, &v)| {
-            let x = LEFT + t as f64 * axis.cell();
-            format!("{},{}", px(x), px(y_of(v)))
-        })
-        .collect();
-    let _ = writeln!(
-        canvas.body,
-        r#"<polyline points="{}" class="trajectory"><title>{}</title></polyline>"#,
-        points.join(" "),
-        escape(&meter.id)
-    );
+    // Each trajectory: m[0] at the start of round 1, m[t] at its end; the
+    // plans compared each in a style of their own.
+    for (i, evaluation) in trajectories.iter().enumerate() {
+        let points: Vec<String> = evaluation.meters[m]
+            .iter()
+            .enumerate()
+            .take(axis.rounds as usize + 1)
+            .map(|(t, &v)| {
+                let x = LEFT + t as f64 * axis.cell();
+                format!("{},{}", px(x), px(y_of(v)))
+            })
+            .collect();
+        let _ = writeln!(
+            canvas.body,
+            r#"<polyline points="{}" class="{}"><title>{}</title></polyline>"#,
+            points.join(" "),
+            trajectory_class(i),
+            escape(&meter.id)
+        );
+    }
     canvas.y = top + METER_HEIGHT;
+}
+
+/// The style of the i-th plan's trajectories (and its mark of `all met`).
+fn trajectory_class(i: usize) -> String {
+    match i % TRAJECTORY_STYLES {
+        0 => "trajectory".to_owned(),
+        k => format!("trajectory p{k}"),
+    }
+}
+
+/// How many plans' trajectories are told apart by their style.
+const TRAJECTORY_STYLES: usize = 4;
+
+/// Round values from `lo` to `hi` for a meter's scale: two to five of
+/// them, a step of 1, 2, 2.5 or 5 times a power of ten apart.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        return vec![lo];
+    }
+    // The power of ten just under a fourth of the span, found without
+    // logarithms so that every machine finds the same.
+    let wanted = span / 4.0;
+    let mut power = 1.0;
+    while power > wanted {
+        power /= 10.0;
+    }
+    while power * 10.0 <= wanted {
+        power *= 10.0;
+    }
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|&step| span / step <= 4.0)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil();
+    let last = (hi / step).floor();
+    let mut out = Vec::new();
+    let mut k = first;
+    while k <= last + 1e-9 && out.len() < 12 {
+        // Exact multiples: 0.1 · 3 shown as 0.3.
+        out.push((k * step * 1e9).round() / 1e9);
+        k += 1.0;
+    }
+    out
 }
 
 /// A meter's 10–90 % band, shaded under its trajectory, with a legend at
@@ -453,77 +577,67 @@ fn fan(canvas: &mut Canvas, axis: Axis, band: &Band, y_of: &dyn Fn(f64) -> f64, 
     );
 }
 
-/// The timeline and meter charts of one plan, drawn from `canvas.y` down.
-fn plan_body(
-    canvas: &mut Canvas,
-    axis: Axis,
-    instance: &Instance,
-    moves: &Moves,
-    evaluation: &Evaluation,
-    bands: &[Band],
-) {
+/// The bars of party `p`'s moves, in round order.
+fn move_spans(instance: &Instance, moves: &Moves, p: usize, axis: Axis) -> Vec<Span> {
     let model = instance.model;
-    let grid_top = canvas.y;
-    // The lanes are drawn first so the gridlines know where they end.
-    let mut lanes = Canvas {
-        body: String::new(),
-        y: grid_top + AXIS_HEIGHT,
-    };
-    for (p, party) in model.parties.iter().enumerate() {
-        let mut spans: Vec<Span> = moves
-            .as_slice()
-            .iter()
-            .filter(|mv| model.actions[mv.action].by == p)
-            .map(|mv| {
-                let action = &model.actions[mv.action];
-                let last = (mv.round + action.duration - 1).min(axis.rounds);
-                // A replanned model's moves made say so, and whether they
-                // failed; the moves to make, how likely they are to work.
-                let odds = match model.made(mv.action).map(|made| made.outcome) {
-                    Some(MadeOutcome::Succeeded) => ChanceNote {
-                        label: " (made)".to_owned(),
-                        title: ", made".to_owned(),
-                    },
-                    Some(MadeOutcome::Failed) => ChanceNote {
-                        label: " (failed)".to_owned(),
-                        title: ", made and failed".to_owned(),
-                    },
-                    Some(MadeOutcome::Pending) => {
-                        let chance = chance_note(action.success);
-                        ChanceNote {
-                            label: format!(
-                                " (made{})",
-                                chance.label.replace(" (", ", ").replace(')', "")
-                            ),
-                            title: format!(", made, outcome pending{}", chance.title),
-                        }
+    let party = &model.parties[p];
+    let mut spans: Vec<Span> = moves
+        .as_slice()
+        .iter()
+        .filter(|mv| model.actions[mv.action].by == p)
+        .map(|mv| {
+            let action = &model.actions[mv.action];
+            let last = (mv.round + action.duration - 1).min(axis.rounds);
+            // A replanned model's moves made say so, and whether they
+            // failed; the moves to make, how likely they are to work.
+            let odds = match model.made(mv.action).map(|made| made.outcome) {
+                Some(MadeOutcome::Succeeded) => ChanceNote {
+                    label: " (made)".to_owned(),
+                    title: ", made".to_owned(),
+                },
+                Some(MadeOutcome::Failed) => ChanceNote {
+                    label: " (failed)".to_owned(),
+                    title: ", made and failed".to_owned(),
+                },
+                Some(MadeOutcome::Pending) => {
+                    let chance = chance_note(action.success);
+                    ChanceNote {
+                        label: format!(
+                            " (made{})",
+                            chance.label.replace(" (", ", ").replace(')', "")
+                        ),
+                        title: format!(", made, outcome pending{}", chance.title),
                     }
-                    None => chance_note(action.success),
-                };
-                Span {
-                    first: mv.round,
-                    last,
-                    label: format!("{}{}", action.id, odds.label),
-                    title: format!(
-                        "{} ({}), {} {}{}{}",
-                        action.name,
-                        party.name,
-                        model.round_unit,
-                        mv.round,
-                        if last > mv.round {
-                            format!("–{last}")
-                        } else {
-                            String::new()
-                        },
-                        odds.title
-                    ),
                 }
-            })
-            .collect();
-        spans.sort_by_key(|s| (s.first, s.last));
-        let fill = PALETTE[p % PALETTE.len()];
-        lane(&mut lanes, axis, &party.name, &spans, ("move", fill));
-    }
+                None => chance_note(action.success),
+            };
+            Span {
+                first: mv.round,
+                last,
+                label: format!("{}{}", action.id, odds.label),
+                title: format!(
+                    "{} ({}), {} {}{}{}",
+                    action.name,
+                    party.name,
+                    model.round_unit,
+                    mv.round,
+                    if last > mv.round {
+                        format!("–{last}")
+                    } else {
+                        String::new()
+                    },
+                    odds.title
+                ),
+            }
+        })
+        .collect();
+    spans.sort_by_key(|s| (s.first, s.last));
+    spans
+}
+
+/// The bars of the instance's events within the axis, in round order.
+fn event_spans(instance: &Instance, axis: Axis) -> Vec<Span> {
+    let model = instance.model;
     let mut events: Vec<Span> = instance
         .events
         .iter()
@@ -551,13 +665,44 @@ fn plan_body(
             }
         })
         .collect();
+    events.sort_by_key(|s| s.first);
+    events
+}
+
+/// The timeline and meter charts of one plan, drawn from `canvas.y` down.
+fn plan_body(
+    canvas: &mut Canvas,
+    axis: Axis,
+    instance: &Instance,
+    moves: &Moves,
+    evaluation: &Evaluation,
+    bands: &[Band],
+) {
+    let model = instance.model;
+    let grid_top = canvas.y;
+    // The lanes are drawn first so the gridlines know where they end.
+    let mut lanes = Canvas {
+        body: String::new(),
+        y: grid_top + AXIS_HEIGHT,
+    };
+    for (p, party) in model.parties.iter().enumerate() {
+        let spans = move_spans(instance, moves, p, axis);
+        let fill = PALETTE[p % PALETTE.len()];
+        lane(&mut lanes, axis, &party.name, &spans, ("move", fill));
+    }
+    let events = event_spans(instance, axis);
     if !events.is_empty() {
-        events.sort_by_key(|s| s.first);
         lane(&mut lanes, axis, "Events", &events, ("event", "#eeeeee"));
     }
+    // The vertical marks go under the lanes, so that labels beside their
+    // bars are written over them.
+    let mut marks = Canvas {
+        body: String::new(),
+        y: 0.0,
+    };
     if let Some(r) = evaluation.met_round.filter(|&r| r >= 1) {
         let x = axis.x(r + 1);
-        lanes.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "met");
+        marks.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "met");
         let label = format!("all met by {} {r}", model.round_unit);
         let anchor = if x - text_width(&label) - 3.0 >= LEFT {
             "end"
@@ -571,7 +716,7 @@ fn plan_body(
     if let Some(past) = model.past.as_ref().filter(|past| past.now > 1) {
         // Where a replanned model's past ends.
         let x = axis.x(past.now);
-        lanes.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "lane-rule");
+        marks.line((x, grid_top + AXIS_HEIGHT), (x, lanes.y + 4.0), "lane-rule");
         let label = format!("now: {} {}", model.round_unit, past.now);
         lanes.text(x + 3.0, lanes.y + 14.0, "start", "axis", &label);
         lanes.y += 18.0;
@@ -583,10 +728,11 @@ fn plan_body(
     };
     round_axis(&mut axis_canvas, axis, &model.round_unit, bottom);
     canvas.body.push_str(&axis_canvas.body);
+    canvas.body.push_str(&marks.body);
     canvas.body.push_str(&lanes.body);
     canvas.y = bottom;
     for m in 0..model.meters.len() {
-        meter_chart(canvas, axis, instance, evaluation, m, bands.get(m));
+        meter_chart(canvas, axis, instance, &[evaluation], m, bands.get(m));
     }
 }
 
@@ -601,9 +747,14 @@ const STYLE: &str = "text{font-family:FONTS;font-size:11px;fill:#222}\
 .bar{stroke:#555555;stroke-width:0.6}\
 .plot{fill:#fbfbfb;stroke:#bbbbbb;stroke-width:1}\
 .trajectory{fill:none;stroke:#1f4e79;stroke-width:2}\
+.trajectory.p1{stroke:#c55a11;stroke-dasharray:7 3}\
+.trajectory.p2{stroke:#2e7d32;stroke-dasharray:2 2}\
+.trajectory.p3{stroke:#7030a0;stroke-dasharray:8 3 2 3}\
 line.red-line{stroke:#c00000;stroke-width:1.5;stroke-dasharray:6 3}\
 text.red-line{fill:#c00000}\
 line.expectation{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:2 3}\
+line.before{stroke-opacity:0.3}\
+text.outside{paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}\
 text.expectation{fill:#2e7d32}\
 .met{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:4 2}\
 .met-label{fill:#2e7d32}";
@@ -662,15 +813,7 @@ pub fn panels(heading: &str, panels: &[Panel]) -> String {
             }
         }
     }
-    let height = canvas.y + 12.0;
-    let style = STYLE.replace("FONTS", FONT_FAMILY);
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\n<title>{title}</title>\n<style>{style}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{body}</svg>\n",
-        w = px(WIDTH),
-        h = px(height),
-        title = escape(heading),
-        body = canvas.body
-    )
+    document(heading, &canvas)
 }
 
 /// The title line of a plan: what it is, when everything is met, cost.
@@ -746,8 +889,177 @@ pub fn proposal(
     )
 }
 
-/// Plans side by side (from `compare`), one under the other on one axis.
+/// Plans side by side (from `compare`, `--alternatives`, `--robust`), on
+/// one round axis. When they have the same parties and meters (one
+/// model's scenarios, objectives or alternatives), one picture holds them
+/// all, with the first plan's red lines and expectations: each party's
+/// lanes hold each plan's moves in a lane of its own, side by side, and
+/// each meter's chart overlays the plans' trajectories, each in a style of
+/// its own (the legend at the top says which); otherwise one panel per
+/// plan, one under the other.
 pub fn comparison(heading: &str, entries: &[crate::compare::Entry]) -> String {
+    let ids = |entry: &crate::compare::Entry| {
+        let model = entry.instance.model;
+        (
+            model
+                .parties
+                .iter()
+                .map(|p| p.id.clone())
+                .collect::<Vec<_>>(),
+            model
+                .meters
+                .iter()
+                .map(|m| m.id.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let alike = entries.windows(2).all(|w| ids(&w[0]) == ids(&w[1]));
+    if entries.len() >= 2 && alike {
+        return shared(heading, entries);
+    }
+    stacked(heading, entries)
+}
+
+/// One picture for the plans of one model (see [`comparison`]).
+fn shared(heading: &str, entries: &[crate::compare::Entry]) -> String {
+    let first = entries[0].instance;
+    let model = first.model;
+    let unit = &model.round_unit;
+    let rounds = entries
+        .iter()
+        .map(|e| e.instance.horizon)
+        .max()
+        .unwrap_or(1);
+    let axis = Axis { rounds };
+    let mut canvas = Canvas {
+        body: String::new(),
+        y: 0.0,
+    };
+    canvas.text(8.0, 18.0, "start", "title", &fit(heading, WIDTH - 16.0));
+    canvas.y = 30.0;
+    // The legend: each plan's line style, and what it comes to.
+    for (i, entry) in entries.iter().enumerate() {
+        let y = canvas.y + 10.0;
+        let _ = writeln!(
+            canvas.body,
+            r#"<line x1="8" y1="{}" x2="40" y2="{}" class="{}"/>"#,
+            px(y - 4.0),
+            px(y - 4.0),
+            trajectory_class(i)
+        );
+        let what = match &entry.outcome {
+            Ok(report) => plan_title(&entry.label, &report.evaluation, unit),
+            Err((status, reason)) => format!("{}: {}, {reason}", entry.label, status.as_str()),
+        };
+        canvas.text(48.0, y, "start", "lane", &fit(&what, WIDTH - 56.0));
+        canvas.y += 16.0;
+    }
+    let planned: Vec<(usize, &crate::compare::Entry, &PlanReport)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.outcome.as_ref().ok().map(|report| (i, e, *report)))
+        .collect();
+    let grid_top = canvas.y + 6.0;
+    let mut lanes = Canvas {
+        body: String::new(),
+        y: grid_top + AXIS_HEIGHT,
+    };
+    for (p, party) in model.parties.iter().enumerate() {
+        let fill = PALETTE[p % PALETTE.len()];
+        // The party's name, then one lane per plan, named by the plan.
+        for (k, line) in wrap(&party.name, WIDTH - 16.0, 2).iter().enumerate() {
+            lanes.text(
+                8.0,
+                lanes.y + 13.0 + k as f64 * NAME_LINE,
+                "start",
+                "lane",
+                line,
+            );
+            lanes.y += NAME_LINE;
+        }
+        lanes.y += 4.0;
+        for &(_, entry, report) in &planned {
+            let spans = move_spans(entry.instance, &report.moves, p, axis);
+            let name = format!("  {}", entry.label);
+            named_lane(&mut lanes, axis, (&name, "axis"), &spans, ("move", fill));
+        }
+    }
+    // The events once when every plan has the same, else each plan's.
+    let same_events = planned
+        .windows(2)
+        .all(|w| w[0].1.instance.events == w[1].1.instance.events);
+    for &(_, entry, _) in &planned {
+        let events = event_spans(entry.instance, axis);
+        if !events.is_empty() {
+            let name = if same_events {
+                "Events".to_owned()
+            } else {
+                format!("Events · {}", entry.label)
+            };
+            lane(&mut lanes, axis, &name, &events, ("event", "#eeeeee"));
+        }
+        if same_events {
+            break;
+        }
+    }
+    // Each plan's `all met` mark, in its style, under the lanes.
+    let mut marks = Canvas {
+        body: String::new(),
+        y: 0.0,
+    };
+    for &(i, entry, report) in &planned {
+        if let Some(r) = report.evaluation.met_round.filter(|&r| r >= 1) {
+            let x = axis.x(r + 1);
+            marks.line(
+                (x, grid_top + AXIS_HEIGHT),
+                (x, lanes.y + 4.0),
+                &trajectory_class(i),
+            );
+            let label = format!("{}: all met by {unit} {r}", entry.label);
+            let anchor = if x - text_width(&label) - 3.0 >= LEFT {
+                "end"
+            } else {
+                "start"
+            };
+            let at = if anchor == "end" { x - 3.0 } else { x + 3.0 };
+            lanes.text(at, lanes.y + 14.0, anchor, "axis", &label);
+            lanes.y += 16.0;
+        }
+    }
+    let bottom = lanes.y;
+    let mut axis_canvas = Canvas {
+        body: String::new(),
+        y: grid_top,
+    };
+    round_axis(&mut axis_canvas, axis, unit, bottom);
+    canvas.body.push_str(&axis_canvas.body);
+    canvas.body.push_str(&marks.body);
+    canvas.body.push_str(&lanes.body);
+    canvas.y = bottom;
+    let evaluations: Vec<&Evaluation> = planned.iter().map(|(_, _, r)| &r.evaluation).collect();
+    if !evaluations.is_empty() {
+        for m in 0..model.meters.len() {
+            meter_chart(&mut canvas, axis, first, &evaluations, m, None);
+        }
+    }
+    document(heading, &canvas)
+}
+
+/// The SVG document of a finished canvas.
+fn document(heading: &str, canvas: &Canvas) -> String {
+    let height = canvas.y + 12.0;
+    let style = STYLE.replace("FONTS", FONT_FAMILY);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\n<title>{title}</title>\n<style>{style}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{body}</svg>\n",
+        w = px(WIDTH),
+        h = px(height),
+        title = escape(heading),
+        body = canvas.body
+    )
+}
+
+/// One panel per plan, one under the other on one axis.
+fn stacked(heading: &str, entries: &[crate::compare::Entry]) -> String {
     let drawn: Vec<Panel> = entries
         .iter()
         .map(|entry| {
