@@ -264,7 +264,7 @@ fn wrap(text: &str, width: f64, most: usize) -> Vec<String> {
             current = joined;
         } else {
             lines.push(std::mem::take(&mut current));
-            current = word.to_owned();
+            word.clone_into(&mut current);
         }
     }
     if !current.is_empty() || lines.is_empty() {
