@@ -95,13 +95,35 @@ try {
   same("move forced", forced, cliMoves(await text(), ["--force", action + "@" + round]));
   if ((await page.locator("#compare > div").count()) !== 2) fail("no side-by-side view");
 
-  // Check a student's plan: one move only breaks rules.
-  await page.selectOption("#proposal-action", action);
-  await page.fill("#proposal-round", "1");
-  await page.click("#proposal-add");
+  // Check a student's plan, placed on the timeline: the optimum's moves,
+  // one of them a round late.
+  const optimum = cliMoves(await text(), []);
+  for (const [i, move] of optimum.entries()) {
+    const [r, id] = move.split(" ");
+    const placed = i === 0 ? Number(r) + 1 : Number(r);
+    await page.click('#timeline button[data-action="' + id + '"][data-round="' + placed + '"]');
+  }
   await page.click("#proposal-check");
   await page.waitForFunction(() => document.getElementById("check-result").textContent.length > 0, null, { timeout: 60000 });
-  if (!(await page.textContent("#check-result")).includes("Check of")) fail("no check shown");
+  const checked = await page.textContent("#check-result");
+  if (!checked.includes("Check of")) fail("no check shown: " + checked);
+  const [, lateId] = optimum[0].split(" ");
+  const file = join(work, "student.txt");
+  writeFileSync(file, optimum.map((m, i) => {
+    const [r, id] = m.split(" ");
+    return (i === 0 ? Number(r) + 1 : r) + " " + id;
+  }).sort((a, b) => Number(a.split(" ")[0]) - Number(b.split(" ")[0])).join("\n") + "\n");
+  writeFileSync(join(work, "model.json"), await text());
+  let expected;
+  try {
+    expected = execFileSync(seqplan, ["check", join(work, "model.json"), file, "--time-limit", "10"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  } catch (e) {
+    expected = e.stdout.toString(); // exit 1: the plan breaks rules
+  }
+  // The same report but for its first line, which names the plan's file.
+  const body = (t) => t.split("\n").slice(1).join("\n");
+  if (!checked.includes(lateId)) fail("the check does not name the move placed late");
+  if (body(checked) !== body(expected)) fail("the check differs from the command line's:\n" + checked + "\n---\n" + expected);
 
   // Nothing from the model became markup: the model text is in the editor only.
   const screenshot = process.env.SCREENSHOT || join(work, "serve.png");

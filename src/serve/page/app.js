@@ -103,9 +103,7 @@ function fillPickers(m) {
     scenario.appendChild(el("option", s.id + (s.name ? " — " + s.name : ""), { value: s.id }));
   }
   scenario.value = [...scenario.options].some((o) => o.value === chosen) ? chosen : "base";
-  const actions = $("proposal-action");
-  actions.textContent = "";
-  for (const a of (m && m.actions) || []) actions.appendChild(el("option", a.id, { value: a.id }));
+  showTimeline(m);
 }
 
 // ---- validation and planning -------------------------------------------
@@ -263,6 +261,23 @@ function showRedLines(lines) {
     row.appendChild(el("td", r.kind));
     row.appendChild(el("td", r.closest === null ? "-" : r.closest));
     row.appendChild(el("td", r.round === null ? "-" : r.round));
+    const level = el("td");
+    if (r.kind === "never_below" || r.kind === "never_above" || r.kind === "cost_at_most") {
+      const m = model();
+      const line = m && (m.red_lines || []).find((x) => x.id === r.id);
+      const key = r.kind;
+      const input = el("input", null, { type: "number", step: "any", value: line ? String(line[key]) : "", "aria-label": "new level for " + r.id });
+      level.appendChild(input);
+      level.appendChild(button("Set", () => {
+        const m = model();
+        const value = parseFloat(input.value);
+        const target = m && (m.red_lines || []).find((x) => x.id === r.id);
+        if (!target || !Number.isFinite(value)) return;
+        target[key] = value;
+        setModel(m);
+      }, "move this red line in the model"));
+    }
+    row.appendChild(level);
     const drop = el("td");
     drop.appendChild(button("Drop", () => {
       const m = model();
@@ -329,18 +344,44 @@ async function showComparison(current, currentSvg) {
 
 // ---- check my plan -------------------------------------------------------
 
-function showProposal() {
-  const list = $("proposal-moves");
-  list.textContent = "";
-  state.proposal.sort((a, b) => a[0] - b[0]);
-  state.proposal.forEach((p, i) => {
-    const item = el("li", "round " + p[0] + ": " + p[1] + " ");
-    item.appendChild(button("×", () => { state.proposal.splice(i, 1); showProposal(); }, "take it out"));
-    list.appendChild(item);
-  });
+// The timeline a student places moves on: a line per move, a column per
+// round of the horizon; a placed move is a pressed cell.
+function showTimeline(m) {
+  const table = $("timeline");
+  const head = table.tHead;
+  const body = table.tBodies[0];
+  head.textContent = ""; body.textContent = "";
+  if (!m || !Array.isArray(m.actions)) return;
+  const horizon = parseInt($("horizon").value, 10) > 0 ? parseInt($("horizon").value, 10) : (m.horizon || 0);
+  const known = new Set(m.actions.map((a) => a.id));
+  state.proposal = state.proposal.filter((p) => known.has(p[1]) && p[0] <= horizon);
+  const top = el("tr");
+  top.appendChild(el("th", m.round || "round", { class: "action" }));
+  for (let r = 1; r <= horizon; r++) top.appendChild(el("th", r));
+  head.appendChild(top);
+  for (const a of m.actions) {
+    const row = el("tr");
+    row.appendChild(el("th", a.id, { class: "action", scope: "row" }));
+    for (let r = 1; r <= horizon; r++) {
+      const cell = el("td");
+      const placed = state.proposal.some((p) => p[0] === r && p[1] === a.id);
+      const b = button("", () => {
+        const i = state.proposal.findIndex((p) => p[0] === r && p[1] === a.id);
+        if (i >= 0) state.proposal.splice(i, 1); else state.proposal.push([r, a.id]);
+        b.setAttribute("aria-pressed", String(i < 0));
+      }, a.id + " in " + (m.round || "round") + " " + r);
+      b.setAttribute("aria-pressed", String(placed));
+      b.setAttribute("aria-label", a.id + " in round " + r);
+      b.dataset.action = a.id; b.dataset.round = String(r);
+      cell.appendChild(b);
+      row.appendChild(cell);
+    }
+    body.appendChild(row);
+  }
 }
 
 async function check() {
+  state.proposal.sort((a, b) => a[0] - b[0]);
   const plan = state.proposal.map((p) => p[0] + " " + p[1]).join("\n") + "\n";
   const body = request({ plan, format: "text" });
   delete body.force; delete body.forbid;
@@ -357,10 +398,10 @@ $("objective").addEventListener("change", refresh);
 $("horizon").addEventListener("change", refresh);
 $("replan").addEventListener("click", refresh);
 $("pin").addEventListener("click", pin);
-$("proposal-add").addEventListener("click", () => {
-  const round = parseInt($("proposal-round").value, 10);
-  const action = $("proposal-action").value;
-  if (round > 0 && action) { state.proposal.push([round, action]); showProposal(); }
-});
 $("proposal-check").addEventListener("click", check);
+$("proposal-clear").addEventListener("click", () => {
+  state.proposal = [];
+  showTimeline(model());
+  $("check-result").textContent = "";
+});
 loadModels().then(() => setStatus("choose a model"));
