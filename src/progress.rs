@@ -15,9 +15,43 @@ static STAGE: Mutex<String> = Mutex::new(String::new());
 /// The spinner while it is drawn, so messages can be printed around it.
 static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
 
+thread_local! {
+    /// While set, the lines this thread would print on stderr are kept
+    /// here instead (a request of `seqplan serve` answers with them).
+    static CAPTURED: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `work`, keeping the lines it would print on stderr (through
+/// [`eprint_line`]) instead of printing them; returns them with its result.
+pub fn capturing<T>(work: impl FnOnce() -> T) -> (T, Vec<String>) {
+    struct Restore(Option<Vec<String>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            CAPTURED.with(|c| *c.borrow_mut() = outer);
+        }
+    }
+    let outer = CAPTURED.with(|c| c.borrow_mut().replace(Vec::new()));
+    let restore = Restore(outer);
+    let result = work();
+    let lines = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    drop(restore);
+    (result, lines)
+}
+
 /// Prints a line on stderr without tearing the spinner, if one is drawn,
-/// with any character that could drive the terminal shown escaped.
+/// with any character that could drive the terminal shown escaped (or
+/// keeps it, while [`capturing`]).
 pub fn eprint_line(line: &str) {
+    let kept = CAPTURED.with(|c| {
+        c.borrow_mut()
+            .as_mut()
+            .map(|lines| lines.push(line.to_owned()))
+            .is_some()
+    });
+    if kept {
+        return;
+    }
     let line = crate::escape::document(line);
     let bar = BAR.lock().ok().and_then(|b| b.clone());
     match bar {

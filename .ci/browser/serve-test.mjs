@@ -125,10 +125,25 @@ try {
   if (!checked.includes(lateId)) fail("the check does not name the move placed late");
   if (body(checked) !== body(expected)) fail("the check differs from the command line's:\n" + checked + "\n---\n" + expected);
 
-  // Nothing from the model became markup: the model text is in the editor only.
   const screenshot = process.env.SCREENSHOT || join(work, "serve.png");
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: screenshot });
+
+  // A model whose every name is markup: shown as text, never run.
+  const attack = "<img src=x onerror=\"window.__attacked=1\">";
+  const hostile = {
+    seqplan: 1, name: attack, horizon: 3,
+    parties: [{ id: "p", name: attack }],
+    meters: [{ id: "m", name: attack }],
+    actions: [{ id: "a", name: attack, by: "p", effects: [{ meter: "m", add: 1 }] }],
+    expectations: [{ id: "e", name: attack, meter: "m", at_least: 1, by: 3 }],
+    red_lines: [{ id: "r", name: attack, meter: "m", never_above: 5 }],
+  };
+  await page.fill("#model-text", JSON.stringify(hostile, null, 2));
+  await planned();
+  const attacked = await page.evaluate(() => window.__attacked === 1
+    || [...document.querySelectorAll("img")].some((i) => i.hasAttribute("onerror")));
+  if (attacked) fail("a model's text became markup");
   if (errors.length) fail("page errors:\n" + errors.join("\n"));
   console.log("browser test: seqplan serve at " + address + " planned, moved a deadline, forced a move, compared and checked as the command line does; screenshot " + screenshot);
 } finally {

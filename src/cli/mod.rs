@@ -117,8 +117,10 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
         quiet: cli.quiet,
         max_size: cli.max_size,
     };
-    // Drawn on a terminal only, and only once a solve takes over a second.
-    let _spinner = (!cli.quiet).then(crate::progress::Spinner::start);
+    // Drawn on a terminal only, and only once a solve takes over a second;
+    // never for a server, whose solves are its clients'.
+    let spinner = !cli.quiet && !matches!(cli.command, Command::Serve(_));
+    let _spinner = spinner.then(crate::progress::Spinner::start);
     match &cli.command {
         Command::Plan(args) => plan::plan(args, session),
         Command::Replan(args) => plan::replan(args, session),

@@ -70,8 +70,13 @@ impl OneOrMany {
 
 /// What a command answered: its exit code and output, or its error.
 pub enum Answer {
-    /// Exit code 0 (a plan, a report) or 1 (no plan), and the output.
-    Done { code: u8, body: String },
+    /// Exit code 0 (a plan, a report) or 1 (no plan), the output, and
+    /// what the command said on stderr.
+    Done {
+        code: u8,
+        body: String,
+        said: Vec<String>,
+    },
     /// Bad input (exit 2), no plan found at all (1) or a bug (3).
     Failed {
         code: u8,
@@ -91,6 +96,15 @@ pub struct Limits {
 
 /// Seconds a request's solves take when it does not say.
 pub const DEFAULT_TIME: f64 = 10.0;
+
+/// The most models one `compare` takes.
+pub const MOST_MODELS: usize = 8;
+/// The most scenarios or objectives one request takes.
+pub const MOST_VARIANTS: usize = 16;
+/// The most plans one `compare` makes (models × scenarios × objectives).
+pub const MOST_PLANS: usize = 32;
+/// The most forced or forbidden moves one request takes.
+pub const MOST_CHANGES: usize = 64;
 
 /// Runs `command` on `request`, in a folder of its own.
 pub fn run(command: &str, request: &Request, limits: Limits) -> Answer {
@@ -114,9 +128,13 @@ pub fn run(command: &str, request: &Request, limits: Limits) -> Answer {
             message: relative(&message, folder.path()),
             path,
         },
-        Answer::Done { code, body } => Answer::Done {
+        Answer::Done { code, body, said } => Answer::Done {
             code,
             body: relative(&body, folder.path()),
+            said: said
+                .iter()
+                .map(|line| relative(line, folder.path()))
+                .collect(),
         },
     }
 }
@@ -138,7 +156,8 @@ fn relative(message: &str, folder: &Path) -> String {
 }
 
 /// The command line of `command` for `request`, its inputs written into
-/// `folder`.
+/// `folder`. Every value the client gives is joined to its flag with `=`,
+/// so that none can be read as a flag of its own.
 fn arguments(
     command: &str,
     request: &Request,
@@ -146,13 +165,24 @@ fn arguments(
     folder: &Path,
 ) -> Result<Vec<String>, Answer> {
     let output = folder.join("output");
+    let flag = |name: &str, value: &str| format!("--{name}={value}");
     let mut args: Vec<String> = vec![
         "seqplan".into(),
         "--quiet".into(),
-        "--max-size".into(),
-        limits.max_size.to_string(),
+        flag("max-size", &limits.max_size.to_string()),
         command.into(),
     ];
+    let scenarios = request
+        .scenario
+        .as_ref()
+        .map(OneOrMany::all)
+        .unwrap_or_default();
+    let objectives = request
+        .objective
+        .as_ref()
+        .map(OneOrMany::all)
+        .unwrap_or_default();
+    check_sizes(command, request, &scenarios, &objectives)?;
     if command == "compare" {
         let models = match (&request.models, &request.model) {
             (Some(models), None) if !models.is_empty() => models.clone(),
@@ -194,59 +224,27 @@ fn arguments(
         args.push(write(folder, "plan.txt", &text)?);
     }
     if command == "validate" {
-        args.extend(["--format".into(), "json".into()]);
-        args.extend(["--output".into(), output.display().to_string()]);
+        args.push(flag("format", "json"));
+        args.push(flag("output", &output.display().to_string()));
         return Ok(args);
     }
-    let scenarios = request
-        .scenario
-        .as_ref()
-        .map(OneOrMany::all)
-        .unwrap_or_default();
-    if command != "compare" && scenarios.len() > 1 {
-        return Err(failed(
-            2,
-            "one `scenario` (a list is for compare)",
-            Some("scenario".into()),
-        ));
+    for scenario in &scenarios {
+        args.push(flag("scenario", scenario));
     }
-    for scenario in scenarios {
-        args.extend(["--scenario".into(), scenario]);
-    }
-    for objective in request
-        .objective
-        .as_ref()
-        .map(OneOrMany::all)
-        .unwrap_or_default()
-    {
-        args.extend(["--objective".into(), objective]);
+    for objective in &objectives {
+        args.push(flag("objective", objective));
     }
     if let Some(horizon) = request.horizon {
-        args.extend(["--horizon".into(), horizon.to_string()]);
-    }
-    let forces = !request.force.is_empty() || !request.forbid.is_empty();
-    if forces && !matches!(command, "plan" | "explain" | "diagnose") {
-        return Err(failed(
-            2,
-            &format!("{command} takes no `force` or `forbid`"),
-            Some("force".into()),
-        ));
+        args.push(flag("horizon", &horizon.to_string()));
     }
     for force in &request.force {
-        args.extend(["--force".into(), force.clone()]);
+        args.push(flag("force", force));
     }
     for forbid in &request.forbid {
-        args.extend(["--forbid".into(), forbid.clone()]);
+        args.push(flag("forbid", forbid));
     }
     if let Some(conflicts) = request.conflicts {
-        if command != "diagnose" {
-            return Err(failed(
-                2,
-                "only diagnose takes `conflicts`",
-                Some("conflicts".into()),
-            ));
-        }
-        args.extend(["--conflicts".into(), conflicts.to_string()]);
+        args.push(flag("conflicts", &conflicts.to_string()));
     }
     let time = request.time_limit.unwrap_or(DEFAULT_TIME);
     if !(time.is_finite() && time > 0.0) {
@@ -256,20 +254,79 @@ fn arguments(
             Some("time_limit".into()),
         ));
     }
-    args.extend(["--time-limit".into(), time.min(limits.max_time).to_string()]);
+    args.push(flag("time-limit", &time.min(limits.max_time).to_string()));
     let format = request.format.clone().unwrap_or_else(|| "json".into());
-    args.extend(["--format".into(), format]);
-    args.extend(["--output".into(), output.display().to_string()]);
+    args.push(flag("format", &format));
+    args.push(flag("output", &output.display().to_string()));
     Ok(args)
+}
+
+/// The fields a command takes, and how much of each: a request may not
+/// make a server do without end what one command line would not.
+fn check_sizes(
+    command: &str,
+    request: &Request,
+    scenarios: &[String],
+    objectives: &[String],
+) -> Result<(), Answer> {
+    let refused = |message: String, path: &str| Err(failed(2, &message, Some(path.into())));
+    let at_most = |what: &str, count: usize, most: usize| {
+        if count > most {
+            refused(
+                format!("at most {most} `{what}` in one request, not {count}"),
+                what,
+            )
+        } else {
+            Ok(())
+        }
+    };
+    at_most("scenario", scenarios.len(), MOST_VARIANTS)?;
+    at_most("objective", objectives.len(), MOST_VARIANTS)?;
+    at_most("force", request.force.len(), MOST_CHANGES)?;
+    at_most("forbid", request.forbid.len(), MOST_CHANGES)?;
+    at_most(
+        "models",
+        request.models.as_ref().map_or(0, Vec::len),
+        MOST_MODELS,
+    )?;
+    if command == "compare" {
+        let models = request.models.as_ref().map_or(1, Vec::len);
+        let plans = models * scenarios.len().max(1) * objectives.len().max(1);
+        if plans > MOST_PLANS {
+            return refused(
+                format!("compare makes at most {MOST_PLANS} plans in one request (models × scenarios × objectives), not {plans}"),
+                "scenario",
+            );
+        }
+    } else if scenarios.len() > 1 || objectives.len() > 1 || request.models.is_some() {
+        return refused(
+            format!(
+                "{command} takes one `model`, `scenario` and `objective` (lists are for compare)"
+            ),
+            "scenario",
+        );
+    }
+    if !matches!(command, "plan" | "explain" | "diagnose")
+        && (!request.force.is_empty() || !request.forbid.is_empty())
+    {
+        return refused(format!("{command} takes no `force` or `forbid`"), "force");
+    }
+    if command != "diagnose" && request.conflicts.is_some() {
+        return refused("only diagnose takes `conflicts`".into(), "conflicts");
+    }
+    if command != "check" && request.plan.is_some() {
+        return refused(format!("{command} takes no `plan`"), "plan");
+    }
+    Ok(())
 }
 
 /// The labels of the models compared: the client's, or A, B, C, ….
 fn labels(given: Option<&[String]>, count: usize) -> Result<Vec<String>, Answer> {
     let Some(given) = given else {
         return Ok((0..count)
-            .map(|i| {
-                char::from_u32(u32::from(b'A') + (i % 26) as u32)
-                    .map_or_else(|| format!("model{i}"), String::from)
+            .map(|i| match u8::try_from(i).ok().filter(|&i| i < 26) {
+                Some(i) => char::from(b'A' + i).to_string(),
+                None => format!("model{i}"),
             })
             .collect());
     };
@@ -286,7 +343,8 @@ fn labels(given: Option<&[String]>, count: usize) -> Result<Vec<String>, Answer>
             Some("labels".into()),
         ));
     }
-    let mut seen = given.to_vec();
+    // Apart whatever the case (on some file systems `a` is `A`).
+    let mut seen: Vec<String> = given.iter().map(|l| l.to_ascii_lowercase()).collect();
     seen.sort();
     seen.dedup();
     if seen.len() != given.len() {
@@ -328,10 +386,13 @@ fn run_in(args: &[String], folder: &Path) -> Answer {
             return failed(2, first, None);
         }
     };
-    match execute(&cli) {
+    // What the command would print on stderr (why there is no plan, say)
+    // goes to the client, not to the server's terminal.
+    let (result, said) = crate::progress::capturing(|| execute(&cli));
+    match result {
         Ok(code) => {
             let body = std::fs::read_to_string(folder.join("output")).unwrap_or_default();
-            Answer::Done { code, body }
+            Answer::Done { code, body, said }
         }
         Err(e) => {
             let path = error_path(&e);

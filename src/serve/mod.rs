@@ -51,10 +51,19 @@ struct Shared {
     /// served must lie in.
     root: PathBuf,
     /// Solves running at once, at most `workers`.
-    permits: tokio::sync::Semaphore,
+    permits: Arc<tokio::sync::Semaphore>,
     /// Solves running now (for `/api/status`).
-    solving: AtomicUsize,
+    solving: Arc<AtomicUsize>,
+    /// Requests waiting for a worker.
+    waiting: AtomicUsize,
+    /// The `Host` values a request may carry: the address bound, and the
+    /// names of this machine when it is a loopback one.
+    hosts: Vec<String>,
 }
+
+/// The most requests that wait for a worker; one more is told to come
+/// back later (503).
+const MOST_WAITING: usize = 64;
 
 /// Runs the server until Ctrl-C; prints its address first.
 pub fn serve(options: ServeOptions) -> Result<u8, Error> {
@@ -91,18 +100,46 @@ async fn run(options: ServeOptions, root: PathBuf) -> Result<u8, Error> {
     );
     let workers = options.workers.max(1);
     let shared = Arc::new(Shared {
-        permits: tokio::sync::Semaphore::new(workers),
-        solving: AtomicUsize::new(0),
+        permits: Arc::new(tokio::sync::Semaphore::new(workers)),
+        solving: Arc::new(AtomicUsize::new(0)),
+        waiting: AtomicUsize::new(0),
+        hosts: hosts(bound),
         root,
         options,
     });
+    let stopping = Arc::clone(&shared.permits);
     axum::serve(listener, app(shared))
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Stop every solve and every wait at once; a second Ctrl-C
+            // ends the process whatever is left.
+            stopping.close();
+            crate::solve::stop_all();
+            crate::progress::eprint_line("seqplan serve: stopping (Ctrl-C again to stop at once)");
+            tokio::spawn(async {
+                let _ = tokio::signal::ctrl_c().await;
+                std::process::exit(130);
+            });
         })
         .await
         .map_err(|e| cannot_listen(bound, &e))?;
     Ok(0)
+}
+
+/// The `Host` headers a request to `bound` may carry. Any other is a page
+/// elsewhere reaching this server through a name it made point here (DNS
+/// rebinding), and is refused.
+fn hosts(bound: SocketAddr) -> Vec<String> {
+    let port = bound.port();
+    let mut hosts = vec![bound.to_string()];
+    if bound.ip().is_loopback() {
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
+    }
+    hosts
 }
 
 fn cannot_listen(address: SocketAddr, e: &std::io::Error) -> Error {
@@ -122,16 +159,63 @@ fn app(shared: Arc<Shared>) -> Router {
         .route("/api/models/{*file}", get(one_model))
         .route("/api/status", get(status))
         .route("/api/{command}", post(command))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            guard,
+        ))
+        .layer(axum::middleware::map_response(secured))
         .with_state(shared)
 }
 
-/// A response with the security headers every answer carries: nothing
-/// from elsewhere, no framing, no sniffing.
-fn respond(status: StatusCode, kind: &'static str, body: impl Into<axum::body::Body>) -> Response {
-    let mut response = (status, body.into()).into_response();
+/// Refuses what a page elsewhere could send: a `Host` this server is not
+/// (DNS rebinding), a request a browser marks as from another site, and a
+/// command whose body is not said to be JSON (which a cross-site form or a
+/// `fetch` without preflight could send).
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host_ok = value("host").is_some_and(|host| {
+        !shared.options.host.is_loopback() || shared.hosts.iter().any(|h| h == host)
+    });
+    if !host_ok {
+        return error(
+            StatusCode::FORBIDDEN,
+            "this server answers only on the address it printed",
+            None,
+        );
+    }
+    if value("sec-fetch-site") == Some("cross-site") {
+        return error(
+            StatusCode::FORBIDDEN,
+            "requests from other sites are refused",
+            None,
+        );
+    }
+    if request.method() == axum::http::Method::POST {
+        let json = value("content-type")
+            .and_then(|kind| kind.split(';').next())
+            .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "a command's body is JSON, sent as `Content-Type: application/json`",
+                None,
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// Every answer, the router's own (404, 405, 413) included, carries the
+/// security headers: nothing from elsewhere, no framing, no sniffing.
+async fn secured(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -143,6 +227,23 @@ fn respond(status: StatusCode, kind: &'static str, body: impl Into<axum::body::B
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "nothing here: the page is at /, the API under /api/",
+        None,
+    )
+}
+
+/// A response of `kind` (the security headers are added by [`secured`]).
+fn respond(status: StatusCode, kind: &'static str, body: impl Into<axum::body::Body>) -> Response {
+    let mut response = (status, body.into()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     response
 }
 
@@ -213,6 +314,22 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
     respond(StatusCode::OK, JSON, format!("{body:#}\n"))
 }
 
+/// Counts a solve running while it lives, even if the solve panics.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl<'a> Counted<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Counted(count)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Raises its flag when dropped: when the client goes away, the handler
 /// is dropped with it, and the solve stops.
 struct CancelOnDrop(Arc<AtomicBool>);
@@ -262,27 +379,63 @@ async fn command(
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancel));
-    let Ok(_permit) = shared.permits.acquire().await else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is stopping",
-            None,
-        );
-    };
     let limits = Limits {
         max_time: shared.options.max_time,
         max_size: shared.options.max_size,
     };
-    let working = Arc::clone(&shared);
+    // Validation solves nothing: it never waits for a worker.
+    let permit = if command == "validate" {
+        None
+    } else {
+        if shared.waiting.load(Ordering::Relaxed) >= MOST_WAITING {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy: try again in a moment",
+                None,
+            );
+        }
+        shared.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = Arc::clone(&shared.permits).acquire_owned().await;
+        shared.waiting.fetch_sub(1, Ordering::Relaxed);
+        match permit {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server is stopping",
+                    None,
+                )
+            }
+        }
+    };
+    let solving = Arc::clone(&shared.solving);
     let answer = tokio::task::spawn_blocking(move || {
-        working.solving.fetch_add(1, Ordering::Relaxed);
-        let answer = crate::solve::cancellable(cancel, || api::run(&command, &request, limits));
-        working.solving.fetch_sub(1, Ordering::Relaxed);
-        answer
+        // The worker stays taken until the solve ends, even when its
+        // client has gone (it then stops at its next look at the clock).
+        let _permit = permit;
+        let _counted = Counted::new(&solving);
+        crate::solve::cancellable(cancel, || api::run(&command, &request, limits))
     })
     .await;
     match answer {
-        Ok(api::Answer::Done { body, .. }) => respond(StatusCode::OK, kind, body),
+        Ok(api::Answer::Done { code, body, said }) => {
+            // A command that wrote nothing (text with no plan) answers with
+            // what it said instead.
+            let mut response = if body.is_empty() {
+                let message = if said.is_empty() {
+                    "the command printed nothing".to_owned()
+                } else {
+                    said.join("\n")
+                };
+                error(StatusCode::UNPROCESSABLE_ENTITY, &message, None)
+            } else {
+                respond(StatusCode::OK, kind, body)
+            };
+            response
+                .headers_mut()
+                .insert("x-seqplan-exit", HeaderValue::from(u16::from(code)));
+            response
+        }
         Ok(api::Answer::Failed {
             code,
             message,
@@ -293,7 +446,11 @@ async fn command(
                 1 => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            error(status, &message, path.as_deref())
+            let mut response = error(status, &message, path.as_deref());
+            response
+                .headers_mut()
+                .insert("x-seqplan-exit", HeaderValue::from(u16::from(code)));
+            response
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the solve failed", None),
     }

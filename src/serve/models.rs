@@ -88,12 +88,14 @@ pub fn read(root: &Path, file: &str) -> Result<String, String> {
 }
 
 /// `file` as a path inside `root`: plain names only (no `..`, no root, no
-/// drive), and, with every symlink followed, still inside.
+/// drive), at most one subfolder deep, and, with every symlink followed,
+/// still inside.
 fn read_inside(root: &Path, file: &str) -> Result<PathBuf, String> {
     let refused = || format!("no model `{file}` here");
     let relative = Path::new(file);
     if file.is_empty()
         || file.contains('\\')
+        || relative.components().count() > 2
         || !relative.components().all(
             |c| matches!(c, Component::Normal(part) if !part.to_string_lossy().starts_with('.')),
         )
@@ -139,6 +141,7 @@ mod tests {
             "",
             ".hidden.json",
             "more\\..\\..\\secret.json",
+            "more/deeper/c.json",
             "missing.json",
         ] {
             assert!(read(&root, bad).is_err(), "{bad}");

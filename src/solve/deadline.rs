@@ -27,12 +27,21 @@ pub fn cancellable<T>(cancel: Arc<AtomicBool>, work: impl FnOnce() -> T) -> T {
     work()
 }
 
+/// Raised when the whole process is stopping (`seqplan serve` on Ctrl-C):
+/// every cancellable work stops.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Stops every work run through [`cancellable`], now and later.
+pub fn stop_all() {
+    STOPPING.store(true, Ordering::Relaxed);
+}
+
 /// Whether the work of this thread was cancelled.
 fn cancelled() -> bool {
     CANCEL.with(|c| {
         c.borrow()
             .as_ref()
-            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+            .is_some_and(|flag| flag.load(Ordering::Relaxed) || STOPPING.load(Ordering::Relaxed))
     })
 }
 

@@ -17,7 +17,7 @@ mod robust;
 
 pub use alternatives::{alternatives, Alternatives};
 pub use backend::{numerical_failures, Solver};
-pub use deadline::{cancellable, Deadline};
+pub use deadline::{cancellable, stop_all, Deadline};
 pub use effort::Effort;
 pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};

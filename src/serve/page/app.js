@@ -10,9 +10,10 @@ const $ = (id) => document.getElementById(id);
 const state = {
   force: [],   // "action@round"
   forbid: [],  // action ids
-  pinned: null, // {label, request, plan, svg}
+  pinned: null, // {request}: the variant kept to compare
   proposal: [], // [round, action]
-  latest: 0,   // the newest request: older answers are dropped
+  latest: 0,   // the newest refresh: older answers are dropped
+  inFlight: null, // aborts the requests of the refresh before
 };
 
 function setStatus(text) { $("status").textContent = text; }
@@ -31,14 +32,22 @@ function button(label, onClick, title) {
   return b;
 }
 
+// A command of the API. A request of a refresh overtaken by another is
+// aborted: its connection closes, and the server stops its solve.
 async function api(command, body) {
-  const response = await fetch("/api/" + command, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { ok: response.ok, status: response.status, text };
+  const signal = state.inFlight ? state.inFlight.signal : undefined;
+  try {
+    const response = await fetch("/api/" + command, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+    const text = await response.text();
+    return { ok: response.ok, status: response.status, text };
+  } catch (e) {
+    return { ok: false, status: 0, text: JSON.stringify({ error: { message: "not answered (" + e.name + ")" } }) };
+  }
 }
 
 function errorOf(answer) {
@@ -62,7 +71,7 @@ function setModel(value) {
 }
 
 function request(extra) {
-  const body = { model: $("model-text").value, force: state.force, forbid: state.forbid };
+  const body = { model: $("model-text").value, force: [...state.force], forbid: [...state.forbid] };
   const scenario = $("scenario").value;
   if (scenario && scenario !== "base") body.scenario = scenario;
   const objective = $("objective").value.trim();
@@ -88,7 +97,10 @@ async function openModel(file) {
   const response = await fetch("/api/models/" + file.split("/").map(encodeURIComponent).join("/"));
   if (!response.ok) { setStatus("cannot open " + file); return; }
   $("model-text").value = await response.text();
-  state.force = []; state.forbid = []; state.proposal = [];
+  state.force = []; state.forbid = []; state.proposal = []; state.pinned = null;
+  $("check-result").textContent = "";
+  $("compare").textContent = "";
+  $("compare-hint").hidden = false;
   $("scenario").value = "base";
   $("objective").value = ""; $("horizon").value = "";
   refresh();
@@ -116,8 +128,28 @@ function refresh() {
 
 async function validateAndPlan() {
   const id = ++state.latest;
+  if (state.inFlight) state.inFlight.abort();
+  state.inFlight = new AbortController();
+  try {
+    await validateAndPlanNow(id);
+  } finally {
+    // How many refreshes the page has finished: what a test waits on.
+    if (id === state.latest) {
+      document.body.dataset.planned = String(Number(document.body.dataset.planned || 0) + 1);
+    }
+  }
+}
+
+async function validateAndPlanNow(id) {
   const m = model();
-  fillPickers(m);
+  // While the text is not JSON, the pickers keep what they had; moves
+  // forced or forbidden that the model no longer has are let go.
+  if (m) {
+    fillPickers(m);
+    const ids = new Set((m.actions || []).map((a) => a.id));
+    state.force = state.force.filter((f) => ids.has(f.slice(0, f.lastIndexOf("@"))));
+    state.forbid = state.forbid.filter((f) => ids.has(f));
+  }
   const answer = await api("validate", { model: $("model-text").value });
   if (id !== state.latest) return;
   const box = $("validation");
@@ -160,8 +192,6 @@ async function plan(id) {
   $("diagnosis").textContent = diagnosis ? (diagnosis.ok ? diagnosis.text : errorOf(diagnosis)) : "";
   await showComparison(report, picture.ok ? picture.text : null);
   setStatus(noPlan ? "no plan" : "planned");
-  // How many plans the page has shown: what a test waits on.
-  document.body.dataset.planned = String(Number(document.body.dataset.planned || 0) + 1);
 }
 
 function svgSource(svg) {
@@ -308,8 +338,7 @@ function renderChanges() {
 // ---- side by side --------------------------------------------------------
 
 function pin() {
-  const body = request();
-  state.pinned = { request: body, label: "kept variant" };
+  state.pinned = { request: request() };
   refresh();
 }
 
@@ -330,13 +359,15 @@ function column(title, report, svg) {
 
 async function showComparison(current, currentSvg) {
   const box = $("compare");
-  box.textContent = "";
-  if (!state.pinned) return;
+  const id = state.latest;
+  if (!state.pinned) { box.textContent = ""; return; }
   $("compare-hint").hidden = true;
   const [answer, picture] = await Promise.all([
     api("plan", Object.assign({}, state.pinned.request, { format: "json" })),
     api("plan", Object.assign({}, state.pinned.request, { format: "svg" })),
   ]);
+  if (id !== state.latest) return;
+  box.textContent = "";
   const pinned = answer.ok ? JSON.parse(answer.text) : null;
   box.appendChild(column("kept variant", pinned, picture.ok ? picture.text : null));
   box.appendChild(column("this variant", current, currentSvg));
@@ -352,7 +383,10 @@ function showTimeline(m) {
   const body = table.tBodies[0];
   head.textContent = ""; body.textContent = "";
   if (!m || !Array.isArray(m.actions)) return;
-  const horizon = parseInt($("horizon").value, 10) > 0 ? parseInt($("horizon").value, 10) : (m.horizon || 0);
+  // The horizon asked for, else the scenario's, else the model's.
+  const chosen = (m.scenarios || []).find((s) => s.id === $("scenario").value);
+  const horizon = parseInt($("horizon").value, 10) > 0 ? parseInt($("horizon").value, 10)
+    : (chosen && chosen.horizon) || m.horizon || 0;
   const known = new Set(m.actions.map((a) => a.id));
   state.proposal = state.proposal.filter((p) => known.has(p[1]) && p[0] <= horizon);
   const top = el("tr");
