@@ -14,7 +14,10 @@ impl Backend for Highs {
     // good_lp hands HiGHS a start as a whole assignment, zero for every
     // column not given; on some programs HiGHS then reports a worse plan as
     // optimal (the solver oracle's seed 7073984883626884408: `maximize` 0
-    // where 1 is reachable). Its own heuristics find first plans quickly.
+    // where 1 is reachable). Even a complete start, the previous level's
+    // plan with every column given, has led it to call a worse plan optimal
+    // (seed 7970241597245622048: a tie-break of 14 where 5 is reachable),
+    // so it gets none. Its own heuristics find first plans quickly.
     const TAKES_START: bool = false;
 
     fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>, presolve: bool) -> HighsProblem {
