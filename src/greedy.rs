@@ -146,7 +146,7 @@ fn hold_rounds(instance: &Instance) -> Vec<u32> {
 
 /// The actions that must start in the same round as `a`: its `together`
 /// groups, joined where they share a member; `a` alone without one.
-fn starting_with(instance: &Instance, a: ActionIdx) -> Vec<ActionIdx> {
+pub(crate) fn starting_with(instance: &Instance, a: ActionIdx) -> Vec<ActionIdx> {
     let mut group = vec![a];
     let mut grew = true;
     while grew {

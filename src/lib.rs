@@ -25,6 +25,7 @@ pub mod export;
 pub mod formulate;
 pub mod generate;
 pub mod greedy;
+pub mod improve;
 pub mod model;
 pub mod numbers;
 pub mod output;

@@ -78,6 +78,16 @@ impl Deadline {
         cancelled() || self.0.is_some_and(|d| Instant::now() >= d)
     }
 
+    /// A moment `fraction` of the time left from now (none without a
+    /// limit): a first phase's share of the command.
+    #[must_use]
+    pub fn share(self, fraction: f64) -> Self {
+        match self.left() {
+            Some(left) => Deadline::after(Some(left.mul_f64(fraction))),
+            None => self,
+        }
+    }
+
     /// This deadline, or `cap` from now when there is none: a part of a
     /// command that must not stall the rest when the user set no limit.
     #[must_use]
@@ -106,6 +116,9 @@ mod tests {
         assert!(now.passed());
         assert_eq!(now.left(), Some(Duration::ZERO));
         assert!(Deadline::NONE.or_after(Duration::from_secs(5)).is_set());
+        assert_eq!(Deadline::NONE.share(0.5), Deadline::NONE);
+        let half = soon.share(0.5).left().unwrap_or_default();
+        assert!(half > Duration::from_secs(1700) && half <= Duration::from_secs(1800));
     }
 
     #[test]

@@ -168,6 +168,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     let greedy = (options.is_limited() || wants_hint(instance, tuning))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
+    let greedy = searched(instance, greedy, options);
     let first = greedy.as_ref().filter(|_| wants_hint(instance, tuning));
     let (bounded, milp) = program_from(instance, first, tuning);
     let solve_as = bounded.as_ref().unwrap_or(instance);
@@ -190,6 +191,33 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     }
 }
 
+/// Simulations of the local search per possible start, and at most.
+const SIMULATIONS_PER_START: u64 = 30;
+const MOST_SIMULATIONS: u64 = 150_000;
+
+/// The share of the time left the local search may take.
+const SEARCH_SHARE: f64 = 0.25;
+
+/// On a large program, the greedy plan improved by the local search of
+/// [`crate::improve`] (or the plan it finds when the greedy walk finds
+/// none); else the greedy plan. Its work is a fixed number of simulations,
+/// so that the same command gives the same plan; a time limit may cut it
+/// short.
+fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) -> Option<Moves> {
+    let tuning = &options.tuning;
+    if !(options.is_limited() || wants_hint(instance, tuning)) {
+        return greedy;
+    }
+    let starts = crate::improve::possible_starts(instance);
+    if starts < tuning.local_search_from {
+        return greedy;
+    }
+    let simulations = (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS);
+    let deadline = options.deadline.share(SEARCH_SHARE);
+    let found = crate::improve::improve(instance, greedy.as_ref(), simulations, 1, deadline);
+    found.or(greedy)
+}
+
 /// The program and objective the backend is given first when planning
 /// `instance` (the greedy plan's deadlines applied, `earliest` alone on a
 /// large program, whole-number levels merged), for `seqplan export`.
@@ -199,6 +227,8 @@ pub fn first_stage(instance: &Instance, tuning: &Tuning) -> Exported {
     let greedy = wants_hint(instance, tuning)
         .then(|| crate::greedy::greedy_plan_until(instance, Deadline::NONE))
         .flatten();
+    let options = SolveOptions::default().with_tuning(*tuning);
+    let greedy = searched(instance, greedy, &options);
     let (_, mut milp) = program_from(instance, greedy.as_ref(), tuning);
     if splits_earliest(instance, &milp, tuning) {
         milp.levels.truncate(1);

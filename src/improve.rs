@@ -1,0 +1,528 @@
+//! Better plans without the solver: a local search over plans, each judged
+//! by the simulator. From the greedy plan (or, when the greedy walk finds
+//! none, from the forced moves alone) it moves a move to another round
+//! (half the time carrying what it requires earlier and what requires it
+//! later), drops one, adds one with whatever it requires that the plan
+//! lacks, or swaps the rounds of two, and keeps the change by late
+//! acceptance (a change is kept if it is no worse than the plan it
+//! replaces or than the plan of a fixed number of steps ago). Plans are
+//! compared first by how badly they break the rules (each broken rule
+//! counts one, plus how far it is from holding: what an expected move
+//! still lacks, how far a meter is outside its band), then level by level
+//! on the model's objective, then by the tie-break the program uses (moves
+//! as early as possible).
+//!
+//! On large programs the branch and bound needs a good incumbent before it
+//! can prune, and the met round of the first plan bounds every deadline
+//! (see `solve::bounded_by`): a search that brings R down narrows the
+//! program the solver is handed. The work is counted in simulations and
+//! the changes are drawn from a seeded generator, so that the same model
+//! gives the same plan on any machine.
+
+use std::cmp::Ordering;
+
+use crate::model::{ActionIdx, ExpectationKind, Instance, Objective};
+use crate::numbers::TOLERANCE;
+use crate::plan::{Move, Moves};
+use crate::simulate::{simulate, Evaluation, Violation, ViolationKind};
+use crate::solve::Deadline;
+
+/// How many earlier plans the late acceptance compares with.
+const HISTORY: usize = 1000;
+
+/// How a plan ranks: the rules it breaks, then each objective level
+/// (smaller is better), then the sum of its start rounds.
+#[derive(Debug, Clone, PartialEq)]
+struct Score {
+    breaches: f64,
+    levels: Vec<f64>,
+    tie_break: f64,
+}
+
+impl Score {
+    fn of(space: &Space, instance: &Instance, moves: &Moves, evaluation: &Evaluation) -> Score {
+        let breaches = evaluation
+            .violations
+            .iter()
+            .map(|v| 1.0 + space.breach_size(instance, moves, evaluation, v))
+            .sum();
+        let levels = instance
+            .model
+            .objective
+            .iter()
+            .map(|objective| {
+                let value = crate::report::objective_value(objective, evaluation);
+                match objective {
+                    Objective::Maximize(_) => -value,
+                    _ => value,
+                }
+            })
+            .collect();
+        let tie_break = moves.as_slice().iter().map(|m| f64::from(m.round)).sum();
+        Score {
+            breaches,
+            levels,
+            tie_break,
+        }
+    }
+
+    fn is_valid(&self) -> bool {
+        self.breaches == 0.0
+    }
+
+    fn cmp(&self, other: &Score) -> Ordering {
+        let by = |a: f64, b: f64| {
+            if (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0) {
+                Ordering::Equal
+            } else {
+                a.total_cmp(&b)
+            }
+        };
+        by(self.breaches, other.breaches)
+            .then_with(|| {
+                self.levels
+                    .iter()
+                    .zip(&other.levels)
+                    .map(|(&a, &b)| by(a, b))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+            .then_with(|| by(self.tie_break, other.tie_break))
+    }
+
+    fn no_worse_than(&self, other: &Score) -> bool {
+        self.cmp(other).is_le()
+    }
+}
+
+/// How far a value is outside a band, relative to the band's scale.
+fn outside(value: f64, at_least: Option<f64>, at_most: Option<f64>) -> f64 {
+    let below = at_least.map_or(0.0, |floor| (floor - value).max(0.0) / floor.abs().max(1.0));
+    let above = at_most.map_or(0.0, |ceiling| {
+        (value - ceiling).max(0.0) / ceiling.abs().max(1.0)
+    });
+    below + above
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Draw(u64);
+
+impl Draw {
+    fn new(seed: u64) -> Self {
+        Draw(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A round in `first..=last`.
+    fn round(&mut self, first: u32, last: u32) -> u32 {
+        first + (self.next() % u64::from(last - first + 1)) as u32
+    }
+}
+
+/// What the search may change: the moves it may add, where each may start,
+/// and which start together.
+struct Space {
+    /// Per action, its start window, `None` if it may not be taken.
+    windows: Vec<Option<(u32, u32)>>,
+    /// The actions worth adding (those some optimal plan could contain).
+    addable: Vec<ActionIdx>,
+    /// Per action, the actions that start with it (itself first).
+    groups: Vec<Vec<ActionIdx>>,
+    /// Per expectation on an action: that action and all it requires.
+    needs: Vec<Vec<ActionIdx>>,
+    /// Per action, the actions that require it, with the lag.
+    dependents: Vec<Vec<(ActionIdx, u32)>>,
+}
+
+impl Space {
+    fn new(instance: &Instance) -> Space {
+        let windows = crate::presolve::start_windows(instance);
+        let useful = crate::presolve::useful_actions(instance);
+        let addable = (0..instance.model.actions.len())
+            .filter(|&a| useful[a] && windows[a].is_some() && instance.is_available(a))
+            .collect();
+        let groups = (0..instance.model.actions.len())
+            .map(|a| crate::greedy::starting_with(instance, a))
+            .collect();
+        let needs = instance
+            .model
+            .expectations
+            .iter()
+            .map(|e| match e.kind {
+                ExpectationKind::Action(a) => {
+                    let needed = crate::presolve::with_what_they_need(instance, vec![a]);
+                    (0..needed.len()).filter(|&b| needed[b]).collect()
+                }
+                ExpectationKind::Meter { .. } => Vec::new(),
+            })
+            .collect();
+        let mut dependents = vec![Vec::new(); instance.model.actions.len()];
+        for (a, action) in instance.model.actions.iter().enumerate() {
+            for requirement in &action.requires {
+                dependents[requirement.action].push((a, requirement.lag));
+            }
+        }
+        Space {
+            windows,
+            addable,
+            groups,
+            needs,
+            dependents,
+        }
+    }
+
+    /// How far a broken rule is from holding (about 0 to 1), to tell a plan
+    /// that nearly holds from one that does not: for an expected action,
+    /// the share of what it needs not in the plan (then its lateness); for
+    /// a meter, how far outside its band it goes.
+    fn breach_size(
+        &self,
+        instance: &Instance,
+        moves: &Moves,
+        evaluation: &Evaluation,
+        violation: &Violation,
+    ) -> f64 {
+        let horizon = instance.horizon;
+        let late = |met: Option<u32>| {
+            f64::from(met.unwrap_or(horizon + 1).saturating_sub(violation.round))
+                / f64::from(horizon + 1)
+        };
+        match violation.kind {
+            ViolationKind::ExpectationUnmet {
+                expectation,
+                met_round,
+            } => match instance.model.expectations[expectation].kind {
+                ExpectationKind::Action(_) => {
+                    let needs = &self.needs[expectation];
+                    let missing = needs
+                        .iter()
+                        .filter(|&&b| moves.starts_of(b).next().is_none())
+                        .count();
+                    if missing == 0 {
+                        late(met_round)
+                    } else {
+                        missing as f64
+                    }
+                }
+                ExpectationKind::Meter { meter, band } => {
+                    let values = &evaluation.meters[meter];
+                    let from = instance.by[expectation] as usize;
+                    values[from.min(values.len() - 1)..]
+                        .iter()
+                        .map(|&v| outside(v, band.at_least, band.at_most))
+                        .fold(0.0, f64::max)
+                }
+            },
+            ViolationKind::MeterCrossed {
+                worst,
+                level,
+                until,
+                ..
+            } => {
+                (worst - level).abs() / level.abs().max(1.0)
+                    + f64::from(until.saturating_sub(violation.round) + 1) / f64::from(horizon + 1)
+            }
+            ViolationKind::ConditionUnmet {
+                value,
+                at_least,
+                at_most,
+                ..
+            } => outside(value, at_least, at_most),
+            ViolationKind::CostCap { cost, cap, .. } => (cost - cap).max(0.0) / cap.abs().max(1.0),
+            ViolationKind::MissingRequirement { required, lag, .. } => {
+                let duration = instance.model.actions[required].duration;
+                match moves.starts_of(required).next() {
+                    Some(start) => {
+                        let ready = crate::presolve::completion(start, duration) + lag;
+                        f64::from(ready.saturating_sub(violation.round) + 1)
+                            / f64::from(horizon + 1)
+                    }
+                    None => 1.0,
+                }
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// One change to a plan's free moves (the forced moves never change).
+fn neighbour(
+    space: &Space,
+    instance: &Instance,
+    free: &[Move],
+    draw: &mut Draw,
+) -> Option<Vec<Move>> {
+    let kind = draw.below(100);
+    if free.is_empty() || kind < 20 {
+        return add(space, instance, free, draw);
+    }
+    let chosen = free[draw.below(free.len())];
+    let group = &space.groups[chosen.action];
+    let in_group = |m: &Move| m.round == chosen.round && group.contains(&m.action);
+    let mut next: Vec<Move> = free.iter().copied().filter(|m| !in_group(m)).collect();
+    match kind {
+        // Drop the move (with its group).
+        20..=34 => {}
+        // Swap its round with another move's.
+        35..=49 => {
+            let other = free[draw.below(free.len())];
+            if other.round == chosen.round {
+                return None;
+            }
+            let other_group = &space.groups[other.action];
+            let moved = |m: &Move| m.round == other.round && other_group.contains(&m.action);
+            next = next
+                .into_iter()
+                .map(|m| {
+                    if moved(&m) {
+                        Move {
+                            round: chosen.round,
+                            ..m
+                        }
+                    } else {
+                        m
+                    }
+                })
+                .collect();
+            next.extend(group.iter().map(|&action| Move {
+                round: other.round,
+                action,
+            }));
+        }
+        // Move it a round or two, or anywhere in its window.
+        _ => {
+            let (first, last) = space.windows[chosen.action]?;
+            let round = if kind < 85 {
+                let step = 1 + draw.below(2) as u32;
+                if draw.below(2) == 0 {
+                    chosen.round.saturating_sub(step).max(first)
+                } else {
+                    (chosen.round + step).min(last)
+                }
+            } else {
+                draw.round(first, last)
+            };
+            if round == chosen.round {
+                return None;
+            }
+            next.extend(group.iter().map(|&action| Move { round, action }));
+            if draw.below(2) == 0 {
+                return keep_order(space, instance, next, chosen.action, round);
+            }
+        }
+    }
+    Some(next)
+}
+
+/// `moves`, in which `action` was just moved to `round`, with what it
+/// requires moved earlier and what requires it moved later as far as the
+/// `requires` rows demand (each as little as it must, within its window);
+/// `None` if some move would leave its window.
+fn keep_order(
+    space: &Space,
+    instance: &Instance,
+    mut moves: Vec<Move>,
+    action: ActionIdx,
+    round: u32,
+) -> Option<Vec<Move>> {
+    let actions = &instance.model.actions;
+    let mut pending = vec![(action, round)];
+    let mut steps = 0;
+    while let Some((action, round)) = pending.pop() {
+        steps += 1;
+        if steps > 4 * actions.len() {
+            return None;
+        }
+        // Its requirements complete early enough.
+        for requirement in &actions[action].requires {
+            let required = requirement.action;
+            let Some(at) = first_start(&moves, required) else {
+                continue;
+            };
+            let latest = round.checked_sub(requirement.lag + actions[required].duration)?;
+            if at > latest {
+                let (first, _) = space.windows[required]?;
+                if latest < first {
+                    return None;
+                }
+                move_first_use(&mut moves, required, latest);
+                pending.push((required, latest));
+            }
+        }
+        // What requires it starts late enough.
+        for &(dependent, lag) in &space.dependents[action] {
+            let Some(at) = first_start(&moves, dependent) else {
+                continue;
+            };
+            let Some(mine) = first_start(&moves, action) else {
+                continue;
+            };
+            let earliest = mine + lag + actions[action].duration;
+            if at < earliest {
+                let (_, last) = space.windows[dependent]?;
+                if earliest > last {
+                    return None;
+                }
+                move_first_use(&mut moves, dependent, earliest);
+                pending.push((dependent, earliest));
+            }
+        }
+    }
+    Some(moves)
+}
+
+/// The first round `action` starts in `moves`.
+fn first_start(moves: &[Move], action: ActionIdx) -> Option<u32> {
+    moves
+        .iter()
+        .filter(|m| m.action == action)
+        .map(|m| m.round)
+        .min()
+}
+
+/// Moves the first use of `action` to `round`.
+fn move_first_use(moves: &mut [Move], action: ActionIdx, round: u32) {
+    if let Some(m) = moves
+        .iter_mut()
+        .filter(|m| m.action == action)
+        .min_by_key(|m| m.round)
+    {
+        m.round = round;
+    }
+}
+
+/// The plan with one more move (and its group), if any may be added, and
+/// before it whatever it requires that the plan lacks, each as late as it
+/// may be.
+fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Option<Vec<Move>> {
+    if space.addable.is_empty() {
+        return None;
+    }
+    let action = space.addable[draw.below(space.addable.len())];
+    let uses = instance.model.actions[action].uses;
+    if free.iter().filter(|m| m.action == action).count() >= uses as usize {
+        return None;
+    }
+    let (first, last) = space.windows[action]?;
+    let round = draw.round(first, last);
+    let mut next = free.to_vec();
+    let mut pending = vec![(action, round)];
+    while let Some((action, round)) = pending.pop() {
+        next.extend(
+            space.groups[action]
+                .iter()
+                .map(|&action| Move { round, action }),
+        );
+        for requirement in &instance.model.actions[action].requires {
+            let required = requirement.action;
+            if next.iter().any(|m| m.action == required) {
+                continue;
+            }
+            let (first, last) = space.windows[required]?;
+            let duration = instance.model.actions[required].duration;
+            let latest = round.checked_sub(requirement.lag + duration)?.min(last);
+            if latest < first {
+                return None;
+            }
+            let start = if draw.below(2) == 0 {
+                latest
+            } else {
+                draw.round(first, latest)
+            };
+            pending.push((required, start));
+        }
+    }
+    Some(next)
+}
+
+/// How many (action, round) starts the search may choose among: its
+/// windows' lengths summed, a measure of the program's size.
+pub fn possible_starts(instance: &Instance) -> usize {
+    crate::presolve::start_windows(instance)
+        .iter()
+        .flatten()
+        .map(|&(first, last)| (last + 1).saturating_sub(first) as usize)
+        .sum()
+}
+
+/// A valid plan no worse than `start` (the best found), searched with at
+/// most `simulations` simulations (fewer if `deadline` passes first), or
+/// `None` if neither `start` nor any plan found is valid. The same
+/// arguments give the same plan.
+pub fn improve(
+    instance: &Instance,
+    start: Option<&Moves>,
+    simulations: u64,
+    seed: u64,
+    deadline: Deadline,
+) -> Option<Moves> {
+    if instance.only_forced || instance.relaxable {
+        return start.cloned();
+    }
+    let forced: Vec<Move> = instance
+        .forced
+        .iter()
+        .map(|&(action, round)| Move { round, action })
+        .collect();
+    let space = Space::new(instance);
+    let mut free: Vec<Move> = match start {
+        Some(moves) => {
+            let mut rest = moves.as_slice().to_vec();
+            for m in &forced {
+                if let Some(i) = rest.iter().position(|n| n == m) {
+                    rest.remove(i);
+                }
+            }
+            rest
+        }
+        None => Vec::new(),
+    };
+    let whole = |free: &[Move]| {
+        let mut all = forced.clone();
+        all.extend_from_slice(free);
+        Moves::new(all)
+    };
+    let score_of = |moves: &Moves| Score::of(&space, instance, moves, &simulate(instance, moves));
+    let mut current = score_of(&whole(&free));
+    let mut best = (whole(&free), current.clone());
+    let mut history = vec![current.clone(); HISTORY];
+    let mut draw = Draw::new(seed);
+    for step in 0..simulations {
+        if step % 256 == 0 && deadline.passed() {
+            break;
+        }
+        let Some(next) = neighbour(&space, instance, &free, &mut draw) else {
+            continue;
+        };
+        let moves = whole(&next);
+        let score = score_of(&moves);
+        let slot = (step % history.len() as u64) as usize;
+        if score.no_worse_than(&current) || score.no_worse_than(&history[slot]) {
+            free = next;
+            current = score;
+            if current.cmp(&best.1).is_lt() {
+                best = (moves, current.clone());
+            }
+        }
+        if current.cmp(&history[slot]).is_lt() {
+            history[slot] = current.clone();
+        }
+    }
+    tracing::debug!(
+        valid = best.1.is_valid(),
+        levels = ?best.1.levels,
+        "local search"
+    );
+    best.1.is_valid().then_some(best.0)
+}
