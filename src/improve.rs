@@ -90,6 +90,17 @@ impl Score {
             .then_with(|| by(self.tie_break, other.tie_break))
     }
 
+    /// Better on the objective levels, the tie-break aside.
+    fn levels_better_than(&self, other: &Score) -> bool {
+        let without_tie_break = |s: &Score| Score {
+            tie_break: 0.0,
+            ..s.clone()
+        };
+        without_tie_break(self)
+            .cmp(&without_tie_break(other))
+            .is_lt()
+    }
+
     fn no_worse_than(&self, other: &Score) -> bool {
         self.cmp(other).is_le()
     }
@@ -446,6 +457,22 @@ fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Op
     Some(next)
 }
 
+/// How often (in simulations) the best plan is shown if it got better.
+const REPORT_EVERY: u64 = 2_000;
+
+/// Shows `best` to `on_better` if it is valid and better on the objective
+/// levels than the plan last shown (`shown`).
+fn report(best: &(Moves, Score), shown: &mut Option<Score>, on_better: &mut dyn FnMut(&Moves)) {
+    let better = best.1.is_valid()
+        && shown
+            .as_ref()
+            .is_none_or(|last| best.1.levels_better_than(last));
+    if better {
+        on_better(&best.0);
+        *shown = Some(best.1.clone());
+    }
+}
+
 /// How many (action, round) starts the search may choose among: its
 /// windows' lengths summed, a measure of the program's size.
 pub fn possible_starts(instance: &Instance) -> usize {
@@ -456,16 +483,27 @@ pub fn possible_starts(instance: &Instance) -> usize {
         .sum()
 }
 
-/// A valid plan no worse than `start` (the best found), searched with at
-/// most `simulations` simulations (fewer if `deadline` passes first), or
-/// `None` if neither `start` nor any plan found is valid. The same
-/// arguments give the same plan.
+/// How much the local search may do, and its seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most simulations (each change tried costs one).
+    pub simulations: u64,
+    /// The seed of the changes drawn.
+    pub seed: u64,
+    /// A moment to stop at even with simulations left.
+    pub deadline: Deadline,
+}
+
+/// A valid plan no worse than `start` (the best found), searched within
+/// `limits`, or `None` if neither `start` nor any plan found is valid.
+/// The best plan, when valid and better on the objective levels than the
+/// one last shown, is shown to `on_better` at the start, every 2,000
+/// simulations and at the end. The same arguments give the same plan.
 pub fn improve(
     instance: &Instance,
     start: Option<&Moves>,
-    simulations: u64,
-    seed: u64,
-    deadline: Deadline,
+    limits: Limits,
+    on_better: &mut dyn FnMut(&Moves),
 ) -> Option<Moves> {
     if instance.only_forced || instance.relaxable {
         return start.cloned();
@@ -497,9 +535,11 @@ pub fn improve(
     let mut current = score_of(&whole(&free));
     let mut best = (whole(&free), current.clone());
     let mut history = vec![current.clone(); HISTORY];
-    let mut draw = Draw::new(seed);
-    for step in 0..simulations {
-        if step % 256 == 0 && deadline.passed() {
+    let mut draw = Draw::new(limits.seed);
+    let mut shown = None;
+    report(&best, &mut shown, on_better);
+    for step in 0..limits.simulations {
+        if step % 256 == 0 && limits.deadline.passed() {
             break;
         }
         let Some(next) = neighbour(&space, instance, &free, &mut draw) else {
@@ -518,7 +558,11 @@ pub fn improve(
         if current.cmp(&history[slot]).is_lt() {
             history[slot] = current.clone();
         }
+        if (step + 1) % REPORT_EVERY == 0 {
+            report(&best, &mut shown, on_better);
+        }
     }
+    report(&best, &mut shown, on_better);
     tracing::debug!(
         valid = best.1.is_valid(),
         levels = ?best.1.levels,

@@ -11,7 +11,7 @@ mod common;
 use common::{all_plans, brute_force_optimum, level_values, model_from_json, random_model};
 use proptest::prelude::*;
 use seqplan::generate::{generate_model, Family, Size};
-use seqplan::improve::improve;
+use seqplan::improve::{improve, Limits};
 use seqplan::model::{Instance, Overrides};
 use seqplan::plan::Moves;
 use seqplan::simulate;
@@ -30,6 +30,21 @@ fn no_worse(a: &[f64], b: &[f64]) -> bool {
         }
     }
     true
+}
+
+/// The search within `simulations` from `seed`, its reports ignored.
+fn search(
+    instance: &Instance,
+    start: Option<&Moves>,
+    simulations: u64,
+    seed: u64,
+) -> Option<Moves> {
+    let limits = Limits {
+        simulations,
+        seed,
+        deadline: Deadline::NONE,
+    };
+    improve(instance, start, limits, &mut |_| {})
 }
 
 fn values(instance: &Instance, moves: &Moves) -> Vec<f64> {
@@ -53,8 +68,8 @@ proptest! {
         let greedy = seqplan::greedy::greedy_plan(&instance);
         let optimum = all_plans(&instance, 150_000).map(|plans| brute_force_optimum(&instance, &plans));
         for start in [greedy.as_ref(), None] {
-            let found = improve(&instance, start, 2_000, search_seed, Deadline::NONE);
-            let again = improve(&instance, start, 2_000, search_seed, Deadline::NONE);
+            let found = search(&instance, start, 2_000, search_seed);
+            let again = search(&instance, start, 2_000, search_seed);
             prop_assert_eq!(&found, &again, "not repeatable\n{:#}", json);
             if let Some(start) = start {
                 prop_assert!(found.is_some(), "lost the start\n{:#}", json);
@@ -70,6 +85,36 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// What the search reports as it goes: valid plans, each better than the
+/// last on the objective levels, the last as good as the plan returned.
+#[test]
+fn reported_plans_improve_to_the_plan_returned() {
+    for (family, seed) in [(Family::Mixed, 1), (Family::Budgets, 3)] {
+        let model = generated(family, seed);
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let greedy = seqplan::greedy::greedy_plan(&instance);
+        let mut reported: Vec<Vec<f64>> = Vec::new();
+        let limits = Limits {
+            simulations: 150_000,
+            seed: 1,
+            deadline: Deadline::NONE,
+        };
+        let found = improve(&instance, greedy.as_ref(), limits, &mut |moves| {
+            let mut levels = values(&instance, moves);
+            levels.pop(); // the tie-break
+            reported.push(levels);
+        });
+        let found = found.unwrap_or_else(|| panic!("seed {seed}: no plan"));
+        assert!(reported.len() >= 2, "seed {seed}: {reported:?}");
+        for pair in reported.windows(2) {
+            assert!(!no_worse(&pair[0], &pair[1]), "seed {seed}: {reported:?}");
+        }
+        let mut last = values(&instance, &found);
+        last.pop();
+        assert_eq!(reported.last(), Some(&last), "seed {seed}");
     }
 }
 
@@ -91,7 +136,7 @@ fn search_from_nothing_finds_plans_of_small_models() {
             continue;
         }
         with_plan += 1;
-        if let Some(moves) = improve(&instance, None, 2_000, 1, Deadline::NONE) {
+        if let Some(moves) = search(&instance, None, 2_000, 1) {
             assert!(simulate(&instance, &moves).is_valid(), "seed {seed}");
             found += 1;
         }
@@ -121,7 +166,7 @@ fn search_improves_the_greedy_plan_of_large_models() {
         let model = generated(Family::Mixed, seed);
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let greedy = seqplan::greedy::greedy_plan(&instance).unwrap();
-        let found = improve(&instance, Some(&greedy), 100_000, 1, Deadline::NONE).unwrap();
+        let found = search(&instance, Some(&greedy), 100_000, 1).unwrap();
         let (before, after) = (values(&instance, &greedy), values(&instance, &found));
         assert!(
             after[0] < before[0] && after[1] < before[1],
@@ -141,7 +186,7 @@ fn search_finds_plans_the_greedy_walk_misses() {
             seqplan::greedy::greedy_plan(&instance).is_none(),
             "seed {seed}"
         );
-        let found = improve(&instance, None, 150_000, 1, Deadline::NONE);
+        let found = search(&instance, None, 150_000, 1);
         let found = found.unwrap_or_else(|| panic!("seed {seed}: no plan"));
         assert!(simulate(&instance, &found).is_valid(), "seed {seed}");
     }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::model::Instance;
 use crate::numbers::round6;
-use crate::report::{BoundSource, PlanReport, Status};
+use crate::report::{PlanReport, Status};
 use crate::solve::Improvement;
 
 /// A number for JSON: rounded to six decimals, whole numbers without `.0`.
@@ -251,7 +251,7 @@ fn improvement_json(improvement: &Improvement) -> ImprovementJson {
             .map(|open| BoundJson {
                 level: improvement.levels[open.level],
                 value: num(open.bound),
-                source: BoundSource::Search.as_str(),
+                source: open.source.as_str(),
             }),
     }
 }

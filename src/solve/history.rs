@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use crate::report::BoundSource;
+
 /// One step of the search: the incumbent's value on each level of the
 /// stage being solved, and the best bound, after `work` nodes of the
 /// command.
@@ -32,6 +34,8 @@ pub struct LevelBound {
     /// The level's index within its stage.
     pub level: usize,
     pub bound: f64,
+    /// Where it comes from.
+    pub source: BoundSource,
 }
 
 /// The improvements of a command, in order, and the nodes it has spent.
@@ -132,7 +136,7 @@ impl Improvement {
         let mut out = values.join(", ");
         match self.bound.filter(|_| !self.proven) {
             _ if self.proven => out.push_str("; proven optimal"),
-            Some(LevelBound { level, bound }) => {
+            Some(LevelBound { level, bound, .. }) => {
                 let value = self.values[level];
                 let gap = (value - bound).abs() / value.abs().max(1e-9);
                 out.push_str(&format!(

@@ -10,7 +10,7 @@ use super::SolveOptions;
 use crate::error::Error;
 use crate::formulate::{Level, LinExpr, Milp, Sense, VarDef, VarId, VarKind};
 use crate::plan::{Move, Moves};
-use crate::report::Status;
+use crate::report::{BoundSource, Status};
 
 /// A solved program: its moves, before the simulator's check.
 pub(crate) enum Program {
@@ -309,7 +309,11 @@ pub(super) fn first_open_bound(
         } else {
             value - slack
         };
-        return LevelBound { level: 0, bound };
+        return LevelBound {
+            level: 0,
+            bound,
+            source: BoundSource::Search,
+        };
     }
     let weights = stage_weights(stage, milp);
     let room: Vec<f64> = stage
@@ -327,7 +331,11 @@ pub(super) fn first_open_bound(
     let excess = (slack + later) / weights[open];
     let value = stage[open].expr.eval(values);
     let bound = (value - excess - 1e-9).ceil().min(value);
-    LevelBound { level: open, bound }
+    LevelBound {
+        level: open,
+        bound,
+        source: BoundSource::Search,
+    }
 }
 
 /// An upper bound on a whole-number level's value over all plans, with at

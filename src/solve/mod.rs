@@ -155,7 +155,7 @@ fn search_bound(history: &[Improvement]) -> Option<PlanBound> {
     Some(PlanBound {
         level: last.levels[open.level],
         value: open.bound,
-        source: BoundSource::Search,
+        source: open.source,
     })
 }
 
@@ -212,10 +212,49 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     if starts < tuning.local_search_from {
         return greedy;
     }
-    let simulations = (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS);
-    let deadline = options.deadline.share(SEARCH_SHARE);
-    let found = crate::improve::improve(instance, greedy.as_ref(), simulations, 1, deadline);
-    found.or(greedy)
+    let limits = crate::improve::Limits {
+        simulations: (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS),
+        seed: 1,
+        deadline: options.deadline.share(SEARCH_SHARE),
+    };
+    crate::progress::set_stage("improving the first plan by local search");
+    let model = instance.model;
+    let bound = matches!(model.objective.first(), Some(Objective::Earliest)).then(|| LevelBound {
+        level: 0,
+        bound: f64::from(order_free_bound(instance)),
+        source: BoundSource::OrderFree,
+    });
+    let mut record = |moves: &Moves| {
+        let evaluation = simulate(instance, moves);
+        options.history.record(Improvement {
+            work: options.history.work(),
+            levels: model.objective.iter().map(Objective::name).collect(),
+            values: objective_values(model, &evaluation)
+                .iter()
+                .map(|o| o.value)
+                .collect(),
+            proven: false,
+            bound,
+        });
+    };
+    crate::improve::improve(instance, greedy.as_ref(), limits, &mut record).or(greedy)
+}
+
+/// An order-free lower bound on the met round: the latest of the expected
+/// moves' earliest completions, from the start windows alone.
+fn order_free_bound(instance: &Instance) -> u32 {
+    let windows = crate::presolve::start_windows(instance);
+    let model = instance.model;
+    model
+        .expectations
+        .iter()
+        .filter_map(|e| match e.kind {
+            crate::model::ExpectationKind::Action(a) => windows[a]
+                .map(|(first, _)| crate::presolve::completion(first, model.actions[a].duration)),
+            crate::model::ExpectationKind::Meter { .. } => None,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The program and objective the backend is given first when planning
