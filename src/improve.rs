@@ -24,6 +24,9 @@ use std::cmp::Ordering;
 use crate::model::{ActionIdx, ExpectationKind, Instance, Objective};
 use crate::numbers::TOLERANCE;
 use crate::plan::{Move, Moves};
+use crate::presolve::{
+    completion, latest_completion_before, latest_start_completing_by, ready_from,
+};
 use crate::simulate::{simulate, Evaluation, Violation, ViolationKind};
 use crate::solve::Deadline;
 
@@ -154,6 +157,8 @@ struct Space {
     needs: Vec<Vec<ActionIdx>>,
     /// Per action, the actions that require it, with the lag.
     dependents: Vec<Vec<(ActionIdx, u32)>>,
+    /// The moves every plan keeps (forced, or made before a replan).
+    forced: Vec<Move>,
 }
 
 impl Space {
@@ -184,13 +189,46 @@ impl Space {
                 dependents[requirement.action].push((a, requirement.lag));
             }
         }
+        let forced = instance
+            .forced
+            .iter()
+            .map(|&(action, round)| Move { round, action })
+            .collect();
         Space {
             windows,
             addable,
             groups,
             needs,
             dependents,
+            forced,
         }
+    }
+
+    /// How often `action` starts in the plan of the forced moves and `free`.
+    fn uses_of(&self, free: &[Move], action: ActionIdx) -> usize {
+        free.iter()
+            .chain(&self.forced)
+            .filter(|m| m.action == action)
+            .count()
+    }
+
+    /// The first round `action` starts in the plan of the forced moves and
+    /// `free`.
+    fn first_start(&self, free: &[Move], action: ActionIdx) -> Option<u32> {
+        free.iter()
+            .chain(&self.forced)
+            .filter(|m| m.action == action)
+            .map(|m| m.round)
+            .min()
+    }
+
+    /// The first round a forced move starts `action`.
+    fn forced_first(&self, action: ActionIdx) -> Option<u32> {
+        self.forced
+            .iter()
+            .filter(|m| m.action == action)
+            .map(|m| m.round)
+            .min()
     }
 
     /// How far a broken rule is from holding (about 0 to 1), to tell a plan
@@ -255,7 +293,7 @@ impl Space {
                 let duration = instance.model.actions[required].duration;
                 match moves.starts_of(required).next() {
                     Some(start) => {
-                        let ready = crate::presolve::completion(start, duration) + lag;
+                        let ready = ready_from(completion(start, duration), lag);
                         f64::from(ready.saturating_sub(violation.round) + 1)
                             / f64::from(horizon + 1)
                     }
@@ -358,13 +396,13 @@ fn keep_order(
         // Its requirements complete early enough.
         for requirement in &actions[action].requires {
             let required = requirement.action;
-            let Some(at) = first_start(&moves, required) else {
+            let Some(at) = space.first_start(&moves, required) else {
                 continue;
             };
-            let latest = round.checked_sub(requirement.lag + actions[required].duration)?;
+            let latest = latest_start_for(instance, required, requirement.lag, round)?;
             if at > latest {
                 let (first, _) = space.windows[required]?;
-                if latest < first {
+                if latest < first || space.forced_first(required) == Some(at) {
                     return None;
                 }
                 move_first_use(&mut moves, required, latest);
@@ -373,16 +411,16 @@ fn keep_order(
         }
         // What requires it starts late enough.
         for &(dependent, lag) in &space.dependents[action] {
-            let Some(at) = first_start(&moves, dependent) else {
+            let Some(at) = space.first_start(&moves, dependent) else {
                 continue;
             };
-            let Some(mine) = first_start(&moves, action) else {
+            let Some(mine) = space.first_start(&moves, action) else {
                 continue;
             };
-            let earliest = mine + lag + actions[action].duration;
+            let earliest = ready_from(completion(mine, actions[action].duration), lag);
             if at < earliest {
                 let (_, last) = space.windows[dependent]?;
-                if earliest > last {
+                if earliest > last || space.forced_first(dependent) == Some(at) {
                     return None;
                 }
                 move_first_use(&mut moves, dependent, earliest);
@@ -393,13 +431,12 @@ fn keep_order(
     Some(moves)
 }
 
-/// The first round `action` starts in `moves`.
-fn first_start(moves: &[Move], action: ActionIdx) -> Option<u32> {
-    moves
-        .iter()
-        .filter(|m| m.action == action)
-        .map(|m| m.round)
-        .min()
+/// The latest start of `required` that lets a move waiting for it with
+/// `lag` start in `round`; `None` if there is none.
+fn latest_start_for(instance: &Instance, required: ActionIdx, lag: u32, round: u32) -> Option<u32> {
+    let duration = instance.model.actions[required].duration;
+    let latest = latest_start_completing_by(latest_completion_before(round, lag), duration);
+    (latest > 0).then_some(latest)
 }
 
 /// Moves the first use of `action` to `round`.
@@ -422,7 +459,7 @@ fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Op
     }
     let action = space.addable[draw.below(space.addable.len())];
     let uses = instance.model.actions[action].uses;
-    if free.iter().filter(|m| m.action == action).count() >= uses as usize {
+    if space.uses_of(free, action) >= uses as usize {
         return None;
     }
     let (first, last) = space.windows[action]?;
@@ -437,12 +474,11 @@ fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Op
         );
         for requirement in &instance.model.actions[action].requires {
             let required = requirement.action;
-            if next.iter().any(|m| m.action == required) {
+            if space.uses_of(&next, required) > 0 {
                 continue;
             }
             let (first, last) = space.windows[required]?;
-            let duration = instance.model.actions[required].duration;
-            let latest = round.checked_sub(requirement.lag + duration)?.min(last);
+            let latest = latest_start_for(instance, required, requirement.lag, round)?.min(last);
             if latest < first {
                 return None;
             }
@@ -508,16 +544,12 @@ pub fn improve(
     if instance.only_forced || instance.relaxable {
         return start.cloned();
     }
-    let forced: Vec<Move> = instance
-        .forced
-        .iter()
-        .map(|&(action, round)| Move { round, action })
-        .collect();
     let space = Space::new(instance);
+    let forced = &space.forced;
     let mut free: Vec<Move> = match start {
         Some(moves) => {
             let mut rest = moves.as_slice().to_vec();
-            for m in &forced {
+            for m in forced {
                 if let Some(i) = rest.iter().position(|n| n == m) {
                     rest.remove(i);
                 }

@@ -88,6 +88,50 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// With a forced move (as `--force` or a replanned model's past moves
+    /// give): every plan returned keeps it, is valid, and is no better than
+    /// the best plan that keeps it.
+    #[test]
+    fn searched_plans_keep_the_forced_moves(seed in any::<u64>(), round in 1u32..5, search_seed in any::<u64>()) {
+        let json = random_model(seed);
+        let model = model_from_json(&json);
+        prop_assume!(model.is_some());
+        let model = model.unwrap();
+        let horizon = model.horizon;
+        prop_assume!(round <= horizon);
+        let forced = (model.actions[0].id.clone(), round);
+        let overrides = Overrides { force: vec![forced], ..Overrides::default() };
+        let instance = Instance::new(&model, &overrides);
+        prop_assume!(instance.is_ok());
+        let instance = instance.unwrap();
+        let kept = |moves: &Moves| moves.as_slice().iter().any(|m| m.action == 0 && m.round == round);
+        let optimum = all_plans(&instance, 150_000).map(|plans| {
+            let keeping: Vec<Moves> = plans.into_iter().filter(|p| kept(p)).collect();
+            brute_force_optimum(&instance, &keeping)
+        });
+        let greedy = seqplan::greedy::greedy_plan(&instance);
+        for start in [greedy.as_ref(), None] {
+            let Some(found) = search(&instance, start, 2_000, search_seed) else {
+                prop_assert!(start.is_none(), "lost the start\n{:#}", json);
+                continue;
+            };
+            prop_assert!(kept(&found), "dropped the forced move\n{:#}", json);
+            let found = values(&instance, &found);
+            if let Some(start) = start {
+                prop_assert!(no_worse(&found, &values(&instance, start)), "worse than its start\n{:#}", json);
+            }
+            if let Some(optimum) = &optimum {
+                let optimum = optimum.as_ref();
+                prop_assert!(optimum.is_some(), "a plan where the exhaustive search finds none\n{:#}", json);
+                prop_assert!(no_worse(optimum.unwrap(), &found), "better than the optimum\n{:#}", json);
+            }
+        }
+    }
+}
+
 /// What the search reports as it goes: valid plans, each better than the
 /// last on the objective levels, the last as good as the plan returned.
 #[test]

@@ -125,7 +125,8 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         },
     ];
     let mark = options.history.len();
-    let mut result = plan_once(instance, options);
+    let first = first_plan(instance, options);
+    let mut result = plan_once(instance, options, first.as_ref());
     let mut tried = vec![tuning];
     for fallback in fallbacks {
         let Err(Error::SolverGaveUp(message)) = &result else {
@@ -136,7 +137,11 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         }
         tracing::info!(%message, ?fallback, "the solver failed; trying an equivalent program");
         tried.push(fallback);
-        result = plan_once(instance, &options.clone().with_tuning(fallback));
+        result = plan_once(
+            instance,
+            &options.clone().with_tuning(fallback),
+            first.as_ref(),
+        );
     }
     if let Ok(Outcome::Plan(report)) = &mut result {
         report.history = options.history.since(mark);
@@ -159,17 +164,28 @@ fn search_bound(history: &[Improvement]) -> Option<PlanBound> {
     })
 }
 
-/// [`plan`] with the options' tuning, once.
-fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
-    // A greedy plan (found in well under a second) is the solver's first
-    // incumbent, and under a time limit it is kept in case the solver finds
-    // none in the time left. It never holds forced moves.
+/// The plan found before the solver runs: the greedy plan (found in well
+/// under a second), improved by local search on a large model. It is the
+/// solver's first incumbent, and under a limit it is kept in case the
+/// solver finds none in the time left. It is sought once per plan, not
+/// again when the solve is retried in an equivalent form.
+fn first_plan(instance: &Instance, options: &SolveOptions) -> Option<Moves> {
     let tuning = &options.tuning;
     let greedy = (options.is_limited() || wants_hint(instance, tuning))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
         .flatten();
-    let greedy = searched(instance, greedy, options);
-    let first = greedy.as_ref().filter(|_| wants_hint(instance, tuning));
+    searched(instance, greedy, options)
+}
+
+/// [`plan`] with the options' tuning, once, from the plan found first
+/// (see [`first_plan`]), which never holds forced moves.
+fn plan_once(
+    instance: &Instance,
+    options: &SolveOptions,
+    greedy: Option<&Moves>,
+) -> Result<Outcome, Error> {
+    let tuning = &options.tuning;
+    let first = greedy.filter(|_| wants_hint(instance, tuning));
     let (bounded, milp) = program_from(instance, first, tuning);
     let solve_as = bounded.as_ref().unwrap_or(instance);
     tracing::debug!(
@@ -185,7 +201,7 @@ fn plan_once(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Err
     };
     match outcome {
         Outcome::Unknown => Ok(greedy
-            .and_then(|moves| greedy_fallback(instance, &milp, moves))
+            .and_then(|moves| greedy_fallback(instance, &milp, moves.clone()))
             .unwrap_or(Outcome::Unknown)),
         outcome => Ok(outcome),
     }
