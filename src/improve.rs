@@ -74,38 +74,39 @@ impl Score {
     }
 
     fn cmp(&self, other: &Score) -> Ordering {
-        let by = |a: f64, b: f64| {
-            if (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0) {
-                Ordering::Equal
-            } else {
-                a.total_cmp(&b)
-            }
-        };
-        by(self.breaches, other.breaches)
-            .then_with(|| {
-                self.levels
-                    .iter()
-                    .zip(&other.levels)
-                    .map(|(&a, &b)| by(a, b))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            })
-            .then_with(|| by(self.tie_break, other.tie_break))
+        self.cmp_levels(other)
+            .then_with(|| about(self.tie_break, other.tie_break))
+    }
+
+    /// The order on the rules broken, then on the objective levels: the
+    /// tie-break aside.
+    fn cmp_levels(&self, other: &Score) -> Ordering {
+        about(self.breaches, other.breaches).then_with(|| {
+            self.levels
+                .iter()
+                .zip(&other.levels)
+                .map(|(&a, &b)| about(a, b))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        })
     }
 
     /// Better on the objective levels, the tie-break aside.
     fn levels_better_than(&self, other: &Score) -> bool {
-        let without_tie_break = |s: &Score| Score {
-            tie_break: 0.0,
-            ..s.clone()
-        };
-        without_tie_break(self)
-            .cmp(&without_tie_break(other))
-            .is_lt()
+        self.cmp_levels(other).is_lt()
     }
 
     fn no_worse_than(&self, other: &Score) -> bool {
         self.cmp(other).is_le()
+    }
+}
+
+/// `a` against `b`, equal within the tolerance.
+fn about(a: f64, b: f64) -> Ordering {
+    if (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0) {
+        Ordering::Equal
+    } else {
+        a.total_cmp(&b)
     }
 }
 
@@ -509,10 +510,11 @@ fn report(best: &(Moves, Score), shown: &mut Option<Score>, on_better: &mut dyn 
     }
 }
 
-/// How many (action, round) starts the search may choose among: its
-/// windows' lengths summed, a measure of the program's size.
-pub fn possible_starts(instance: &Instance) -> usize {
-    crate::presolve::start_windows(instance)
+/// How many (action, round) starts the search may choose among: the start
+/// windows' lengths summed (see [`crate::presolve::start_windows`]), a
+/// measure of the program's size.
+pub fn possible_starts(windows: &[Option<(u32, u32)>]) -> usize {
+    windows
         .iter()
         .flatten()
         .map(|&(first, last)| (last + 1).saturating_sub(first) as usize)

@@ -224,7 +224,8 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     if !(options.is_limited() || wants_hint(instance, tuning)) {
         return greedy;
     }
-    let starts = crate::improve::possible_starts(instance);
+    let windows = crate::presolve::start_windows(instance);
+    let starts = crate::improve::possible_starts(&windows);
     if starts < tuning.local_search_from {
         return greedy;
     }
@@ -237,7 +238,9 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     let model = instance.model;
     let bound = matches!(model.objective.first(), Some(Objective::Earliest)).then(|| LevelBound {
         level: 0,
-        bound: f64::from(order_free_bound(instance)),
+        bound: f64::from(order_free_bound(instance, |a| {
+            windows[a].map(|(first, _)| first)
+        })),
         source: BoundSource::OrderFree,
     });
     let mut record = |moves: &Moves| {
@@ -257,16 +260,19 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
 }
 
 /// An order-free lower bound on the met round: the latest of the expected
-/// moves' earliest completions, from the start windows alone.
-fn order_free_bound(instance: &Instance) -> u32 {
-    let windows = crate::presolve::start_windows(instance);
+/// moves' earliest completions, each started at `first_start` (its first
+/// possible start, `None` if it has none), whatever the order.
+fn order_free_bound(
+    instance: &Instance,
+    first_start: impl Fn(crate::model::ActionIdx) -> Option<u32>,
+) -> u32 {
     let model = instance.model;
     model
         .expectations
         .iter()
         .filter_map(|e| match e.kind {
-            crate::model::ExpectationKind::Action(a) => windows[a]
-                .map(|(first, _)| crate::presolve::completion(first, model.actions[a].duration)),
+            crate::model::ExpectationKind::Action(a) => first_start(a)
+                .map(|first| crate::presolve::completion(first, model.actions[a].duration)),
             crate::model::ExpectationKind::Meter { .. } => None,
         })
         .max()
@@ -480,17 +486,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
     let met = evaluation.met_round?;
     let model = instance.model;
     let earliest_first = matches!(model.objective.first(), Some(Objective::Earliest));
-    let bound = model
-        .expectations
-        .iter()
-        .filter_map(|e| match e.kind {
-            crate::model::ExpectationKind::Action(a) => milp.starts[a]
-                .first()
-                .map(|&(s, _)| crate::presolve::completion(s, model.actions[a].duration)),
-            crate::model::ExpectationKind::Meter { .. } => None,
-        })
-        .max()
-        .unwrap_or(0);
+    let bound = order_free_bound(instance, |a| milp.starts[a].first().map(|&(s, _)| s));
     let gap =
         (earliest_first && met > 0).then(|| f64::from(met.saturating_sub(bound)) / f64::from(met));
     tracing::info!(
