@@ -49,6 +49,15 @@ impl Score {
             .iter()
             .map(|v| 1.0 + space.breach_size(instance, moves, evaluation, v))
             .sum();
+        Score::with_breaches(breaches, instance, moves, evaluation)
+    }
+
+    fn with_breaches(
+        breaches: f64,
+        instance: &Instance,
+        moves: &Moves,
+        evaluation: &Evaluation,
+    ) -> Score {
         let levels = instance
             .model
             .objective
@@ -101,6 +110,19 @@ impl Score {
     }
 }
 
+/// How two valid plans compare, as the program ranks them: level by level
+/// on the model's objective, then by the tie-break (moves as early as
+/// possible). `Less` means `a` is better.
+pub(crate) fn compare_valid(
+    instance: &Instance,
+    a: (&Moves, &Evaluation),
+    b: (&Moves, &Evaluation),
+) -> Ordering {
+    let a = Score::with_breaches(0.0, instance, a.0, a.1);
+    let b = Score::with_breaches(0.0, instance, b.0, b.1);
+    a.cmp(&b)
+}
+
 /// `a` against `b`, equal within the tolerance.
 fn about(a: f64, b: f64) -> Ordering {
     if (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0) {
@@ -120,14 +142,14 @@ fn outside(value: f64, at_least: Option<f64>, at_most: Option<f64>) -> f64 {
 }
 
 /// A small deterministic generator (xorshift64*).
-struct Draw(u64);
+pub(crate) struct Draw(u64);
 
 impl Draw {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Draw(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -135,12 +157,12 @@ impl Draw {
     }
 
     /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
     /// A round in `first..=last`.
-    fn round(&mut self, first: u32, last: u32) -> u32 {
+    pub(crate) fn round(&mut self, first: u32, last: u32) -> u32 {
         first + (self.next() % u64::from(last - first + 1)) as u32
     }
 }

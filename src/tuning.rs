@@ -51,6 +51,12 @@ pub struct Tuning {
     /// the cost of the plan in hand; at 40x16 (420 to 630) it changed no
     /// plan and the shipped models (130 to 520) need none.
     pub local_search_from: usize,
+    /// On models with at least this many possible starts: after the local
+    /// search, a large-neighbourhood search (see `solve::lns`) that frees
+    /// part of the plan, fixes the rest and re-solves that small program
+    /// with the backend, under a fixed budget of nodes (`usize::MAX`:
+    /// never).
+    pub neighbourhoods_from: usize,
 }
 
 impl Tuning {
@@ -64,6 +70,7 @@ impl Tuning {
         warm_start: true,
         earliest_first_from: 300,
         local_search_from: 1000,
+        neighbourhoods_from: 1000,
     };
     /// The plain program.
     pub const NONE: Tuning = Tuning {
@@ -75,6 +82,7 @@ impl Tuning {
         warm_start: false,
         earliest_first_from: usize::MAX,
         local_search_from: usize::MAX,
+        neighbourhoods_from: usize::MAX,
     };
 }
 
@@ -90,11 +98,12 @@ pub enum TuningStep {
     WarmStart,
     EarliestFirst,
     LocalSearch,
+    Neighbourhoods,
 }
 
 impl TuningStep {
     /// Every step, in the order of [`Tuning`]'s fields.
-    pub const ALL: [TuningStep; 8] = [
+    pub const ALL: [TuningStep; 9] = [
         TuningStep::Windows,
         TuningStep::DropUseless,
         TuningStep::Deadlines,
@@ -103,6 +112,7 @@ impl TuningStep {
         TuningStep::WarmStart,
         TuningStep::EarliestFirst,
         TuningStep::LocalSearch,
+        TuningStep::Neighbourhoods,
     ];
 
     /// Its name on the command line.
@@ -116,6 +126,7 @@ impl TuningStep {
             TuningStep::WarmStart => "warm-start",
             TuningStep::EarliestFirst => "earliest-first",
             TuningStep::LocalSearch => "local-search",
+            TuningStep::Neighbourhoods => "neighbourhoods",
         }
     }
 
@@ -134,6 +145,10 @@ impl TuningStep {
             }
             TuningStep::LocalSearch => {
                 tuning.local_search_from = usize::MAX;
+                return tuning;
+            }
+            TuningStep::Neighbourhoods => {
+                tuning.neighbourhoods_from = usize::MAX;
                 return tuning;
             }
         };

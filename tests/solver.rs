@@ -419,7 +419,7 @@ proptest! {
         let plans = all_plans(&default, 150_000);
         prop_assume!(plans.is_some());
         let expected = brute_force_optimum(&default, &plans.unwrap());
-        let split = Tuning { earliest_first_from: 0, local_search_from: 0, ..Tuning::ALL };
+        let split = Tuning { earliest_first_from: 0, local_search_from: 0, neighbourhoods_from: 0, ..Tuning::ALL };
         for tuning in [split, TuningStep::ALL[step].off(split)] {
             let instance = &default;
             let context = format!("seed {seed}, {tuning:?}, model:\n{json:#}");

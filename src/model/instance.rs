@@ -71,6 +71,10 @@ pub struct Instance<'m> {
     pub forced: Vec<(ActionIdx, u32)>,
     /// Whether the forced moves are the whole plan.
     pub only_forced: bool,
+    /// Per action, the only rounds it may start in, or `None` for any: a
+    /// neighbourhood of the large-neighbourhood search, which fixes most
+    /// of a plan and lets the solver rearrange the rest.
+    pub only_starts: Option<Vec<Vec<u32>>>,
     /// Diagnosis: build the program so that every relaxable element
     /// (deadlines, red lines, limits, `latest`, forbids, events, forced
     /// moves) is a group of named rows that can be dropped on its own.
@@ -208,6 +212,7 @@ impl<'m> Instance<'m> {
                 .collect(),
             forced,
             only_forced: overrides.only_forced,
+            only_starts: None,
             relaxable: false,
             event_sources,
             overrides: overrides.clone(),

@@ -145,7 +145,7 @@ pub fn start_windows(instance: &Instance) -> Vec<Option<(u32, u32)>> {
 /// Every start in each action's window, with no presolve: the plain
 /// formulation, kept to measure what the presolve gains.
 pub fn plain_starts(instance: &Instance) -> Vec<Vec<u32>> {
-    start_windows(instance)
+    let mut starts: Vec<Vec<u32>> = start_windows(instance)
         .iter()
         .enumerate()
         .map(|(a, w)| {
@@ -158,7 +158,19 @@ pub fn plain_starts(instance: &Instance) -> Vec<Vec<u32>> {
                 all
             }
         })
-        .collect()
+        .collect();
+    within_neighbourhood(instance, &mut starts);
+    starts
+}
+
+/// Keeps only the starts the instance's neighbourhood allows (see
+/// [`Instance::only_starts`]).
+fn within_neighbourhood(instance: &Instance, starts: &mut [Vec<u32>]) {
+    if let Some(only) = &instance.only_starts {
+        for (rounds, allowed) in starts.iter_mut().zip(only) {
+            rounds.retain(|s| allowed.contains(s));
+        }
+    }
 }
 
 /// The rounds each action could start in within some valid plan. Starts
@@ -181,6 +193,7 @@ pub fn candidate_starts(instance: &Instance, tuning: &Tuning) -> Vec<Vec<u32>> {
             rounds.retain(|&s| instance.forced.contains(&(a, s)));
         }
     }
+    within_neighbourhood(instance, &mut starts);
     if tuning.drop_useless {
         let useful = useful_actions(instance);
         for (rounds, useful) in starts.iter_mut().zip(useful) {

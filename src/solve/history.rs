@@ -45,6 +45,8 @@ pub struct History(Arc<Shared>);
 #[derive(Debug)]
 struct Shared {
     started: Instant,
+    /// Whether improvements are kept without being logged or shown.
+    silent: bool,
     work: AtomicU64,
     entries: Mutex<Vec<Improvement>>,
 }
@@ -53,6 +55,7 @@ impl Default for History {
     fn default() -> Self {
         History(Arc::new(Shared {
             started: Instant::now(),
+            silent: false,
             work: AtomicU64::new(0),
             entries: Mutex::new(Vec::new()),
         }))
@@ -60,6 +63,24 @@ impl Default for History {
 }
 
 impl History {
+    /// A history that keeps its improvements without logging them or
+    /// showing them on the progress line: that of a search within the
+    /// search (a neighbourhood's small program), whose bounds hold for the
+    /// small program only.
+    pub fn silent() -> Self {
+        History(Arc::new(Shared {
+            started: Instant::now(),
+            silent: true,
+            work: AtomicU64::new(0),
+            entries: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// Whether improvements are kept without being logged or shown.
+    pub fn is_silent(&self) -> bool {
+        self.0.silent
+    }
+
     /// Counts `nodes` of search work.
     pub fn add_work(&self, nodes: u64) {
         self.0.work.fetch_add(nodes, Ordering::Relaxed);
@@ -104,6 +125,10 @@ impl History {
                 )
         };
         if last.is_some_and(repeats) {
+            return;
+        }
+        if self.0.silent {
+            entries.push(improvement);
             return;
         }
         let summary = improvement.summary();

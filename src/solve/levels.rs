@@ -67,12 +67,14 @@ pub(super) fn solve_hinted(
             .iter()
             .map(|level| level.objective.as_ref().map_or("tie-break", |o| o.name()))
             .collect();
-        crate::progress::set_stage(format!(
-            "solving objective stage {} of {} ({})",
-            index + 1,
-            stages.len(),
-            names.join(", ")
-        ));
+        if !options.history.is_silent() {
+            crate::progress::set_stage(format!(
+                "solving objective stage {} of {} ({})",
+                index + 1,
+                stages.len(),
+                names.join(", ")
+            ));
+        }
         let level = &combine(stage, milp);
         let incumbent_start: Option<Vec<(VarId, f64)>> = incumbent
             .as_ref()

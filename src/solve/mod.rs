@@ -12,6 +12,7 @@ mod deadline;
 mod effort;
 mod history;
 mod levels;
+mod lns;
 mod reliable;
 mod robust;
 
@@ -21,6 +22,7 @@ pub use deadline::{cancellable, stop_all, Deadline};
 pub use effort::Effort;
 pub use history::{History, Improvement, LevelBound};
 pub(crate) use levels::{solve_program, Program};
+pub use lns::{neighbourhood_search, Limits as NeighbourhoodLimits};
 pub use reliable::{plan_reliable, Reliable};
 pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
@@ -214,11 +216,20 @@ const MOST_SIMULATIONS: u64 = 150_000;
 /// The share of the time left the local search may take.
 const SEARCH_SHARE: f64 = 0.25;
 
+/// The small programs the large-neighbourhood search solves, the nodes
+/// each may take, the possible starts each frees at first, and the share
+/// of the time left it may take.
+const NEIGHBOURHOODS: usize = 60;
+const NODES_PER_NEIGHBOURHOOD: u64 = 400;
+const NEIGHBOURHOOD_SIZE: usize = 150;
+const NEIGHBOURHOOD_SHARE: f64 = 0.6;
+
 /// On a large program, the greedy plan improved by the local search of
 /// [`crate::improve`] (or the plan it finds when the greedy walk finds
-/// none); else the greedy plan. Its work is a fixed number of simulations,
-/// so that the same command gives the same plan; a time limit may cut it
-/// short.
+/// none), then by the large-neighbourhood search of [`lns`]; else the
+/// greedy plan. Their work is a fixed number of simulations and of
+/// branch-and-bound nodes, so that the same command gives the same plan;
+/// a time limit may cut them short.
 fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) -> Option<Moves> {
     let tuning = &options.tuning;
     if !(options.is_limited() || wants_hint(instance, tuning)) {
@@ -226,15 +237,6 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     }
     let windows = crate::presolve::start_windows(instance);
     let starts = crate::improve::possible_starts(&windows);
-    if starts < tuning.local_search_from {
-        return greedy;
-    }
-    let limits = crate::improve::Limits {
-        simulations: (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS),
-        seed: 1,
-        deadline: options.deadline.share(SEARCH_SHARE),
-    };
-    crate::progress::set_stage("improving the first plan by local search");
     let model = instance.model;
     let bound = matches!(model.objective.first(), Some(Objective::Earliest)).then(|| LevelBound {
         level: 0,
@@ -256,7 +258,36 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
             bound,
         });
     };
-    crate::improve::improve(instance, greedy.as_ref(), limits, &mut record).or(greedy)
+    let mut found = greedy;
+    if starts >= tuning.local_search_from {
+        let limits = crate::improve::Limits {
+            simulations: (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS),
+            seed: 1,
+            deadline: options.deadline.share(SEARCH_SHARE),
+        };
+        crate::progress::set_stage("improving the first plan by local search");
+        found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
+    }
+    if starts >= tuning.neighbourhoods_from {
+        if let Some(plan) = found.take() {
+            let limits = lns::Limits {
+                solves: NEIGHBOURHOODS,
+                nodes: NODES_PER_NEIGHBOURHOOD,
+                size: NEIGHBOURHOOD_SIZE,
+                seed: 1,
+                deadline: options.deadline.share(NEIGHBOURHOOD_SHARE),
+            };
+            crate::progress::set_stage("improving the first plan by re-solving parts of it");
+            found = Some(lns::neighbourhood_search(
+                instance,
+                plan,
+                options,
+                limits,
+                &mut record,
+            ));
+        }
+    }
+    found
 }
 
 /// An order-free lower bound on the met round: the latest of the expected
