@@ -116,9 +116,11 @@ pub struct PlanBound {
 pub enum BoundSource {
     /// The best bound of the branch and bound when it stopped.
     Search,
-    /// The latest earliest completion of the expected moves, each as early
-    /// as its window allows, whatever the order: a bound on `earliest`
-    /// that needs no search.
+    /// What every plan holds whatever its order, a bound that needs no
+    /// search: on `earliest`, the latest earliest completion of the
+    /// expected moves, each as early as its window allows; on `cheapest`
+    /// and `fewest`, the cost or number of the expected moves and what
+    /// they require, once each.
     OrderFree,
 }
 

@@ -1,12 +1,12 @@
 //! The large-neighbourhood search: from the plan in hand, free part of it
 //! (a window of rounds, one party's moves, the moves acting on the meter
-//! of the red line the plan comes closest to, or what the expectation met
-//! last waits on), keep the rest where it is, and hand that small program
-//! to the backend with the plan as its incumbent and a small budget of
-//! nodes. A better plan becomes the plan in hand. The neighbourhoods grow
-//! when a small program is searched to the end without a better plan (too
-//! small to hold one) and shrink when its budget runs out first (too large
-//! to search).
+//! of a red line the plan comes close to, or what the expectations met
+//! last wait on), keep the rest where it is (or drop it), and hand that
+//! small program to the backend with the plan as its incumbent and a small
+//! budget of nodes. A better plan becomes the plan in hand. Each kind of
+//! neighbourhood grows when its small program is searched to the end
+//! without a better plan (too small to hold one) and shrinks when the
+//! budget runs out first (too large to search).
 //!
 //! Where the local search of [`crate::improve`] changes one or two moves
 //! at a time, guided by the simulator, a neighbourhood lets the branch and
@@ -59,8 +59,8 @@ enum Kind {
     /// The moves acting on the meter of a red line the plan comes close
     /// to, around the round it comes closest.
     RedLine,
-    /// The moves an expectation met last waits on: the action expected
-    /// and what it requires, or the moves acting on the meter expected.
+    /// The moves the expectations met last wait on: the actions expected
+    /// and what they require, or the moves acting on the meters expected.
     LastMet,
 }
 
@@ -71,8 +71,9 @@ const KINDS: [Kind; 4] = [Kind::LastMet, Kind::Rounds, Kind::RedLine, Kind::Part
 /// it within `limits` with the options' backend and tuning; `start` itself
 /// if it is not valid or the instance has forced moves. Each better plan
 /// is shown to `on_better`. The options' effort pays for every node and
-/// their history counts them; their deadline also stops the search. The
-/// same arguments, without a deadline, give the same plan.
+/// their history counts them; the limits' deadline stops the search and
+/// each small program. The same arguments, without a deadline, give the
+/// same plan.
 pub fn neighbourhood_search(
     instance: &Instance,
     start: Moves,
@@ -96,7 +97,7 @@ pub fn neighbourhood_search(
     let first_size = limits.size as f64;
     let smallest = first_size.min(LEAST_SIZE);
     let mut sizes = [first_size; KINDS.len()];
-    let (mut solved, mut better) = (0, 0);
+    let (mut solved, mut better, mut startless) = (0, 0, 0);
     for step in 0..limits.solves {
         if limits.deadline.passed() || options.effort.spent() {
             break;
@@ -122,9 +123,17 @@ pub fn neighbourhood_search(
         ));
         let milp = Milp::build(&sub, &options.tuning);
         let Some(hint) = warm_start(&sub, &milp, &best) else {
-            tracing::debug!(?kind, "the plan in hand is not in its neighbourhood");
+            // A program that takes no start (one with event columns) takes
+            // none in any neighbourhood: a whole turn of them ends the
+            // search.
+            tracing::debug!(?kind, "the plan in hand is no start of its neighbourhood");
+            startless += 1;
+            if startless == KINDS.len() {
+                break;
+            }
             continue;
         };
+        startless = 0;
         let budget = options
             .effort
             .left()

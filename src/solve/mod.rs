@@ -216,10 +216,12 @@ const MOST_SIMULATIONS: u64 = 150_000;
 /// The share of the time left the local search may take.
 const SEARCH_SHARE: f64 = 0.25;
 
-/// The small programs the large-neighbourhood search solves, the nodes
-/// each may take, the possible starts each frees at first, and the share
-/// of the time left it may take.
+/// The small programs the large-neighbourhood search solves (more under a
+/// time limit, until its share of the time is spent), the nodes each may
+/// take, the possible starts each frees at first, and the share of the
+/// time left it may take.
 const NEIGHBOURHOODS: usize = 60;
+const NEIGHBOURHOODS_IN_TIME: usize = 1000;
 const NODES_PER_NEIGHBOURHOOD: u64 = 400;
 const NEIGHBOURHOOD_SIZE: usize = 150;
 const NEIGHBOURHOOD_SHARE: f64 = 0.6;
@@ -240,7 +242,7 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     let model = instance.model;
     let bound = matches!(model.objective.first(), Some(Objective::Earliest)).then(|| LevelBound {
         level: 0,
-        bound: f64::from(order_free_bound(instance, |a| {
+        bound: f64::from(order_free_bound(instance, &|a| {
             windows[a].map(|(first, _)| first)
         })),
         source: BoundSource::OrderFree,
@@ -271,7 +273,11 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     if starts >= tuning.neighbourhoods_from {
         if let Some(plan) = found.take() {
             let limits = lns::Limits {
-                solves: NEIGHBOURHOODS,
+                solves: if options.deadline.is_set() {
+                    NEIGHBOURHOODS_IN_TIME
+                } else {
+                    NEIGHBOURHOODS
+                },
                 nodes: NODES_PER_NEIGHBOURHOOD,
                 size: NEIGHBOURHOOD_SIZE,
                 seed: 1,
@@ -295,7 +301,7 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
 /// possible start, `None` if it has none), whatever the order.
 fn order_free_bound(
     instance: &Instance,
-    first_start: impl Fn(crate::model::ActionIdx) -> Option<u32>,
+    first_start: &impl Fn(crate::model::ActionIdx) -> Option<u32>,
 ) -> u32 {
     let model = instance.model;
     model
@@ -308,6 +314,85 @@ fn order_free_bound(
         })
         .max()
         .unwrap_or(0)
+}
+
+/// What every plan that meets each expectation must spend whatever its
+/// order: each expected move and every move it requires (through
+/// `requires` and `not_before`), once each. Costs are never negative, so
+/// their cost is a lower bound on `cheapest`, and their number on
+/// `fewest`.
+fn order_free_spend(instance: &Instance, objective: &Objective) -> Option<f64> {
+    let model = instance.model;
+    let mut needed: Vec<crate::model::ActionIdx> = model
+        .expectations
+        .iter()
+        .filter_map(|e| match e.kind {
+            crate::model::ExpectationKind::Action(a) => Some(a),
+            crate::model::ExpectationKind::Meter { .. } => None,
+        })
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let mut next = 0;
+    while next < needed.len() {
+        for (b, _) in crate::presolve::binding_precedences(instance, needed[next]) {
+            if !needed.contains(&b) {
+                needed.push(b);
+            }
+        }
+        next += 1;
+    }
+    match objective {
+        Objective::Cheapest => Some(needed.iter().map(|&a| model.actions[a].cost).sum()),
+        Objective::Fewest => Some(needed.len() as f64),
+        _ => None,
+    }
+}
+
+/// The order-free bound beside a plan no search has bounded: on the first
+/// of the objective levels from `from` on that the plan may not have at
+/// its best (or on the last level with such a bound, where the plan meets
+/// every one). `earliest` is bounded by [`order_free_bound`] from
+/// `first_start`, `cheapest` and `fewest` by [`order_free_spend`];
+/// `maximize` has no such bound. `None` in diagnosis, where expectations
+/// may be dropped.
+fn order_free_plan_bound(
+    instance: &Instance,
+    evaluation: &Evaluation,
+    from: usize,
+    first_start: impl Fn(crate::model::ActionIdx) -> Option<u32>,
+) -> Option<PlanBound> {
+    if instance.relaxable {
+        return None;
+    }
+    let mut bound = None;
+    for objective in instance.model.objective.iter().skip(from) {
+        let value = match objective {
+            Objective::Earliest => f64::from(order_free_bound(instance, &first_start)),
+            other => order_free_spend(instance, other)?,
+        };
+        bound = Some(PlanBound {
+            level: objective.name(),
+            value,
+            source: BoundSource::OrderFree,
+        });
+        let reached = crate::report::objective_value(objective, evaluation);
+        if reached > value + crate::numbers::TOLERANCE * value.abs().max(1.0) {
+            break;
+        }
+    }
+    bound
+}
+
+/// The gap of `plan` on the level `bound` is on.
+fn gap_to(instance: &Instance, evaluation: &Evaluation, bound: &PlanBound) -> Option<f64> {
+    let objective = instance
+        .model
+        .objective
+        .iter()
+        .find(|o| o.name() == bound.level)?;
+    let value = crate::report::objective_value(objective, evaluation);
+    (value > 0.0).then(|| (value - bound.value).max(0.0) / value)
 }
 
 /// The program and objective the backend is given first when planning
@@ -460,11 +545,21 @@ fn earliest_first(
     let hint = warm_start(&clipped, &tight, &report.moves);
     match solve_milp(instance, &tight, &[], hint, options)? {
         Outcome::Plan(better) => Ok(Outcome::Plan(better)),
-        Outcome::Unknown => Ok(Outcome::Plan(PlanReport {
-            status: Status::Feasible,
-            gap: None,
-            ..report.clone()
-        })),
+        // `earliest` is proven: the next level has at least its
+        // order-free bound.
+        Outcome::Unknown => {
+            let bound = order_free_plan_bound(instance, &report.evaluation, 1, |a| {
+                milp.starts[a].first().map(|&(s, _)| s)
+            });
+            Ok(Outcome::Plan(PlanReport {
+                status: Status::Feasible,
+                gap: bound
+                    .as_ref()
+                    .and_then(|bound| gap_to(instance, &report.evaluation, bound)),
+                bound,
+                ..report.clone()
+            }))
+        }
         Outcome::Infeasible => Err(Error::Internal(format!(
             "no plan meets every expectation by round {met}, which a plan just did"
         ))),
@@ -508,22 +603,24 @@ fn warm_start(instance: &Instance, milp: &Milp, moves: &Moves) -> Option<Vec<(Va
     Some(hint)
 }
 
-/// When the solver found no plan in time: the greedy plan, if it is valid,
-/// as a `feasible` answer. Its gap on `earliest` (when that comes first) is
-/// measured against the latest earliest-possible completion among the
-/// expected actions, an order-free lower bound on R.
+/// When the solver found no plan in time: the plan found before it (the
+/// greedy plan, improved on a large model), if it is valid, as a
+/// `feasible` answer, beside its order-free bound (see
+/// [`order_free_plan_bound`]) and the gap to it.
 fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Outcome> {
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;
-    let earliest_first = matches!(model.objective.first(), Some(Objective::Earliest));
-    let bound = order_free_bound(instance, |a| milp.starts[a].first().map(|&(s, _)| s));
-    let gap =
-        (earliest_first && met > 0).then(|| f64::from(met.saturating_sub(bound)) / f64::from(met));
+    let bound = order_free_plan_bound(instance, &evaluation, 0, |a| {
+        milp.starts[a].first().map(|&(s, _)| s)
+    });
+    let gap = bound
+        .as_ref()
+        .and_then(|bound| gap_to(instance, &evaluation, bound));
     tracing::info!(
         met,
-        bound,
-        "the solver found no plan in time; using the greedy plan"
+        bound = ?bound.map(|b| (b.level, b.value)),
+        "the solver found no plan in time; using the plan found before it"
     );
     Some(Outcome::Plan(PlanReport {
         status: Status::Feasible,
@@ -532,11 +629,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
         moves,
         evaluation,
         solver_failed: false,
-        bound: earliest_first.then_some(PlanBound {
-            level: "earliest",
-            value: f64::from(bound),
-            source: BoundSource::OrderFree,
-        }),
+        bound,
         history: Vec::new(),
         odds: None,
         reliability: None,
@@ -618,5 +711,45 @@ pub(super) mod tests {
             &Instance::new(&model, &Overrides::default()).unwrap(),
             &Tuning::NONE,
         )
+    }
+
+    /// The order-free bound stands on the first level the plan may not
+    /// have at its best: `earliest` when the plan is late, `cheapest` (the
+    /// expected move and what it requires, once each) when it is not.
+    #[test]
+    fn the_order_free_bound_stands_on_the_first_open_level() {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 6, "parties": [{"id": "p"}],
+            "actions": [{"id": "a", "by": "p", "cost": 2}, {"id": "b", "by": "p", "cost": 3,
+                         "requires": ["a"]}, {"id": "c", "by": "p", "cost": 4}],
+            "expectations": [{"id": "e", "action": "b"}],
+            "objective": ["earliest", "cheapest"]}"#;
+        let model = validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model;
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let windows = crate::presolve::start_windows(&instance);
+        let first = |a: usize| windows[a].map(|(s, _)| s);
+        let bound_of = |moves: &[(usize, u32)]| {
+            let moves = Moves::new(
+                moves
+                    .iter()
+                    .map(|&(action, round)| Move { round, action })
+                    .collect(),
+            );
+            let evaluation = simulate(&instance, &moves);
+            assert!(evaluation.is_valid());
+            let bound = order_free_plan_bound(&instance, &evaluation, 0, first).unwrap();
+            let gap = gap_to(&instance, &evaluation, &bound).unwrap();
+            (bound.level, bound.value, (gap * 100.0).round())
+        };
+        assert_eq!(bound_of(&[(0, 1), (1, 2)]), ("cheapest", 5.0, 0.0));
+        assert_eq!(bound_of(&[(0, 1), (1, 2), (2, 1)]), ("cheapest", 5.0, 44.0));
+        assert_eq!(bound_of(&[(0, 1), (1, 4)]), ("earliest", 2.0, 50.0));
+        let evaluation = simulate(&instance, &Moves::new(vec![]));
+        let from_cheapest = order_free_plan_bound(&instance, &evaluation, 1, first);
+        assert_eq!(
+            from_cheapest.map(|b| (b.level, b.value)),
+            Some(("cheapest", 5.0))
+        );
     }
 }
