@@ -214,16 +214,11 @@ fn time_limit_still_returns_a_valid_plan() {
         .stderr(contains("--time-limit"));
 }
 
-/// On a large model (120 moves, 36 rounds) a local search improves the
-/// greedy plan before the branch and bound, for a fixed number of
-/// simulations: with no nodes to spend, the plan is the same on every run
-/// and meets everything earlier than the greedy walk's, and the history
-/// shows the search's plans as they got better, each beside the
-/// order-free bound on the met round.
-#[test]
-fn local_search_improves_the_first_plan_the_same_way_every_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("large.json");
+/// A generated model of 120 moves over 36 rounds (seed 1), written in
+/// `dir`: large enough for the searches that run before the branch and
+/// bound.
+fn large_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let model = dir.join("large.json");
     let generate = [
         "generate",
         "--actions",
@@ -234,6 +229,19 @@ fn local_search_improves_the_first_plan_the_same_way_every_time() {
         "1",
     ];
     std::fs::write(&model, stdout_of(&generate)).unwrap();
+    model
+}
+
+/// On a large model (120 moves, 36 rounds) a local search improves the
+/// greedy plan before the branch and bound, for a fixed number of
+/// simulations: with no nodes to spend, the plan is the same on every run
+/// and meets everything earlier than the greedy walk's, and the history
+/// shows the search's plans as they got better, each beside the
+/// order-free bound on the met round.
+#[test]
+fn local_search_improves_the_first_plan_the_same_way_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = large_model(dir.path());
     let model = model.to_str().unwrap();
     let plan_with = |extra: &[&str]| {
         let mut args = vec![model, "--effort", "0", "--format", "json"];
@@ -282,17 +290,7 @@ fn local_search_improves_the_first_plan_the_same_way_every_time() {
 #[test]
 fn neighbourhoods_improve_the_searched_plan_the_same_way_every_time() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("large.json");
-    let generate = [
-        "generate",
-        "--actions",
-        "120",
-        "--horizon",
-        "36",
-        "--seed",
-        "1",
-    ];
-    std::fs::write(&model, stdout_of(&generate)).unwrap();
+    let model = large_model(dir.path());
     let model = model.to_str().unwrap();
     let plan_with = |effort: &str| {
         let out = stdout_of(&[model, "--effort", effort, "--format", "json"]);
