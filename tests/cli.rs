@@ -214,6 +214,14 @@ fn time_limit_still_returns_a_valid_plan() {
         .stderr(contains("--time-limit"));
 }
 
+/// The plan of `args` as JSON, parsed and as printed.
+fn json_plan(args: &[&str]) -> (Value, String) {
+    let mut args = args.to_vec();
+    args.extend_from_slice(&["--format", "json"]);
+    let out = stdout_of(&args);
+    (serde_json::from_str::<Value>(&out).unwrap(), out)
+}
+
 /// A generated model of 120 moves over 36 rounds (seed 1), written in
 /// `dir`: large enough for the searches that run before the branch and
 /// bound.
@@ -244,10 +252,9 @@ fn local_search_improves_the_first_plan_the_same_way_every_time() {
     let model = large_model(dir.path());
     let model = model.to_str().unwrap();
     let plan_with = |extra: &[&str]| {
-        let mut args = vec![model, "--effort", "0", "--format", "json"];
+        let mut args = vec![model, "--effort", "0"];
         args.extend_from_slice(extra);
-        let out = stdout_of(&args);
-        (serde_json::from_str::<Value>(&out).unwrap(), out)
+        json_plan(&args)
     };
     let (searched, first) = plan_with(&[]);
     let (_, again) = plan_with(&[]);
@@ -292,10 +299,7 @@ fn neighbourhoods_improve_the_searched_plan_the_same_way_every_time() {
     let dir = tempfile::tempdir().unwrap();
     let model = large_model(dir.path());
     let model = model.to_str().unwrap();
-    let plan_with = |effort: &str| {
-        let out = stdout_of(&[model, "--effort", effort, "--format", "json"]);
-        (serde_json::from_str::<Value>(&out).unwrap(), out)
-    };
+    let plan_with = |effort: &str| json_plan(&[model, "--effort", effort]);
     let (improved, first) = plan_with("2000");
     let (_, again) = plan_with("2000");
     assert_eq!(first, again, "the same model and effort, the same bytes");
@@ -354,10 +358,7 @@ fn effort_stops_the_search_at_the_same_plan_every_time() {
     ];
     std::fs::write(&model, stdout_of(&generate)).unwrap();
     let model = model.to_str().unwrap();
-    let plan_with = |effort: &str| {
-        let out = stdout_of(&[model, "--effort", effort, "--format", "json"]);
-        (serde_json::from_str::<Value>(&out).unwrap(), out)
-    };
+    let plan_with = |effort: &str| json_plan(&[model, "--effort", effort]);
     let (small, first) = plan_with("40");
     let (_, again) = plan_with("40");
     assert_eq!(first, again, "the same budget, the same bytes");

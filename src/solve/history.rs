@@ -53,12 +53,7 @@ struct Shared {
 
 impl Default for History {
     fn default() -> Self {
-        History(Arc::new(Shared {
-            started: Instant::now(),
-            silent: false,
-            work: AtomicU64::new(0),
-            entries: Mutex::new(Vec::new()),
-        }))
+        History::starting(false)
     }
 }
 
@@ -68,9 +63,14 @@ impl History {
     /// search (a neighbourhood's small program), whose bounds hold for the
     /// small program only.
     pub fn silent() -> Self {
+        History::starting(true)
+    }
+
+    /// An empty history, its clock started now.
+    fn starting(silent: bool) -> Self {
         History(Arc::new(Shared {
             started: Instant::now(),
-            silent: true,
+            silent,
             work: AtomicU64::new(0),
             entries: Mutex::new(Vec::new()),
         }))

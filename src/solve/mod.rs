@@ -384,6 +384,24 @@ fn order_free_plan_bound(
     bound
 }
 
+/// The order-free bound of a plan the search left unbounded, on its
+/// levels from `from` on (see [`order_free_plan_bound`]), each move's first
+/// start its first in `milp`, and the plan's gap to it.
+fn unsearched_bound(
+    instance: &Instance,
+    milp: &Milp,
+    evaluation: &Evaluation,
+    from: usize,
+) -> (Option<PlanBound>, Option<f64>) {
+    let bound = order_free_plan_bound(instance, evaluation, from, |a| {
+        milp.starts[a].first().map(|&(s, _)| s)
+    });
+    let gap = bound
+        .as_ref()
+        .and_then(|bound| gap_to(instance, evaluation, bound));
+    (bound, gap)
+}
+
 /// The gap of `plan` on the level `bound` is on.
 fn gap_to(instance: &Instance, evaluation: &Evaluation, bound: &PlanBound) -> Option<f64> {
     let objective = instance
@@ -548,14 +566,10 @@ fn earliest_first(
         // `earliest` is proven: the next level has at least its
         // order-free bound.
         Outcome::Unknown => {
-            let bound = order_free_plan_bound(instance, &report.evaluation, 1, |a| {
-                milp.starts[a].first().map(|&(s, _)| s)
-            });
+            let (bound, gap) = unsearched_bound(instance, milp, &report.evaluation, 1);
             Ok(Outcome::Plan(PlanReport {
                 status: Status::Feasible,
-                gap: bound
-                    .as_ref()
-                    .and_then(|bound| gap_to(instance, &report.evaluation, bound)),
+                gap,
                 bound,
                 ..report.clone()
             }))
@@ -611,12 +625,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;
-    let bound = order_free_plan_bound(instance, &evaluation, 0, |a| {
-        milp.starts[a].first().map(|&(s, _)| s)
-    });
-    let gap = bound
-        .as_ref()
-        .and_then(|bound| gap_to(instance, &evaluation, bound));
+    let (bound, gap) = unsearched_bound(instance, milp, &evaluation, 0);
     tracing::info!(
         met,
         bound = ?bound.map(|b| (b.level, b.value)),
