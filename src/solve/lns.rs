@@ -143,7 +143,7 @@ pub fn neighbourhood_search(
             deadline: limits.deadline,
             effort: effort.clone(),
             history: History::silent(),
-            solver: options.solver,
+            solver: options.solver.for_small_programs(),
             tuning: options.tuning,
         };
         let result = solve_milp(instance, &milp, &[], Some(hint), &small);

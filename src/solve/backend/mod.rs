@@ -46,6 +46,20 @@ impl Solver {
             Solver::Highs => "highs",
         }
     }
+
+    /// The backend a neighbourhood's small program is handed: this one,
+    /// but microlp in place of CBC, whose Clp aborts the whole process on
+    /// some of them (the assertion `lowerValue <= upperValue` in
+    /// `ClpNonLinearCost`, on `budgets` 120x36 seed 3), where no error
+    /// can be caught.
+    #[must_use]
+    pub fn for_small_programs(self) -> Solver {
+        match self {
+            #[cfg(feature = "cbc")]
+            Solver::Cbc => Solver::Microlp,
+            other => other,
+        }
+    }
 }
 
 pub(super) enum LevelResult {
