@@ -26,6 +26,7 @@ pub use lns::{neighbourhood_search, Limits as NeighbourhoodLimits};
 pub use reliable::{plan_reliable, Reliable};
 pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
+use std::cmp::Ordering;
 use std::time::Duration;
 
 use levels::solve_hinted;
@@ -146,12 +147,82 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         );
     }
     if let Ok(Outcome::Plan(report)) = &mut result {
-        report.history = options.history.since(mark);
         if report.status != Status::Optimal && report.bound.is_none() {
-            report.bound = search_bound(&report.history);
+            let history = options.history.since(mark);
+            report.bound = search_bound(&history);
+            if report.bound.is_none() {
+                (report.bound, report.gap) = after_the_proven(instance, report, &history);
+            }
         }
+        if let Some(first) = first.filter(|_| report.status != Status::Optimal) {
+            keep_the_better(instance, report, first, options);
+        }
+        report.history = options.history.since(mark);
     }
     result
+}
+
+/// An unproven plan replaced by the plan found before the backend ran when
+/// that one is better. A backend that takes no first incumbent (HiGHS)
+/// may stop at a plan worse than the one the searches handed it; the
+/// search's bound still holds, so the kept plan is stated against it (or
+/// against its order-free bound when the backend left none), and the
+/// history ends at it.
+fn keep_the_better(
+    instance: &Instance,
+    report: &mut PlanReport,
+    first: Moves,
+    options: &SolveOptions,
+) {
+    if instance.relaxable {
+        return;
+    }
+    let evaluation = simulate(instance, &first);
+    if !evaluation.violations.is_empty() || evaluation.met_round.is_none() {
+        return;
+    }
+    let ours = (&report.moves, &report.evaluation);
+    if crate::improve::compare_valid(instance, (&first, &evaluation), ours) != Ordering::Less {
+        return;
+    }
+    let model = instance.model;
+    let bound = report
+        .bound
+        .filter(|b| model.objective.iter().any(|o| o.name() == b.level));
+    let bound = bound.or_else(|| {
+        let windows = crate::presolve::start_windows(instance);
+        order_free_plan_bound(instance, &evaluation, 0, |a| {
+            windows[a].map(|(first, _)| first)
+        })
+    });
+    tracing::info!(
+        "the backend stopped at a plan worse than the one it was handed; keeping that one"
+    );
+    options.history.record(Improvement {
+        work: options.history.work(),
+        levels: model.objective.iter().map(Objective::name).collect(),
+        values: objective_values(model, &evaluation)
+            .iter()
+            .map(|o| o.value)
+            .collect(),
+        proven: false,
+        bound: bound.and_then(|b| {
+            Some(LevelBound {
+                level: model.objective.iter().position(|o| o.name() == b.level)?,
+                bound: b.value,
+                source: b.source,
+            })
+        }),
+    });
+    *report = PlanReport {
+        status: Status::Feasible,
+        objectives: objective_values(model, &evaluation),
+        gap: bound.and_then(|b| gap_to(instance, &first, &evaluation, &b)),
+        moves: first,
+        evaluation,
+        bound,
+        ..report.clone()
+    };
 }
 
 /// The bound the search left on an unproven plan: that of its last
@@ -316,12 +387,60 @@ fn order_free_bound(
         .unwrap_or(0)
 }
 
-/// What every plan that meets each expectation must spend whatever its
+/// The order-free bound, and the gap to it, of an unproven plan the search
+/// left no bound on (the stage after the last one it proved stopped
+/// before reporting any): on the first level after the proven ones, the
+/// implicit tie-break when every listed level is proven.
+fn after_the_proven(
+    instance: &Instance,
+    report: &PlanReport,
+    history: &[Improvement],
+) -> (Option<PlanBound>, Option<f64>) {
+    let objective = &instance.model.objective;
+    let proven = history
+        .iter()
+        .rev()
+        .find(|entry| entry.proven)
+        .and_then(|entry| entry.levels.last());
+    let from = match proven {
+        None => 0,
+        Some(&"tie-break") => return (None, None),
+        Some(name) => objective
+            .iter()
+            .position(|o| o.name() == *name)
+            .map_or(0, |at| at + 1),
+    };
+    let windows = crate::presolve::start_windows(instance);
+    let first_start = |a: crate::model::ActionIdx| windows[a].map(|(first, _)| first);
+    if from < objective.len() {
+        let bound = order_free_plan_bound(instance, &report.evaluation, from, first_start);
+        let gap = bound
+            .as_ref()
+            .and_then(|bound| gap_to(instance, &report.moves, &report.evaluation, bound));
+        return (bound, gap);
+    }
+    if instance.relaxable {
+        return (None, None);
+    }
+    // The tie-break sums the moves' start rounds: each move every plan
+    // needs starts no earlier than its first possible start.
+    let bound: u32 = order_free_needed(instance)
+        .iter()
+        .filter_map(|&a| first_start(a))
+        .sum();
+    let bound = PlanBound {
+        level: "tie-break",
+        value: f64::from(bound),
+        source: BoundSource::OrderFree,
+    };
+    let gap = gap_to(instance, &report.moves, &report.evaluation, &bound);
+    (Some(bound), gap)
+}
+
+/// The moves every plan that meets each expectation holds whatever its
 /// order: each expected move and every move it requires (through
-/// `requires` and `not_before`), once each. Costs are never negative, so
-/// their cost is a lower bound on `cheapest`, and their number on
-/// `fewest`.
-fn order_free_spend(instance: &Instance, objective: &Objective) -> Option<f64> {
+/// `requires` and `not_before`).
+fn order_free_needed(instance: &Instance) -> Vec<crate::model::ActionIdx> {
     let model = instance.model;
     let mut needed: Vec<crate::model::ActionIdx> = model
         .expectations
@@ -342,6 +461,16 @@ fn order_free_spend(instance: &Instance, objective: &Objective) -> Option<f64> {
         }
         next += 1;
     }
+    needed
+}
+
+/// What every plan that meets each expectation must spend whatever its
+/// order: the moves of [`order_free_needed`], once each. Costs are never
+/// negative, so their cost is a lower bound on `cheapest`, and their
+/// number on `fewest`.
+fn order_free_spend(instance: &Instance, objective: &Objective) -> Option<f64> {
+    let model = instance.model;
+    let needed = order_free_needed(instance);
     match objective {
         Objective::Cheapest => Some(needed.iter().map(|&a| model.actions[a].cost).sum()),
         Objective::Fewest => Some(needed.len() as f64),
@@ -390,7 +519,7 @@ fn order_free_plan_bound(
 fn unsearched_bound(
     instance: &Instance,
     milp: &Milp,
-    evaluation: &Evaluation,
+    (moves, evaluation): (&Moves, &Evaluation),
     from: usize,
 ) -> (Option<PlanBound>, Option<f64>) {
     let bound = order_free_plan_bound(instance, evaluation, from, |a| {
@@ -398,18 +527,28 @@ fn unsearched_bound(
     });
     let gap = bound
         .as_ref()
-        .and_then(|bound| gap_to(instance, evaluation, bound));
+        .and_then(|bound| gap_to(instance, moves, evaluation, bound));
     (bound, gap)
 }
 
-/// The gap of `plan` on the level `bound` is on.
-fn gap_to(instance: &Instance, evaluation: &Evaluation, bound: &PlanBound) -> Option<f64> {
-    let objective = instance
-        .model
-        .objective
-        .iter()
-        .find(|o| o.name() == bound.level)?;
-    let value = crate::report::objective_value(objective, evaluation);
+/// The gap of the plan of `moves` on the level `bound` is on (the sum of
+/// its start rounds on the implicit tie-break).
+fn gap_to(
+    instance: &Instance,
+    moves: &Moves,
+    evaluation: &Evaluation,
+    bound: &PlanBound,
+) -> Option<f64> {
+    let value = if bound.level == "tie-break" {
+        f64::from(moves.as_slice().iter().map(|m| m.round).sum::<u32>())
+    } else {
+        let objective = instance
+            .model
+            .objective
+            .iter()
+            .find(|o| o.name() == bound.level)?;
+        crate::report::objective_value(objective, evaluation)
+    };
     (value > 0.0).then(|| (value - bound.value).max(0.0) / value)
 }
 
@@ -566,7 +705,8 @@ fn earliest_first(
         // `earliest` is proven: the next level has at least its
         // order-free bound.
         Outcome::Unknown => {
-            let (bound, gap) = unsearched_bound(instance, milp, &report.evaluation, 1);
+            let (bound, gap) =
+                unsearched_bound(instance, milp, (&report.moves, &report.evaluation), 1);
             Ok(Outcome::Plan(PlanReport {
                 status: Status::Feasible,
                 gap,
@@ -625,7 +765,7 @@ fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Out
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;
-    let (bound, gap) = unsearched_bound(instance, milp, &evaluation, 0);
+    let (bound, gap) = unsearched_bound(instance, milp, (&moves, &evaluation), 0);
     tracing::info!(
         met,
         bound = ?bound.map(|b| (b.level, b.value)),
@@ -727,14 +867,7 @@ pub(super) mod tests {
     /// expected move and what it requires, once each) when it is not.
     #[test]
     fn the_order_free_bound_stands_on_the_first_open_level() {
-        let text = r#"{"seqplan": 1, "name": "t", "horizon": 6, "parties": [{"id": "p"}],
-            "actions": [{"id": "a", "by": "p", "cost": 2}, {"id": "b", "by": "p", "cost": 3,
-                         "requires": ["a"]}, {"id": "c", "by": "p", "cost": 4}],
-            "expectations": [{"id": "e", "action": "b"}],
-            "objective": ["earliest", "cheapest"]}"#;
-        let model = validate(&parse_model(text, "t").unwrap(), "t")
-            .unwrap()
-            .model;
+        let model = needs_a_then_b();
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let windows = crate::presolve::start_windows(&instance);
         let first = |a: usize| windows[a].map(|(s, _)| s);
@@ -748,7 +881,7 @@ pub(super) mod tests {
             let evaluation = simulate(&instance, &moves);
             assert!(evaluation.is_valid());
             let bound = order_free_plan_bound(&instance, &evaluation, 0, first).unwrap();
-            let gap = gap_to(&instance, &evaluation, &bound).unwrap();
+            let gap = gap_to(&instance, &moves, &evaluation, &bound).unwrap();
             (bound.level, bound.value, (gap * 100.0).round())
         };
         assert_eq!(bound_of(&[(0, 1), (1, 2)]), ("cheapest", 5.0, 0.0));
@@ -760,5 +893,119 @@ pub(super) mod tests {
             from_cheapest.map(|b| (b.level, b.value)),
             Some(("cheapest", 5.0))
         );
+    }
+
+    /// The model of the order-free tests: `b` expected, `b` requiring
+    /// `a` (so first possible in rounds 1 and 2), `c` never needed.
+    fn needs_a_then_b() -> crate::model::Model {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 6, "parties": [{"id": "p"}],
+            "actions": [{"id": "a", "by": "p", "cost": 2}, {"id": "b", "by": "p", "cost": 3,
+                         "requires": ["a"]}, {"id": "c", "by": "p", "cost": 4}],
+            "expectations": [{"id": "e", "action": "b"}],
+            "objective": ["earliest", "cheapest"]}"#;
+        validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model
+    }
+
+    /// An unproven report of the plan of `moves` (action, round).
+    fn unproven(instance: &Instance, moves: &[(usize, u32)]) -> PlanReport {
+        let moves = Moves::new(
+            moves
+                .iter()
+                .map(|&(action, round)| Move { round, action })
+                .collect(),
+        );
+        let evaluation = simulate(instance, &moves);
+        assert!(evaluation.is_valid());
+        PlanReport {
+            status: Status::Feasible,
+            objectives: objective_values(instance.model, &evaluation),
+            gap: None,
+            moves,
+            evaluation,
+            solver_failed: false,
+            bound: None,
+            history: Vec::new(),
+            odds: None,
+            reliability: None,
+        }
+    }
+
+    fn proven(levels: &[&'static str]) -> Improvement {
+        Improvement {
+            work: 0,
+            levels: levels.to_vec(),
+            values: vec![0.0; levels.len()],
+            proven: true,
+            bound: None,
+        }
+    }
+
+    /// A plan left unbounded after proven stages is bounded on the level
+    /// after them: `cheapest` after `earliest`, the tie-break (the needed
+    /// moves' first starts, 1 + 2) after both, `earliest` with none.
+    #[test]
+    fn an_unbounded_plan_is_bounded_after_its_proven_levels() {
+        let model = needs_a_then_b();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let report = unproven(&instance, &[(0, 1), (1, 2), (2, 1)]);
+        let bound_after = |history: &[Improvement]| {
+            let (bound, gap) = after_the_proven(&instance, &report, history);
+            let bound = bound.unwrap();
+            (bound.level, bound.value, (gap.unwrap() * 100.0).round())
+        };
+        assert_eq!(bound_after(&[]), ("cheapest", 5.0, 44.0));
+        assert_eq!(
+            bound_after(&[proven(&["earliest"])]),
+            ("cheapest", 5.0, 44.0)
+        );
+        assert_eq!(
+            bound_after(&[proven(&["earliest"]), proven(&["cheapest"])]),
+            ("tie-break", 3.0, 25.0)
+        );
+        assert_eq!(
+            after_the_proven(&instance, &report, &[proven(&["tie-break"])]).0,
+            None
+        );
+        let late = unproven(&instance, &[(0, 1), (1, 4)]);
+        let (bound, _) = after_the_proven(&instance, &late, &[]);
+        assert_eq!(bound.map(|b| (b.level, b.value)), Some(("earliest", 2.0)));
+    }
+
+    /// An unproven plan worse than the one found before the backend ran
+    /// gives way to it, beside the same bound and a history ending at it;
+    /// a better or equal one stays.
+    #[test]
+    fn the_plan_found_first_replaces_a_worse_unproven_one() {
+        let model = needs_a_then_b();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let options = SolveOptions::default();
+        let search = PlanBound {
+            level: "cheapest",
+            value: 5.0,
+            source: BoundSource::Search,
+        };
+        let mut report = PlanReport {
+            bound: Some(search),
+            ..unproven(&instance, &[(0, 1), (1, 2), (2, 1)])
+        };
+        let better = unproven(&instance, &[(0, 1), (1, 2)]).moves;
+        keep_the_better(&instance, &mut report, better.clone(), &options);
+        assert_eq!(report.moves, better);
+        assert_eq!(report.status, Status::Feasible);
+        assert_eq!(report.bound, Some(search));
+        assert_eq!(report.gap, Some(0.0));
+        let last = options.history.since(0).pop().unwrap();
+        assert_eq!(
+            (last.levels, last.values),
+            (vec!["earliest", "cheapest"], vec![2.0, 5.0])
+        );
+        assert_eq!(last.bound.map(|b| (b.level, b.bound)), Some((1, 5.0)));
+
+        let worse = unproven(&instance, &[(0, 1), (1, 3)]).moves;
+        keep_the_better(&instance, &mut report, worse, &options);
+        assert_eq!(report.moves, better);
+        assert_eq!(options.history.len(), 1);
     }
 }
