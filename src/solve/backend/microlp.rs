@@ -5,6 +5,9 @@
 //! proofs (a level it could neither solve nor prove infeasible in any of
 //! the equivalent forms), presolves, and reports its best bound.
 
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
 use microlp::{ComparisonOp, Error, OptimizationDirection, Problem, TerminationReason};
 
 use super::{whole_objective, LevelResult, Task, TimeBudget};
@@ -148,7 +151,7 @@ impl Searched<'_> {
         gap: Option<f64>,
     ) -> Result<microlp::SolveOutcome, LevelResult> {
         let task = self.task;
-        let mut solved = guarded(|| problem.solve_with(options));
+        let mut solved = first_slice(problem, options, task.deadline);
         let mut counted = 0;
         loop {
             let outcome = match solved {
@@ -226,6 +229,57 @@ fn guarded(
     }
 }
 
+/// The first slice of a search (microlp's presolve, its first
+/// factorisation, the root and the first nodes), under a deadline on a
+/// thread of its own that is left behind when the deadline comes first.
+/// microlp watches its clock in the simplex and between nodes but not in
+/// its presolve or first factorisation, which on a program of ten
+/// thousand columns can take most of a second: the command would run past
+/// its limit by that much. Left behind, the thread ends at microlp's own
+/// limit, shortly after.
+fn first_slice(
+    problem: &Problem,
+    options: microlp::SolveOptions,
+    deadline: crate::solve::Deadline,
+) -> Result<microlp::SolveOutcome, LevelResult> {
+    if deadline.left().is_none() {
+        return guarded(|| problem.solve_with(options));
+    }
+    let (answer, answered) = std::sync::mpsc::channel();
+    let problem = problem.clone();
+    let worker = std::thread::Builder::new()
+        .name("microlp".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            // The receiver may have gone: nothing is waiting for the answer.
+            let _ = answer.send(guarded(|| problem.solve_with(options)));
+        });
+    if worker.is_err() {
+        return Err(LevelResult::Failed(
+            "could not start the solver's thread".into(),
+        ));
+    }
+    loop {
+        // Looked at every 20 ms, so that a cancelled command (a client of
+        // `seqplan serve` gone) stops waiting too.
+        let wait = deadline
+            .left()
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_millis(20));
+        match answered.recv_timeout(wait) {
+            Ok(outcome) => return outcome,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(LevelResult::Failed("the MILP backend panicked".into()))
+            }
+            Err(RecvTimeoutError::Timeout) if deadline.passed() => {
+                tracing::debug!("the time ran out before the solver's first slice");
+                return Err(LevelResult::TimedOut);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
 /// A whole-number column's bounds as microlp takes them, if they fit.
 fn whole_bounds(def: &VarDef) -> Option<(i32, i32)> {
     let whole = |x: f64, open: i32| {
@@ -242,4 +296,44 @@ fn whole_bounds(def: &VarDef) -> Option<(i32, i32)> {
         whole(def.lower.ceil(), i32::MIN)?,
         whole(def.upper.floor(), i32::MAX)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::Deadline;
+
+    /// A program microlp takes a while to start on: 3,000 whole-number
+    /// columns under 300 dense rows.
+    fn slow_to_start() -> Problem {
+        let mut problem = Problem::new(OptimizationDirection::Minimize);
+        let mut seed: u64 = 7;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            f64::from(u32::try_from(seed >> 40).unwrap_or(0) % 97 + 1)
+        };
+        let vars: Vec<_> = (0..3000)
+            .map(|_| problem.add_integer_var(next(), (0, 1)))
+            .collect();
+        for _ in 0..300 {
+            let row: Vec<_> = vars.iter().map(|&v| (v, next())).collect();
+            problem.add_constraint(&row, ComparisonOp::Ge, 5_000.0);
+        }
+        problem
+    }
+
+    /// With the deadline passed, the first slice is not waited for: the
+    /// answer is that the time ran out. Without one it is waited for.
+    #[test]
+    fn the_first_slice_is_not_waited_for_past_the_deadline() {
+        let problem = slow_to_start();
+        let mut options = microlp::SolveOptions::default();
+        options.node_limit = Some(1);
+        let passed = Deadline::after(Some(Duration::ZERO));
+        assert!(matches!(
+            first_slice(&problem, options.clone(), passed),
+            Err(LevelResult::TimedOut)
+        ));
+        assert!(first_slice(&problem, options, Deadline::NONE).is_ok());
+    }
 }
