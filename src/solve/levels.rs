@@ -306,10 +306,13 @@ pub(super) fn first_open_bound(
 ) -> LevelBound {
     if stage.len() == 1 {
         let value = stage[0].expr.eval(values);
-        let bound = if stage[0].maximize {
-            value + slack
-        } else {
-            value - slack
+        // A level of whole values has a whole bound: no plan reaches the
+        // fraction between.
+        let bound = match (stage[0].maximize, stage[0].integral) {
+            (true, true) => (value + slack + 1e-9).floor().max(value),
+            (true, false) => value + slack,
+            (false, true) => (value - slack - 1e-9).ceil().min(value),
+            (false, false) => value - slack,
         };
         return LevelBound {
             level: 0,
@@ -426,8 +429,16 @@ mod tests {
         // Slack 2: the cost is settled; the tie-break may be 1.
         let gap = first_unproven_gap(stage, &milp, &values, 2.0);
         assert!((gap - 2.0 / 3.0).abs() < 1e-9, "{gap}");
-        // A lone level: the slack over its value.
+        // A lone level of whole values: its value less the slack, up to
+        // the next whole value (3 − 1.5 = 1.5: no plan costs less than 2).
+        assert!(stage[0].integral);
+        let open = first_open_bound(&stage[..1], &milp, &values, 1.5);
+        assert_eq!(open.level, 0);
+        assert!((open.bound - 2.0).abs() < 1e-9, "{}", open.bound);
         let gap = first_unproven_gap(&stage[..1], &milp, &values, 1.5);
-        assert!((gap - 0.5).abs() < 1e-9, "{gap}");
+        assert!((gap - 1.0 / 3.0).abs() < 1e-9, "{gap}");
+        // One whose slack is whole keeps it.
+        let open = first_open_bound(&stage[..1], &milp, &values, 2.0);
+        assert!((open.bound - 1.0).abs() < 1e-9, "{}", open.bound);
     }
 }
