@@ -284,8 +284,11 @@ fn plan_once(
 const SIMULATIONS_PER_START: u64 = 30;
 const MOST_SIMULATIONS: u64 = 150_000;
 
-/// The share of the time left the local search may take.
+/// The share of the time left the local search may take: more when the
+/// greedy walk found no plan, since on a program large enough for the
+/// local search the branch and bound rarely finds a first plan in time.
 const SEARCH_SHARE: f64 = 0.25;
+const SEARCH_SHARE_WITHOUT_PLAN: f64 = 0.5;
 
 /// The small programs the large-neighbourhood search solves (more under a
 /// time limit, until its share of the time is spent), the nodes each may
@@ -336,7 +339,11 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
         let limits = crate::improve::Limits {
             simulations: (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS),
             seed: 1,
-            deadline: options.deadline.share(SEARCH_SHARE),
+            deadline: options.deadline.share(if found.is_some() {
+                SEARCH_SHARE
+            } else {
+                SEARCH_SHARE_WITHOUT_PLAN
+            }),
         };
         crate::progress::set_stage("improving the first plan by local search");
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
