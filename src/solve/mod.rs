@@ -198,22 +198,16 @@ fn keep_the_better(
     tracing::info!(
         "the backend stopped at a plan worse than the one it was handed; keeping that one"
     );
-    options.history.record(Improvement {
-        work: options.history.work(),
-        levels: model.objective.iter().map(Objective::name).collect(),
-        values: objective_values(model, &evaluation)
-            .iter()
-            .map(|o| o.value)
-            .collect(),
-        proven: false,
-        bound: bound.and_then(|b| {
-            Some(LevelBound {
-                level: model.objective.iter().position(|o| o.name() == b.level)?,
-                bound: b.value,
-                source: b.source,
-            })
-        }),
+    let on_its_level = bound.and_then(|b| {
+        Some(LevelBound {
+            level: model.objective.iter().position(|o| o.name() == b.level)?,
+            bound: b.value,
+            source: b.source,
+        })
     });
+    options
+        .history
+        .record(unproven_plan(instance, &evaluation, options, on_its_level));
     *report = PlanReport {
         status: Status::Feasible,
         objectives: objective_values(model, &evaluation),
@@ -235,6 +229,27 @@ fn search_bound(history: &[Improvement]) -> Option<PlanBound> {
         value: open.bound,
         source: open.source,
     })
+}
+
+/// A plan found outside the branch and bound, for the history: its values
+/// on every level of the objective, unproven, beside `bound`.
+fn unproven_plan(
+    instance: &Instance,
+    evaluation: &Evaluation,
+    options: &SolveOptions,
+    bound: Option<LevelBound>,
+) -> Improvement {
+    let model = instance.model;
+    Improvement {
+        work: options.history.work(),
+        levels: model.objective.iter().map(Objective::name).collect(),
+        values: objective_values(model, evaluation)
+            .iter()
+            .map(|o| o.value)
+            .collect(),
+        proven: false,
+        bound,
+    }
 }
 
 /// The plan found before the solver runs: the greedy plan (found in well
@@ -323,16 +338,9 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     });
     let mut record = |moves: &Moves| {
         let evaluation = simulate(instance, moves);
-        options.history.record(Improvement {
-            work: options.history.work(),
-            levels: model.objective.iter().map(Objective::name).collect(),
-            values: objective_values(model, &evaluation)
-                .iter()
-                .map(|o| o.value)
-                .collect(),
-            proven: false,
-            bound,
-        });
+        options
+            .history
+            .record(unproven_plan(instance, &evaluation, options, bound));
     };
     let mut found = greedy;
     if starts >= tuning.local_search_from {
