@@ -189,12 +189,8 @@ fn keep_the_better(
     let bound = report
         .bound
         .filter(|b| model.objective.iter().any(|o| o.name() == b.level));
-    let bound = bound.or_else(|| {
-        let windows = crate::presolve::start_windows(instance);
-        order_free_plan_bound(instance, &evaluation, 0, |a| {
-            windows[a].map(|(first, _)| first)
-        })
-    });
+    let bound =
+        bound.or_else(|| order_free_plan_bound(instance, &evaluation, 0, first_starts(instance)));
     tracing::info!(
         "the backend stopped at a plan worse than the one it was handed; keeping that one"
     );
@@ -402,6 +398,13 @@ fn order_free_bound(
         .unwrap_or(0)
 }
 
+/// Each action's first possible start (`None` if it has none), as the
+/// presolve's windows give it: what the order-free bounds start moves at.
+fn first_starts(instance: &Instance) -> impl Fn(crate::model::ActionIdx) -> Option<u32> {
+    let windows = crate::presolve::start_windows(instance);
+    move |a| windows[a].map(|(first, _)| first)
+}
+
 /// The order-free bound, and the gap to it, of an unproven plan the search
 /// left no bound on (the stage after the last one it proved stopped
 /// before reporting any): on the first level after the proven ones, the
@@ -425,8 +428,7 @@ fn after_the_proven(
             .position(|o| o.name() == *name)
             .map_or(0, |at| at + 1),
     };
-    let windows = crate::presolve::start_windows(instance);
-    let first_start = |a: crate::model::ActionIdx| windows[a].map(|(first, _)| first);
+    let first_start = first_starts(instance);
     if from < objective.len() {
         let bound = order_free_plan_bound(instance, &report.evaluation, from, first_start);
         let gap = bound
