@@ -3,7 +3,12 @@
 //! none, from the forced moves alone) it moves a move to another round
 //! (half the time carrying what it requires earlier and what requires it
 //! later), drops one, adds one with whatever it requires that the plan
-//! lacks, or swaps the rounds of two, and keeps the change by late
+//! lacks, or swaps the rounds of two. While the plan breaks a rule, a
+//! quarter of the changes aim at one of the broken rules instead (see
+//! `Mend::repair`): changes drawn blind rarely mend a chain of requirements or
+//! lift a meter to a move's `when` band, and a plan that takes a step
+//! without the one before it, or before its meter is high enough, can
+//! otherwise sit there for good. It keeps the change by late
 //! acceptance (a change is kept if it is no worse than the plan it
 //! replaces or than the plan of a fixed number of steps ago). Plans are
 //! compared first by how badly they break the rules (each broken rule
@@ -29,6 +34,10 @@ use crate::presolve::{
 };
 use crate::simulate::{simulate, Evaluation, Violation, ViolationKind};
 use crate::solve::Deadline;
+
+/// The share (in %) of changes aimed at a rule the plan breaks, while it
+/// breaks one the repairs address (see `Mend::repair`).
+const REPAIR_SHARE: usize = 25;
 
 /// How many earlier plans the late acceptance compares with.
 const HISTORY: usize = 1000;
@@ -182,13 +191,17 @@ struct Space {
     dependents: Vec<Vec<(ActionIdx, u32)>>,
     /// The moves every plan keeps (forced, or made before a replan).
     forced: Vec<Move>,
+    /// Per meter, the actions worth adding whose effects raise it.
+    raisers: Vec<Vec<ActionIdx>>,
+    /// Per meter, the actions worth adding whose effects lower it.
+    lowerers: Vec<Vec<ActionIdx>>,
 }
 
 impl Space {
     fn new(instance: &Instance) -> Space {
         let windows = crate::presolve::start_windows(instance);
         let useful = crate::presolve::useful_actions(instance);
-        let addable = (0..instance.model.actions.len())
+        let addable: Vec<ActionIdx> = (0..instance.model.actions.len())
             .filter(|&a| useful[a] && windows[a].is_some() && instance.is_available(a))
             .collect();
         let groups = (0..instance.model.actions.len())
@@ -217,6 +230,22 @@ impl Space {
             .iter()
             .map(|&(action, round)| Move { round, action })
             .collect();
+        let meters = instance.model.meters.len();
+        let mut raisers = vec![Vec::new(); meters];
+        let mut lowerers = vec![Vec::new(); meters];
+        for &a in &addable {
+            let mut net = vec![0.0; meters];
+            for effect in &instance.model.actions[a].effects {
+                net[effect.meter] += effect.add;
+            }
+            for (meter, &change) in net.iter().enumerate() {
+                if change > TOLERANCE {
+                    raisers[meter].push(a);
+                } else if change < -TOLERANCE {
+                    lowerers[meter].push(a);
+                }
+            }
+        }
         Space {
             windows,
             addable,
@@ -224,6 +253,8 @@ impl Space {
             needs,
             dependents,
             forced,
+            raisers,
+            lowerers,
         }
     }
 
@@ -333,8 +364,27 @@ fn neighbour(
     space: &Space,
     instance: &Instance,
     free: &[Move],
+    faults: &[Violation],
     draw: &mut Draw,
 ) -> Option<Vec<Move>> {
+    let repairable = |v: &&Violation| {
+        matches!(
+            v.kind,
+            ViolationKind::MissingRequirement { .. }
+                | ViolationKind::ConditionUnmet { .. }
+                | ViolationKind::ExpectationUnmet { .. }
+        )
+    };
+    let count = faults.iter().filter(repairable).count();
+    if count > 0 && draw.below(100) < REPAIR_SHARE {
+        let fault = faults.iter().filter(repairable).nth(draw.below(count))?;
+        let mend = Mend {
+            space,
+            instance,
+            free,
+        };
+        return mend.repair(fault, draw);
+    }
     let kind = draw.below(100);
     if free.is_empty() || kind < 20 {
         return add(space, instance, free, draw);
@@ -481,12 +531,27 @@ fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Op
         return None;
     }
     let action = space.addable[draw.below(space.addable.len())];
+    let (first, last) = space.windows[action]?;
+    let round = draw.round(first, last);
+    add_at(space, instance, free, action, round, draw)
+}
+
+/// The plan with `action` (and its group) added in `round`, and before it
+/// whatever it requires that the plan lacks, each as late as it may be or
+/// in a round drawn before that; `None` if it is used up or a requirement
+/// cannot fit.
+fn add_at(
+    space: &Space,
+    instance: &Instance,
+    free: &[Move],
+    action: ActionIdx,
+    round: u32,
+    draw: &mut Draw,
+) -> Option<Vec<Move>> {
     let uses = instance.model.actions[action].uses;
     if space.uses_of(free, action) >= uses as usize {
         return None;
     }
-    let (first, last) = space.windows[action]?;
-    let round = draw.round(first, last);
     let mut next = free.to_vec();
     let mut pending = vec![(action, round)];
     while let Some((action, round)) = pending.pop() {
@@ -500,20 +565,172 @@ fn add(space: &Space, instance: &Instance, free: &[Move], draw: &mut Draw) -> Op
             if space.uses_of(&next, required) > 0 {
                 continue;
             }
-            let (first, last) = space.windows[required]?;
-            let latest = latest_start_for(instance, required, requirement.lag, round)?.min(last);
-            if latest < first {
-                return None;
-            }
-            let start = if draw.below(2) == 0 {
-                latest
-            } else {
-                draw.round(first, latest)
-            };
+            let start = start_before(space, instance, required, requirement.lag, round, draw)?;
             pending.push((required, start));
         }
     }
     Some(next)
+}
+
+/// A start of `required` that lets a move waiting for it with `lag` start
+/// in `round`: the latest in its window half the time, else one drawn
+/// before that; `None` if there is none.
+fn start_before(
+    space: &Space,
+    instance: &Instance,
+    required: ActionIdx,
+    lag: u32,
+    round: u32,
+    draw: &mut Draw,
+) -> Option<u32> {
+    let (first, last) = space.windows[required]?;
+    let latest = latest_start_for(instance, required, lag, round)?.min(last);
+    if latest < first {
+        return None;
+    }
+    Some(if draw.below(2) == 0 {
+        latest
+    } else {
+        draw.round(first, latest)
+    })
+}
+
+/// The plan a repair changes: its free moves, with what the search may
+/// change.
+struct Mend<'a, 'm> {
+    space: &'a Space,
+    instance: &'a Instance<'m>,
+    free: &'a [Move],
+}
+
+impl Mend<'_, '_> {
+    /// A change aimed at `violation`, one rule the plan breaks: a missing
+    /// requirement added (or moved) before the move that needs it, or that
+    /// move moved later; a move started outside its `when` band moved
+    /// later, or a move that pushes the meter toward the band added before
+    /// it; an expected move added or brought before its deadline; a move
+    /// that pushes a meter toward the band an expectation asks of it
+    /// added. `None` for the other rules, which the blind changes handle.
+    fn repair(&self, violation: &Violation, draw: &mut Draw) -> Option<Vec<Move>> {
+        let instance = self.instance;
+        match violation.kind {
+            ViolationKind::MissingRequirement {
+                action,
+                required,
+                lag,
+            } => {
+                if draw.below(4) == 0 {
+                    return self.postpone(action, draw);
+                }
+                let round =
+                    start_before(self.space, instance, required, lag, violation.round, draw)?;
+                self.place(required, round, draw)
+            }
+            ViolationKind::ConditionUnmet {
+                action,
+                meter,
+                value,
+                at_least,
+                ..
+            } => {
+                if draw.below(2) == 0 {
+                    return self.postpone(action, draw);
+                }
+                let raise = at_least.is_some_and(|floor| value < floor);
+                self.push_meter(meter, raise, violation.round, draw)
+            }
+            ViolationKind::ExpectationUnmet { expectation, .. } => {
+                let by = instance.by[expectation];
+                match instance.model.expectations[expectation].kind {
+                    ExpectationKind::Action(action) => {
+                        let duration = instance.model.actions[action].duration;
+                        let (first, last) = self.space.windows[action]?;
+                        let last = last.min(latest_start_completing_by(by, duration));
+                        if last < first {
+                            return None;
+                        }
+                        self.place(action, draw.round(first, last), draw)
+                    }
+                    ExpectationKind::Meter { meter, band } => {
+                        let raise = match (band.at_least, band.at_most) {
+                            (Some(_), Some(_)) => draw.below(2) == 0,
+                            (floor, _) => floor.is_some(),
+                        };
+                        let before = if draw.below(2) == 0 {
+                            by
+                        } else {
+                            instance.horizon
+                        };
+                        self.push_meter(meter, raise, before, draw)
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The plan with `action`'s first use started in `round` (added, with
+    /// what it lacks, if it is not in the plan), what it requires moved
+    /// earlier and what requires it moved later as the `requires` rows
+    /// demand.
+    fn place(&self, action: ActionIdx, round: u32, draw: &mut Draw) -> Option<Vec<Move>> {
+        let space = self.space;
+        let next = match space.first_start(self.free, action) {
+            None => add_at(space, self.instance, self.free, action, round, draw)?,
+            Some(at) if at == round || space.forced_first(action) == Some(at) => return None,
+            Some(_) => {
+                let mut next = self.free.to_vec();
+                move_first_use(&mut next, action, round);
+                next
+            }
+        };
+        keep_order(space, self.instance, next, action, round)
+    }
+
+    /// The plan with `action`'s first use moved to a later round of its
+    /// window.
+    fn postpone(&self, action: ActionIdx, draw: &mut Draw) -> Option<Vec<Move>> {
+        let at = self.space.first_start(self.free, action)?;
+        let (_, last) = self.space.windows[action]?;
+        if at >= last {
+            return None;
+        }
+        self.place(action, draw.round(at + 1, last), draw)
+    }
+
+    /// The plan with a move added, before `before`, that pushes `meter` up
+    /// (`raise`) or down.
+    fn push_meter(
+        &self,
+        meter: usize,
+        raise: bool,
+        before: u32,
+        draw: &mut Draw,
+    ) -> Option<Vec<Move>> {
+        let space = self.space;
+        let movers = if raise {
+            &space.raisers[meter]
+        } else {
+            &space.lowerers[meter]
+        };
+        if movers.is_empty() {
+            return None;
+        }
+        let action = movers[draw.below(movers.len())];
+        let (first, last) = space.windows[action]?;
+        let last = last.min(before.saturating_sub(1));
+        if last < first {
+            return None;
+        }
+        add_at(
+            space,
+            self.instance,
+            self.free,
+            action,
+            draw.round(first, last),
+            draw,
+        )
+    }
 }
 
 /// How often (in simulations) the best plan is shown if it got better.
@@ -550,6 +767,10 @@ pub struct Limits {
     pub simulations: u64,
     /// The seed of the changes drawn.
     pub seed: u64,
+    /// The most simulations in all while no valid plan is found: a search
+    /// that has none after `simulations` goes on until it finds one or
+    /// has done this many.
+    pub until_valid: u64,
     /// A moment to stop at even with simulations left.
     pub deadline: Deadline,
 }
@@ -587,27 +808,38 @@ pub fn improve(
         all.extend_from_slice(free);
         Moves::new(all)
     };
-    let score_of = |moves: &Moves| Score::of(&space, instance, moves, &simulate(instance, moves));
-    let mut current = score_of(&whole(&free));
+    let score_of = |moves: &Moves| {
+        let evaluation = simulate(instance, moves);
+        let score = Score::of(&space, instance, moves, &evaluation);
+        (score, evaluation.violations)
+    };
+    let (mut current, mut faults) = score_of(&whole(&free));
     let mut best = (whole(&free), current.clone());
     let mut history = vec![current.clone(); HISTORY];
     let mut draw = Draw::new(limits.seed);
     let mut shown = None;
     report(&best, &mut shown, on_better);
-    for step in 0..limits.simulations {
+    for step in 0..limits.simulations.max(limits.until_valid) {
         if step % 256 == 0 && limits.deadline.passed() {
             break;
         }
-        let Some(next) = neighbour(&space, instance, &free, &mut draw) else {
+        if step >= limits.simulations && best.1.is_valid() {
+            break;
+        }
+        let Some(next) = neighbour(&space, instance, &free, &faults, &mut draw) else {
             continue;
         };
         let moves = whole(&next);
-        let score = score_of(&moves);
+        let (score, violations) = score_of(&moves);
         let slot = (step % history.len() as u64) as usize;
         if score.no_worse_than(&current) || score.no_worse_than(&history[slot]) {
             free = next;
             current = score;
+            faults = violations;
             if current.cmp(&best.1).is_lt() {
+                if current.is_valid() && !best.1.is_valid() {
+                    tracing::debug!(simulations = step + 1, "local search: first valid plan");
+                }
                 best = (moves, current.clone());
             }
         }
@@ -621,6 +853,7 @@ pub fn improve(
     report(&best, &mut shown, on_better);
     tracing::debug!(
         valid = best.1.is_valid(),
+        breaches = best.1.breaches,
         levels = ?best.1.levels,
         "local search"
     );

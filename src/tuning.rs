@@ -46,7 +46,8 @@ pub struct Tuning {
     /// a local search over plans (see [`crate::improve`]) from the greedy
     /// plan, whose best plan is the solver's first incumbent and brings
     /// the deadlines forward to its met round (`usize::MAX`: never). It
-    /// costs a fixed number of simulations, about a second at 120x36
+    /// costs a fixed number of simulations (up to four times as many while
+    /// it has no valid plan), about a second at 120x36
     /// (3,400 to 4,300 possible starts), where it halves the met round and
     /// the cost of the plan in hand; at 40x16 (420 to 630) it changed no
     /// plan and the shipped models (130 to 520) need none.

@@ -294,6 +294,11 @@ fn plan_once(
 /// Simulations of the local search per possible start, and at most.
 const SIMULATIONS_PER_START: u64 = 30;
 const MOST_SIMULATIONS: u64 = 150_000;
+/// A local search with no valid plan after its simulations goes on, up to
+/// this many times as many, until it finds one: on `chains` models its
+/// repairs need more than the usual budget to mend every chain (see the
+/// README's *Good plans fast on large models*).
+const UNTIL_VALID: u64 = 4;
 
 /// The share of the time left the local search may take: more when the
 /// greedy walk found no plan, since on a program large enough for the
@@ -340,8 +345,10 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
     };
     let mut found = greedy;
     if starts >= tuning.local_search_from {
+        let simulations = (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS);
         let limits = crate::improve::Limits {
-            simulations: (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS),
+            simulations,
+            until_valid: UNTIL_VALID * simulations,
             seed: 1,
             deadline: options.deadline.share(if found.is_some() {
                 SEARCH_SHARE
