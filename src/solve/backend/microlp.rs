@@ -5,12 +5,9 @@
 //! proofs (a level it could neither solve nor prove infeasible in any of
 //! the equivalent forms), presolves, and reports its best bound.
 
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
-
 use microlp::{ComparisonOp, Error, OptimizationDirection, Problem, TerminationReason};
 
-use super::{whole_objective, LevelResult, Task, TimeBudget};
+use super::{until_deadline, whole_objective, LevelResult, Task, TimeBudget};
 use crate::formulate::{Sense, VarDef, VarKind};
 
 /// Whether the backend is handed the greedy plan as its first incumbent.
@@ -245,39 +242,11 @@ fn first_slice(
     if deadline.left().is_none() {
         return guarded(|| problem.solve_with(options));
     }
-    let (answer, answered) = std::sync::mpsc::channel();
     let problem = problem.clone();
-    let worker = std::thread::Builder::new()
-        .name("microlp".into())
-        .stack_size(8 << 20)
-        .spawn(move || {
-            // The receiver may have gone: nothing is waiting for the answer.
-            let _ = answer.send(guarded(|| problem.solve_with(options)));
-        });
-    if worker.is_err() {
-        return Err(LevelResult::Failed(
-            "could not start the solver's thread".into(),
-        ));
-    }
-    loop {
-        // Looked at every 20 ms, so that a cancelled command (a client of
-        // `seqplan serve` gone) stops waiting too.
-        let wait = deadline
-            .left()
-            .unwrap_or(Duration::ZERO)
-            .min(Duration::from_millis(20));
-        match answered.recv_timeout(wait) {
-            Ok(outcome) => return outcome,
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(LevelResult::Failed("the MILP backend panicked".into()))
-            }
-            Err(RecvTimeoutError::Timeout) if deadline.passed() => {
-                tracing::debug!("the time ran out before the solver's first slice");
-                return Err(LevelResult::TimedOut);
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-    }
+    until_deadline("microlp", deadline, move || {
+        guarded(|| problem.solve_with(options))
+    })
+    .and_then(|answer| answer)
 }
 
 /// A whole-number column's bounds as microlp takes them, if they fit.
@@ -300,6 +269,8 @@ fn whole_bounds(def: &VarDef) -> Option<(i32, i32)> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::solve::Deadline;
 

@@ -14,6 +14,7 @@ mod microlp;
 mod via_good_lp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use super::{Deadline, Effort, History, SolveOptions};
@@ -97,6 +98,54 @@ impl<'a> Start<'a> {
         match self {
             Start::None => None,
             Start::Hint(values) | Start::Feasible(values) => Some(values),
+        }
+    }
+}
+
+/// `job` (a solve, or its first part) on a thread of its own, waited for
+/// until `deadline`: for a backend that does not watch its clock in every
+/// phase (microlp's presolve, HiGHS's root), so that the command still
+/// stops at its limit. When the deadline comes first the thread is left
+/// behind, to end at the backend's own time limit, and the answer is that
+/// the time ran out; a job that panicked is the backend's failure.
+pub(super) fn until_deadline<T: Send + 'static>(
+    name: &str,
+    deadline: Deadline,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, LevelResult> {
+    let (answer, answered) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            // The receiver may have gone: nothing is waiting for the answer.
+            let _ = answer.send(job());
+        });
+    if worker.is_err() {
+        return Err(LevelResult::Failed(
+            "could not start the solver's thread".into(),
+        ));
+    }
+    loop {
+        // Looked at every 20 ms, so that a cancelled command (a client of
+        // `seqplan serve` gone) stops waiting too.
+        let wait = deadline
+            .left()
+            .unwrap_or(Duration::from_millis(20))
+            .min(Duration::from_millis(20));
+        match answered.recv_timeout(wait) {
+            Ok(outcome) => return Ok(outcome),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(LevelResult::Failed("the MILP backend panicked".into()))
+            }
+            Err(RecvTimeoutError::Timeout) if deadline.passed() => {
+                tracing::debug!(
+                    solver = name,
+                    "the time ran out; the solver's thread is left behind"
+                );
+                return Err(LevelResult::TimedOut);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
         }
     }
 }
@@ -413,6 +462,23 @@ mod tests {
     use super::*;
     use crate::solve::tests::tiny_milp;
     use std::cell::RefCell;
+
+    /// A job still running at the deadline is not waited for: the answer
+    /// is that the time ran out (the job would have answered 1). One that
+    /// ends in time gives its answer, and one that panics is a failure.
+    #[test]
+    fn a_job_is_waited_for_until_the_deadline_only() {
+        let soon = Deadline::after(Some(Duration::from_millis(10)));
+        let slow = until_deadline("slow", soon, || {
+            std::thread::sleep(Duration::from_secs(3));
+            1
+        });
+        assert!(matches!(slow, Err(LevelResult::TimedOut)));
+        let later = Deadline::after(Some(Duration::from_secs(600)));
+        assert!(matches!(until_deadline("quick", later, || 2), Ok(2)));
+        let panicked = until_deadline("panics", later, || -> u8 { panic!("a backend's bug") });
+        assert!(matches!(panicked, Err(LevelResult::Failed(_))));
+    }
 
     /// A backend that fails numerically on the forms in `failing` and
     /// proves the others infeasible, noting each form it is handed.

@@ -9,6 +9,7 @@ use good_lp::{Expression, ProblemVariables, Variable};
 
 use super::{LevelResult, Task, TimeBudget};
 use crate::formulate::{LinExpr, Sense, VarKind};
+use crate::solve::Deadline;
 
 /// How a solver is driven: the parts that differ between backends.
 pub(super) trait Backend {
@@ -23,6 +24,14 @@ pub(super) trait Backend {
     /// whose values are a step apart: just under a step), with the
     /// backend's presolve on or off.
     fn model(problem: UnsolvedProblem, absolute_gap: Option<f64>, presolve: bool) -> Self::Model;
+    /// `model` solved and its answer read ([`answer`]), here or where the
+    /// backend needs it, with `deadline` the command's.
+    fn solve(model: Self::Model, vars: Vec<Variable>, deadline: Deadline) -> LevelResult
+    where
+        Self: Sized,
+    {
+        answer::<Self>(model, &vars, deadline)
+    }
 }
 
 fn expression(vars: &[Variable], expr: &LinExpr) -> Expression {
@@ -83,6 +92,15 @@ pub(super) fn solve_with<B: Backend>(task: &Task) -> LevelResult {
     if let Some(limit) = time_limit {
         model = model.with_time_limit(limit.as_secs_f64());
     }
+    B::solve(model, vars, task.deadline)
+}
+
+/// `model` solved, and its answer read as a level's result.
+pub(super) fn answer<B: Backend>(
+    model: B::Model,
+    vars: &[Variable],
+    deadline: Deadline,
+) -> LevelResult {
     // A backend may panic on numerical states it cannot handle; that is
     // our failure, reported as such rather than a crash.
     let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()));
@@ -107,10 +125,10 @@ pub(super) fn solve_with<B: Backend>(task: &Task) -> LevelResult {
         Err(ResolutionError::Infeasible) => LevelResult::Infeasible,
         // The time ran out before any plan (each backend words it its
         // own way).
-        Err(_) if task.deadline.passed() => LevelResult::TimedOut,
+        Err(_) if deadline.passed() => LevelResult::TimedOut,
         Err(ResolutionError::Other(message))
             if message.contains("Time limit")
-                || (task.deadline.is_set() && message == "NoSolutionFound") =>
+                || (deadline.is_set() && message == "NoSolutionFound") =>
         {
             LevelResult::TimedOut
         }
