@@ -381,14 +381,11 @@ fn neighbour(
         )
     };
     let last = |v: &&Violation| matches!(v.kind, ViolationKind::Overlap { .. });
-    let aimed: Vec<&Violation> = if faults.iter().any(|v| first(&v)) {
-        faults.iter().filter(first).collect()
-    } else {
-        faults.iter().filter(last).collect()
-    };
-    let count = aimed.len();
+    let any_first = faults.iter().any(|v| first(&v));
+    let aimed = |v: &&Violation| if any_first { first(v) } else { last(v) };
+    let count = faults.iter().filter(aimed).count();
     if count > 0 && draw.below(100) < REPAIR_SHARE {
-        let fault = aimed[draw.below(count)];
+        let fault = faults.iter().filter(aimed).nth(draw.below(count))?;
         let mend = Mend {
             space,
             instance,
