@@ -258,6 +258,16 @@ impl Space {
         }
     }
 
+    /// `free` without `start` and the moves of its group started with it:
+    /// a move taken out as one, with what must start together with it.
+    fn without_group(&self, free: &[Move], start: Move) -> Vec<Move> {
+        let group = &self.groups[start.action];
+        free.iter()
+            .copied()
+            .filter(|m| !(m.round == start.round && group.contains(&m.action)))
+            .collect()
+    }
+
     /// How often `action` starts in the plan of the forced moves and `free`.
     fn uses_of(&self, free: &[Move], action: ActionIdx) -> usize {
         free.iter()
@@ -399,8 +409,7 @@ fn neighbour(
     }
     let chosen = free[draw.below(free.len())];
     let group = &space.groups[chosen.action];
-    let in_group = |m: &Move| m.round == chosen.round && group.contains(&m.action);
-    let mut next: Vec<Move> = free.iter().copied().filter(|m| !in_group(m)).collect();
+    let mut next = space.without_group(free, chosen);
     match kind {
         // Drop the move (with its group).
         20..=34 => {}
@@ -692,18 +701,13 @@ impl Mend<'_, '_> {
         draw: &mut Draw,
     ) -> Option<Vec<Move>> {
         let space = self.space;
-        let group = &space.groups[action];
-        let in_group = |m: &Move| m.round == round && group.contains(&m.action);
-        if !self
-            .free
-            .iter()
-            .any(|m| m.action == action && m.round == round)
-        {
+        let overlapping = Move { round, action };
+        if !self.free.contains(&overlapping) {
             return None;
         }
-        let rest: Vec<Move> = self.free.iter().copied().filter(|m| !in_group(m)).collect();
+        let rest = space.without_group(self.free, overlapping);
         let clear = previous + self.instance.model.actions[action].duration;
-        let last = group
+        let last = space.groups[action]
             .iter()
             .map(|&b| space.windows[b].map(|(_, last)| last))
             .min()
