@@ -58,6 +58,12 @@ pub struct Tuning {
     /// with the backend, under a fixed budget of nodes (`usize::MAX`:
     /// never).
     pub neighbourhoods_from: usize,
+    /// Under a time limit (and no `--effort`), on a machine with a second
+    /// core: a second local search and neighbourhood search from another
+    /// seed beside the first, sharing the best plan, and its
+    /// neighbourhoods beside the branch and bound (see
+    /// `solve::second_search`).
+    pub second_search: bool,
 }
 
 impl Tuning {
@@ -72,6 +78,7 @@ impl Tuning {
         earliest_first_from: 300,
         local_search_from: 1000,
         neighbourhoods_from: 1000,
+        second_search: true,
     };
     /// The plain program.
     pub const NONE: Tuning = Tuning {
@@ -84,6 +91,7 @@ impl Tuning {
         earliest_first_from: usize::MAX,
         local_search_from: usize::MAX,
         neighbourhoods_from: usize::MAX,
+        second_search: false,
     };
 }
 
@@ -100,11 +108,12 @@ pub enum TuningStep {
     EarliestFirst,
     LocalSearch,
     Neighbourhoods,
+    SecondSearch,
 }
 
 impl TuningStep {
     /// Every step, in the order of [`Tuning`]'s fields.
-    pub const ALL: [TuningStep; 9] = [
+    pub const ALL: [TuningStep; 10] = [
         TuningStep::Windows,
         TuningStep::DropUseless,
         TuningStep::Deadlines,
@@ -114,6 +123,7 @@ impl TuningStep {
         TuningStep::EarliestFirst,
         TuningStep::LocalSearch,
         TuningStep::Neighbourhoods,
+        TuningStep::SecondSearch,
     ];
 
     /// Its name on the command line.
@@ -128,6 +138,7 @@ impl TuningStep {
             TuningStep::EarliestFirst => "earliest-first",
             TuningStep::LocalSearch => "local-search",
             TuningStep::Neighbourhoods => "neighbourhoods",
+            TuningStep::SecondSearch => "second-search",
         }
     }
 
@@ -140,6 +151,7 @@ impl TuningStep {
             TuningStep::ImpliedRows => &mut tuning.implied_rows,
             TuningStep::Counts => &mut tuning.counts,
             TuningStep::WarmStart => &mut tuning.warm_start,
+            TuningStep::SecondSearch => &mut tuning.second_search,
             TuningStep::EarliestFirst => {
                 tuning.earliest_first_from = usize::MAX;
                 return tuning;

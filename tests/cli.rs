@@ -289,6 +289,57 @@ fn local_search_improves_the_first_plan_the_same_way_every_time() {
     assert!(valid_bound(&searched["bound"]), "{searched:#}");
 }
 
+/// Under a time limit on a large model, a second search runs beside the
+/// first on the second core (when the machine has one) and the plan is
+/// the better of theirs and the branch and bound's: valid by the
+/// simulator, with a bound, and no worse on `earliest` than any plan the
+/// history recorded on the way. `--without second-search` turns it off
+/// and still gives a valid plan.
+#[test]
+fn under_a_time_limit_the_plan_is_the_best_the_searches_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = large_model(dir.path());
+    let model = model.to_str().unwrap();
+    for extra in [&[][..], &["--without", "second-search"][..]] {
+        let args = [&[model, "--time-limit", "3"][..], extra].concat();
+        let (plan, printed) = json_plan(&args);
+        assert!(
+            plan["status"] == "feasible" || plan["status"] == "optimal",
+            "{plan:#}"
+        );
+        let file = dir.path().join("plan.json");
+        std::fs::write(&file, printed).unwrap();
+        let check = stdout_of(&[
+            "check",
+            model,
+            file.to_str().unwrap(),
+            "--effort",
+            "0",
+            "--format",
+            "json",
+        ]);
+        let check: Value = serde_json::from_str(&check).unwrap();
+        assert_eq!(check["valid"], true, "{check:#}");
+        assert_eq!(plan["objectives"][0]["name"], "earliest");
+        let earliest = plan["objectives"][0]["value"].as_f64().unwrap();
+        if plan["status"] == "feasible" {
+            let bound = &plan["bound"];
+            assert!(bound["value"].as_f64().is_some(), "{plan:#}");
+        }
+        let history = plan["history"].as_array().unwrap();
+        assert!(!history.is_empty(), "{plan:#}");
+        let works: Vec<u64> = history
+            .iter()
+            .map(|h| h["work"].as_u64().unwrap())
+            .collect();
+        assert!(works.windows(2).all(|w| w[0] <= w[1]), "{works:?}");
+        for entry in history.iter().filter(|h| h["levels"][0] == "earliest") {
+            let recorded = entry["values"][0].as_f64().unwrap();
+            assert!(earliest <= recorded, "{entry:#} beats the plan {plan:#}");
+        }
+    }
+}
+
 /// The large-neighbourhood search re-solves parts of the local search's
 /// plan under the command's work budget: with 2,000 nodes, all spent on
 /// it, the plan is the same on every run and better than the local

@@ -24,6 +24,7 @@ use crate::presolve::{binding_precedences, start_windows};
 use crate::report::Status;
 use crate::simulate::{simulate, Evaluation};
 
+use super::second_search::SharedBest;
 use super::{due_by, earliest_leads, solve_milp, warm_start};
 use super::{Deadline, Effort, History, Outcome, SolveOptions};
 
@@ -81,6 +82,21 @@ pub fn neighbourhood_search(
     limits: Limits,
     on_better: &mut dyn FnMut(&Moves),
 ) -> Moves {
+    search_sharing(instance, start, options, limits, on_better, None)
+}
+
+/// [`neighbourhood_search`] beside another search that shares its best
+/// plan in `shared` (see [`super::second_search`]): before each
+/// neighbourhood, the shared plan becomes the plan in hand when it is the
+/// better one.
+pub(super) fn search_sharing(
+    instance: &Instance,
+    start: Moves,
+    options: &SolveOptions,
+    limits: Limits,
+    on_better: &mut dyn FnMut(&Moves),
+    shared: Option<&SharedBest>,
+) -> Moves {
     let mut best_evaluation = simulate(instance, &start);
     if !instance.forced.is_empty()
         || instance.relaxable
@@ -101,6 +117,12 @@ pub fn neighbourhood_search(
     for step in 0..limits.solves {
         if limits.deadline.passed() || options.effort.spent() {
             break;
+        }
+        if let Some((moves, evaluation)) =
+            shared.and_then(|shared| shared.better_than((&best, &best_evaluation)))
+        {
+            best = moves;
+            best_evaluation = evaluation;
         }
         let turn = step % KINDS.len();
         let kind = KINDS[turn];

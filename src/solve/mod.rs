@@ -15,6 +15,7 @@ mod levels;
 mod lns;
 mod reliable;
 mod robust;
+mod second_search;
 
 pub use alternatives::{alternatives, Alternatives};
 pub use backend::{numerical_failures, Solver};
@@ -27,9 +28,12 @@ pub use reliable::{plan_reliable, Reliable};
 pub use robust::{plan_robust, robust_conflict, RobustConflict, RobustOutcome};
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use levels::solve_hinted;
+use second_search::{Cores, SharedBest};
 
 use crate::error::Error;
 use crate::export::Exported;
@@ -115,6 +119,60 @@ pub enum Outcome {
 /// the plan is sought again without the move counts, then without the
 /// implied rows as well. Either gives the same optimum.
 pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Error> {
+    let mark = options.history.len();
+    let cores = Cores::of_this_process();
+    let _core = cores.hold();
+    let greedy = greedy_first(instance, options);
+    let spare = (second_search::wanted(options) && searches_first(instance, &options.tuning))
+        .then(|| cores.spare())
+        .flatten();
+    let Some(spare) = spare else {
+        let first = searched(instance, greedy, options, Searcher::ALONE);
+        let result = solve_from(instance, options, first.as_ref());
+        return finish(instance, options, mark, result, first);
+    };
+    let shared = SharedBest::new(instance);
+    let stop = Arc::new(AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let second = {
+            let (shared, stop) = (&shared, Arc::clone(&stop));
+            let options = second_search::options(options);
+            let greedy = greedy.clone();
+            scope.spawn(move || {
+                let _core = spare;
+                cancellable(stop, || {
+                    searched(instance, greedy, &options, Searcher::second(shared));
+                });
+            })
+        };
+        let first = searched(instance, greedy, options, Searcher::first(&shared));
+        shared.stop_recording();
+        let mut result = solve_from(instance, options, first.as_ref());
+        stop.store(true, AtomicOrdering::Relaxed);
+        if second.join().is_err() {
+            tracing::warn!(
+                "the second search stopped on an error; the plans it shared before stand"
+            );
+        }
+        let best = shared.best().or(first);
+        if let (Ok(Outcome::Unknown), Some(moves)) = (&result, &best) {
+            result = Ok(
+                fallback_plan(instance, first_starts(instance), moves.clone())
+                    .unwrap_or(Outcome::Unknown),
+            );
+        }
+        finish(instance, options, mark, result, best)
+    })
+}
+
+/// The plan of the branch and bound from `first` (see [`searched`]):
+/// [`plan_once`] with the options' tuning, then, on a numerical failure of
+/// the backend, with the equivalent forms of the program.
+fn solve_from(
+    instance: &Instance,
+    options: &SolveOptions,
+    first: Option<&Moves>,
+) -> Result<Outcome, Error> {
     let tuning = options.tuning;
     let fallbacks = [
         Tuning {
@@ -127,9 +185,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
             ..tuning
         },
     ];
-    let mark = options.history.len();
-    let first = first_plan(instance, options);
-    let mut result = plan_once(instance, options, first.as_ref());
+    let mut result = plan_once(instance, options, first);
     let mut tried = vec![tuning];
     for fallback in fallbacks {
         let Err(Error::SolverGaveUp(message)) = &result else {
@@ -140,12 +196,21 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
         }
         tracing::info!(%message, ?fallback, "the solver failed; trying an equivalent program");
         tried.push(fallback);
-        result = plan_once(
-            instance,
-            &options.clone().with_tuning(fallback),
-            first.as_ref(),
-        );
+        result = plan_once(instance, &options.clone().with_tuning(fallback), first);
     }
+    result
+}
+
+/// The branch and bound's plan with its bound when it left none, replaced
+/// by `first` (the searches' best) when that is the better one, with the
+/// history of the command from `mark` on.
+fn finish(
+    instance: &Instance,
+    options: &SolveOptions,
+    mark: usize,
+    mut result: Result<Outcome, Error>,
+    first: Option<Moves>,
+) -> Result<Outcome, Error> {
     if let Ok(Outcome::Plan(report)) = &mut result {
         if report.status != Status::Optimal && report.bound.is_none() {
             let history = options.history.since(mark);
@@ -191,9 +256,8 @@ fn keep_the_better(
         .filter(|b| model.objective.iter().any(|o| o.name() == b.level));
     let bound =
         bound.or_else(|| order_free_plan_bound(instance, &evaluation, 0, first_starts(instance)));
-    tracing::info!(
-        "the backend stopped at a plan worse than the one it was handed; keeping that one"
-    );
+    let bound = bound.map(|b| past_the_reached(instance, (&first, &evaluation), b));
+    tracing::info!("the backend stopped at a plan worse than one the searches found; keeping that");
     let on_its_level = bound.and_then(|b| {
         Some(LevelBound {
             level: model.objective.iter().position(|o| o.name() == b.level)?,
@@ -213,6 +277,30 @@ fn keep_the_better(
         bound,
         ..report.clone()
     };
+}
+
+/// `bound`, or, when the plan already reaches it (its level is then at
+/// its best: the branch and bound's bound beside a better plan found
+/// outside it), the order-free bound on the levels after it, so that the
+/// bound stated is on a level the plan leaves open.
+fn past_the_reached(
+    instance: &Instance,
+    (moves, evaluation): (&Moves, &Evaluation),
+    bound: PlanBound,
+) -> PlanBound {
+    let reached = gap_to(instance, moves, evaluation, &bound) == Some(0.0);
+    let level = instance
+        .model
+        .objective
+        .iter()
+        .position(|o| o.name() == bound.level);
+    match level {
+        Some(level) if reached => {
+            order_free_plan_bound(instance, evaluation, level + 1, first_starts(instance))
+                .unwrap_or(bound)
+        }
+        _ => bound,
+    }
 }
 
 /// The bound the search left on an unproven plan: that of its last
@@ -248,21 +336,21 @@ fn unproven_plan(
     }
 }
 
-/// The plan found before the solver runs: the greedy plan (found in well
-/// under a second), improved by local search on a large model. It is the
-/// solver's first incumbent, and under a limit it is kept in case the
-/// solver finds none in the time left. It is sought once per plan, not
-/// again when the solve is retried in an equivalent form.
-fn first_plan(instance: &Instance, options: &SolveOptions) -> Option<Moves> {
-    let tuning = &options.tuning;
-    let greedy = (options.is_limited() || wants_hint(instance, tuning))
+/// The greedy plan (found in well under a second), when the searches or
+/// the solver will use it. With the searches that improve it (see
+/// [`searched`]) it makes the plan found before the solver runs: the
+/// solver's first incumbent, kept under a limit in case the solver finds
+/// none in the time left. It is sought once per plan, not again when the
+/// solve is retried in an equivalent form.
+fn greedy_first(instance: &Instance, options: &SolveOptions) -> Option<Moves> {
+    (options.is_limited() || wants_hint(instance, &options.tuning))
         .then(|| crate::greedy::greedy_plan_until(instance, options.deadline))
-        .flatten();
-    searched(instance, greedy, options)
+        .flatten()
 }
 
 /// [`plan`] with the options' tuning, once, from the plan found first
-/// (see [`first_plan`]), which never holds forced moves.
+/// (the greedy plan improved by [`searched`]), which never holds forced
+/// moves.
 fn plan_once(
     instance: &Instance,
     options: &SolveOptions,
@@ -316,13 +404,66 @@ const NODES_PER_NEIGHBOURHOOD: u64 = 400;
 const NEIGHBOURHOOD_SIZE: usize = 150;
 const NEIGHBOURHOOD_SHARE: f64 = 0.6;
 
+/// Who runs a search (see [`searched`]): the command's own, alone or with
+/// a second search beside it, or that second search.
+#[derive(Clone, Copy)]
+struct Searcher<'s, 'i> {
+    /// The seed of its draws.
+    seed: u64,
+    /// The best plan shared with the other search, if there is one.
+    shared: Option<&'s SharedBest<'i>>,
+    /// Whether it is the second search: off the progress line, and its
+    /// neighbourhoods go on until the time is up.
+    second: bool,
+}
+
+impl<'s, 'i> Searcher<'s, 'i> {
+    /// The command's search, alone.
+    const ALONE: Self = Searcher {
+        seed: 1,
+        shared: None,
+        second: false,
+    };
+
+    /// The command's search, with a second beside it.
+    fn first(shared: &'s SharedBest<'i>) -> Self {
+        Searcher {
+            shared: Some(shared),
+            ..Self::ALONE
+        }
+    }
+
+    /// The second search.
+    fn second(shared: &'s SharedBest<'i>) -> Self {
+        Searcher {
+            seed: second_search::SEED,
+            shared: Some(shared),
+            second: true,
+        }
+    }
+}
+
+/// Whether the local search runs before the branch and bound on this
+/// instance: on a program of at least `local_search_from` possible
+/// starts.
+fn searches_first(instance: &Instance, tuning: &Tuning) -> bool {
+    let windows = crate::presolve::start_windows(instance);
+    crate::improve::possible_starts(&windows) >= tuning.local_search_from
+}
+
 /// On a large program, the greedy plan improved by the local search of
 /// [`crate::improve`] (or the plan it finds when the greedy walk finds
 /// none), then by the large-neighbourhood search of [`lns`]; else the
 /// greedy plan. Their work is a fixed number of simulations and of
 /// branch-and-bound nodes, so that the same command gives the same plan;
-/// a time limit may cut them short.
-fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) -> Option<Moves> {
+/// a time limit may cut them short. With a second search beside it (see
+/// [`second_search`]), the better of the two searches' plans.
+fn searched(
+    instance: &Instance,
+    greedy: Option<Moves>,
+    options: &SolveOptions,
+    searcher: Searcher,
+) -> Option<Moves> {
     let tuning = &options.tuning;
     if !(options.is_limited() || wants_hint(instance, tuning)) {
         return greedy;
@@ -338,10 +479,19 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
         source: BoundSource::OrderFree,
     });
     let mut record = |moves: &Moves| {
-        let evaluation = simulate(instance, moves);
-        options
-            .history
-            .record(unproven_plan(instance, &evaluation, options, bound));
+        if let Some(shared) = searcher.shared {
+            shared.offer(moves, options, bound);
+        } else {
+            let evaluation = simulate(instance, moves);
+            options
+                .history
+                .record(unproven_plan(instance, &evaluation, options, bound));
+        }
+    };
+    let stage = |stage: &str| {
+        if !searcher.second {
+            crate::progress::set_stage(stage);
+        }
     };
     let mut found = greedy;
     if starts >= tuning.local_search_from {
@@ -349,40 +499,53 @@ fn searched(instance: &Instance, greedy: Option<Moves>, options: &SolveOptions) 
         let limits = crate::improve::Limits {
             simulations,
             until_valid: UNTIL_VALID * simulations,
-            seed: 1,
+            seed: searcher.seed,
             deadline: options.deadline.share(if found.is_some() {
                 SEARCH_SHARE
             } else {
                 SEARCH_SHARE_WITHOUT_PLAN
             }),
         };
-        crate::progress::set_stage("improving the first plan by local search");
+        stage("improving the first plan by local search");
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
     }
     if starts >= tuning.neighbourhoods_from {
+        if let Some(shared) = searcher.shared {
+            found = shared.best().or(found);
+        }
         if let Some(plan) = found.take() {
             let limits = lns::Limits {
-                solves: if options.deadline.is_set() {
+                solves: if searcher.second {
+                    usize::MAX
+                } else if options.deadline.is_set() {
                     NEIGHBOURHOODS_IN_TIME
                 } else {
                     NEIGHBOURHOODS
                 },
                 nodes: NODES_PER_NEIGHBOURHOOD,
                 size: NEIGHBOURHOOD_SIZE,
-                seed: 1,
-                deadline: options.deadline.share(NEIGHBOURHOOD_SHARE),
+                seed: searcher.seed,
+                deadline: if searcher.second {
+                    options.deadline
+                } else {
+                    options.deadline.share(NEIGHBOURHOOD_SHARE)
+                },
             };
-            crate::progress::set_stage("improving the first plan by re-solving parts of it");
-            found = Some(lns::neighbourhood_search(
+            stage("improving the first plan by re-solving parts of it");
+            found = Some(lns::search_sharing(
                 instance,
                 plan,
                 options,
                 limits,
                 &mut record,
+                searcher.shared,
             ));
         }
     }
-    found
+    match searcher.shared {
+        Some(shared) => shared.best().or(found),
+        None => found,
+    }
 }
 
 /// An order-free lower bound on the met round: the latest of the expected
@@ -586,7 +749,7 @@ pub fn first_stage(instance: &Instance, tuning: &Tuning) -> Exported {
         .then(|| crate::greedy::greedy_plan_until(instance, Deadline::NONE))
         .flatten();
     let options = SolveOptions::default().with_tuning(*tuning);
-    let greedy = searched(instance, greedy, &options);
+    let greedy = searched(instance, greedy, &options, Searcher::ALONE);
     let (_, mut milp) = program_from(instance, greedy.as_ref(), tuning);
     if splits_earliest(instance, &milp, tuning) {
         milp.levels.truncate(1);
@@ -786,10 +949,23 @@ fn warm_start(instance: &Instance, milp: &Milp, moves: &Moves) -> Option<Vec<(Va
 /// `feasible` answer, beside its order-free bound (see
 /// [`order_free_plan_bound`]) and the gap to it.
 fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Outcome> {
+    fallback_plan(instance, |a| milp.starts[a].first().map(|&(s, _)| s), moves)
+}
+
+/// [`greedy_fallback`] with the order-free bound's moves started at
+/// `first_start` (each action's first possible start).
+fn fallback_plan(
+    instance: &Instance,
+    first_start: impl Fn(crate::model::ActionIdx) -> Option<u32>,
+    moves: Moves,
+) -> Option<Outcome> {
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;
-    let (bound, gap) = unsearched_bound(instance, milp, (&moves, &evaluation), 0);
+    let bound = order_free_plan_bound(instance, &evaluation, 0, first_start);
+    let gap = bound
+        .as_ref()
+        .and_then(|bound| gap_to(instance, &moves, &evaluation, bound));
     tracing::info!(
         met,
         bound = ?bound.map(|b| (b.level, b.value)),
@@ -1031,5 +1207,46 @@ pub(super) mod tests {
         keep_the_better(&instance, &mut report, worse, &options);
         assert_eq!(report.moves, better);
         assert_eq!(options.history.len(), 1);
+    }
+
+    /// A better plan that reaches the branch and bound's bound on its
+    /// level (found beside it, by the second search) is stated against the
+    /// order-free bound on the next level, the first it leaves open.
+    #[test]
+    fn a_kept_plan_that_reaches_the_bound_is_bounded_on_the_next_level() {
+        let model = needs_a_then_b();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let options = SolveOptions::default();
+        let on_earliest = PlanBound {
+            level: "earliest",
+            value: 2.0,
+            source: BoundSource::Search,
+        };
+        let mut report = PlanReport {
+            bound: Some(on_earliest),
+            ..unproven(&instance, &[(0, 1), (1, 4)])
+        };
+        let on_time = unproven(&instance, &[(0, 1), (1, 2), (2, 1)]).moves;
+        keep_the_better(&instance, &mut report, on_time.clone(), &options);
+        assert_eq!(report.moves, on_time);
+        let bound = report.bound.unwrap();
+        assert_eq!(
+            (bound.level, bound.value, bound.source),
+            ("cheapest", 5.0, BoundSource::OrderFree)
+        );
+        assert_eq!(report.gap.map(|g| (g * 100.0).round()), Some(44.0));
+        let late = PlanReport {
+            bound: Some(PlanBound {
+                value: 1.0,
+                ..on_earliest
+            }),
+            ..unproven(&instance, &[(0, 1), (1, 4)])
+        };
+        let mut report = late;
+        keep_the_better(&instance, &mut report, on_time, &options);
+        assert_eq!(
+            report.bound.map(|b| (b.level, b.value)),
+            Some(("earliest", 1.0))
+        );
     }
 }
