@@ -123,16 +123,20 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<Outcome, Erro
     let cores = Cores::of_this_process();
     let _core = cores.hold();
     let greedy = greedy_first(instance, options);
+    let stop = Arc::new(AtomicBool::new(false));
     let spare = (second_search::wanted(options) && searches_first(instance, &options.tuning))
-        .then(|| cores.spare())
+        .then(|| cores.spare(&stop))
         .flatten();
     let Some(spare) = spare else {
         let first = searched(instance, greedy, options, Searcher::ALONE);
         let result = solve_from(instance, options, first.as_ref());
         return finish(instance, options, mark, result, first);
     };
+    tracing::debug!(
+        seed = second_search::SEED,
+        "a second search runs on the second core"
+    );
     let shared = SharedBest::new(instance);
-    let stop = Arc::new(AtomicBool::new(false));
     std::thread::scope(|scope| {
         let second = {
             let (shared, stop) = (&shared, Arc::clone(&stop));

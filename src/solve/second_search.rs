@@ -18,7 +18,7 @@
 //! same plan.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::improve::compare_valid;
 use crate::model::Instance;
@@ -41,18 +41,32 @@ pub(super) fn wanted(options: &SolveOptions) -> bool {
 /// The machine's cores and how many plans and second searches hold one,
 /// so that a second search runs only on a core no other plan of the
 /// process is using: two plans `seqplan serve` solves at once on two
-/// cores get no second search, where either alone would.
+/// cores get no second search, and a plan that starts while a second
+/// search holds the last free core takes it back (the second search
+/// stops, its plans kept).
 pub(super) struct Cores {
-    cores: usize,
+    /// How many there are.
+    count: usize,
     busy: AtomicUsize,
+    /// The stop flags of the second searches running, the latest last.
+    second_searches: Mutex<Vec<Arc<AtomicBool>>>,
 }
 
 /// A core held by a plan or a second search, given back when dropped.
-pub(super) struct Core<'c>(&'c Cores);
+pub(super) struct Core<'c> {
+    cores: &'c Cores,
+    /// A second search's stop flag.
+    stop: Option<Arc<AtomicBool>>,
+}
 
 impl Drop for Core<'_> {
     fn drop(&mut self) {
-        self.0.busy.fetch_sub(1, Ordering::AcqRel);
+        if let Some(stop) = &self.stop {
+            self.cores
+                .searches()
+                .retain(|running| !Arc::ptr_eq(running, stop));
+        }
+        self.cores.busy.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -60,8 +74,9 @@ impl Cores {
     /// `cores` cores, none held.
     pub(super) const fn new(cores: usize) -> Self {
         Cores {
-            cores,
+            count: cores,
             busy: AtomicUsize::new(0),
+            second_searches: Mutex::new(Vec::new()),
         }
     }
 
@@ -75,20 +90,42 @@ impl Cores {
     }
 
     /// Holds a core for a plan, whether or not one is free (the plan runs
-    /// either way).
+    /// either way), stopping the latest second search when there was
+    /// none.
     pub(super) fn hold(&self) -> Core<'_> {
-        self.busy.fetch_add(1, Ordering::AcqRel);
-        Core(self)
+        let busy = self.busy.fetch_add(1, Ordering::AcqRel) + 1;
+        if busy > self.count {
+            if let Some(stop) = self.searches().pop() {
+                tracing::debug!("another plan needs the core back: a second search stops");
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        Core {
+            cores: self,
+            stop: None,
+        }
     }
 
-    /// Holds a core for a second search if one is free.
-    pub(super) fn spare(&self) -> Option<Core<'_>> {
+    /// Holds a core for a second search if one is free; `stop` is raised
+    /// when a plan needs the core back.
+    pub(super) fn spare(&self, stop: &Arc<AtomicBool>) -> Option<Core<'_>> {
+        let mut searches = self.searches();
         self.busy
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |busy| {
-                (busy < self.cores).then_some(busy + 1)
+                (busy < self.count).then_some(busy + 1)
             })
-            .ok()
-            .map(|_| Core(self))
+            .ok()?;
+        searches.push(Arc::clone(stop));
+        Some(Core {
+            cores: self,
+            stop: Some(Arc::clone(stop)),
+        })
+    }
+
+    fn searches(&self) -> std::sync::MutexGuard<'_, Vec<Arc<AtomicBool>>> {
+        self.second_searches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -222,23 +259,36 @@ mod tests {
     }
 
     /// A second search gets a core only while one is free: on two cores,
-    /// beside one plan and not beside two, and again once one ends.
+    /// beside one plan and not beside two, and again once one ends; a
+    /// plan that starts while it holds the last core stops it.
     #[test]
     fn a_second_search_gets_a_core_only_when_one_is_free() {
         let cores = Cores::new(2);
+        let stop = Arc::new(AtomicBool::new(false));
         let first = cores.hold();
-        let second = cores.spare();
+        let second = cores.spare(&stop);
         assert!(second.is_some(), "a free core is refused");
-        assert!(cores.spare().is_none(), "a third search on two cores");
-        drop(second);
+        let third = Arc::new(AtomicBool::new(false));
+        assert!(cores.spare(&third).is_none(), "a third search on two cores");
+        assert!(!stop.load(Ordering::Relaxed));
         let other = cores.hold();
-        assert!(cores.spare().is_none(), "two plans, and a second search");
+        assert!(stop.load(Ordering::Relaxed), "the second search goes on");
+        drop(second);
+        assert!(
+            cores.spare(&third).is_none(),
+            "two plans, and a second search"
+        );
         drop(first);
-        assert!(cores.spare().is_some(), "the core given back is refused");
+        let again = Arc::new(AtomicBool::new(false));
+        let spare = cores.spare(&again);
+        assert!(spare.is_some(), "the core given back is refused");
         drop(other);
+        let next = cores.hold();
+        assert!(!again.load(Ordering::Relaxed), "stopped with a core free");
+        drop((spare, next));
         let one = Cores::new(1);
         let _plan = one.hold();
-        assert!(one.spare().is_none(), "a second search on one core");
+        assert!(one.spare(&third).is_none(), "a second search on one core");
     }
 
     #[test]
