@@ -706,16 +706,14 @@ fn order_free_plan_bound(
 
 /// The order-free bound of a plan the search left unbounded, on its
 /// levels from `from` on (see [`order_free_plan_bound`]), each move's first
-/// start its first in `milp`, and the plan's gap to it.
+/// start `first_start`, and the plan's gap to it.
 fn unsearched_bound(
     instance: &Instance,
-    milp: &Milp,
+    first_start: impl Fn(crate::model::ActionIdx) -> Option<u32>,
     (moves, evaluation): (&Moves, &Evaluation),
     from: usize,
 ) -> (Option<PlanBound>, Option<f64>) {
-    let bound = order_free_plan_bound(instance, evaluation, from, |a| {
-        milp.starts[a].first().map(|&(s, _)| s)
-    });
+    let bound = order_free_plan_bound(instance, evaluation, from, first_start);
     let gap = bound
         .as_ref()
         .and_then(|bound| gap_to(instance, moves, evaluation, bound));
@@ -896,8 +894,12 @@ fn earliest_first(
         // `earliest` is proven: the next level has at least its
         // order-free bound.
         Outcome::Unknown => {
-            let (bound, gap) =
-                unsearched_bound(instance, milp, (&report.moves, &report.evaluation), 1);
+            let (bound, gap) = unsearched_bound(
+                instance,
+                milp_first_starts(milp),
+                (&report.moves, &report.evaluation),
+                1,
+            );
             Ok(Outcome::Plan(PlanReport {
                 status: Status::Feasible,
                 gap,
@@ -953,7 +955,12 @@ fn warm_start(instance: &Instance, milp: &Milp, moves: &Moves) -> Option<Vec<(Va
 /// `feasible` answer, beside its order-free bound (see
 /// [`order_free_plan_bound`]) and the gap to it.
 fn greedy_fallback(instance: &Instance, milp: &Milp, moves: Moves) -> Option<Outcome> {
-    fallback_plan(instance, |a| milp.starts[a].first().map(|&(s, _)| s), moves)
+    fallback_plan(instance, milp_first_starts(milp), moves)
+}
+
+/// Each action's first start in `milp`.
+fn milp_first_starts(milp: &Milp) -> impl Fn(crate::model::ActionIdx) -> Option<u32> + '_ {
+    |a| milp.starts[a].first().map(|&(s, _)| s)
 }
 
 /// [`greedy_fallback`] with the order-free bound's moves started at
@@ -966,10 +973,7 @@ fn fallback_plan(
     let evaluation = simulate(instance, &moves);
     let met = evaluation.met_round?;
     let model = instance.model;
-    let bound = order_free_plan_bound(instance, &evaluation, 0, first_start);
-    let gap = bound
-        .as_ref()
-        .and_then(|bound| gap_to(instance, &moves, &evaluation, bound));
+    let (bound, gap) = unsearched_bound(instance, first_start, (&moves, &evaluation), 0);
     tracing::info!(
         met,
         bound = ?bound.map(|b| (b.level, b.value)),
