@@ -1,7 +1,8 @@
 //! The large-neighbourhood search: from the plan in hand, free part of it
-//! (a window of rounds, one party's moves, the moves acting on the meter
-//! of a red line the plan comes close to, or what the expectations met
-//! last wait on), keep the rest where it is (or drop it), and hand that
+//! (a window of rounds, before the met round or after it, one party's
+//! moves, the moves acting on the meter of a red line the plan comes close
+//! to, or what the expectations met last wait on), keep the rest where it
+//! is (or drop it), and hand that
 //! small program to the backend with the plan as its incumbent and a small
 //! budget of nodes. A better plan becomes the plan in hand. Each kind of
 //! neighbourhood grows when its small program is searched to the end
@@ -63,10 +64,21 @@ enum Kind {
     /// The moves the expectations met last wait on: the actions expected
     /// and what they require, or the moves acting on the meters expected.
     LastMet,
+    /// Every move in a window of rounds after the met round: the moves
+    /// that hold the meters expected up and keep the red lines uncrossed
+    /// to the horizon. The other kinds free rounds up to the met round
+    /// only, to bring it forward; much of a plan's cost may lie after it.
+    AfterMet,
 }
 
 /// The kinds, taken in turn.
-const KINDS: [Kind; 4] = [Kind::LastMet, Kind::Rounds, Kind::RedLine, Kind::Party];
+const KINDS: [Kind; 5] = [
+    Kind::LastMet,
+    Kind::Rounds,
+    Kind::AfterMet,
+    Kind::RedLine,
+    Kind::Party,
+];
 
 /// A plan no worse than `start`, improved by re-solving neighbourhoods of
 /// it within `limits` with the options' backend and tuning; `start` itself
@@ -113,6 +125,7 @@ pub(super) fn search_sharing(
     let first_size = limits.size as f64;
     let smallest = first_size.min(LEAST_SIZE);
     let mut sizes = [first_size; KINDS.len()];
+    let mut weights = Weights::new();
     let (mut solved, mut better, mut startless) = (0, 0, 0);
     for step in 0..limits.solves {
         if limits.deadline.passed() || options.effort.spent() {
@@ -124,7 +137,12 @@ pub(super) fn search_sharing(
             best = moves;
             best_evaluation = evaluation;
         }
-        let turn = step % KINDS.len();
+        // Each kind once, in turn, then as often as it has paid.
+        let turn = if step < KINDS.len() {
+            step
+        } else {
+            weights.draw(&mut draw)
+        };
         let kind = KINDS[turn];
         let size = &mut sizes[turn];
         let mut sub = match best_evaluation
@@ -188,7 +206,8 @@ pub(super) fn search_sharing(
                 (None, false)
             }
         };
-        let improved = found.is_some_and(|report| {
+        let mut gain = Gain::None;
+        if let Some(report) = found {
             let wins = compare_valid(
                 instance,
                 (&report.moves, &report.evaluation),
@@ -196,12 +215,18 @@ pub(super) fn search_sharing(
             )
             .is_lt();
             if wins {
+                gain = if report.evaluation.met_round < best_evaluation.met_round {
+                    Gain::Sooner
+                } else {
+                    Gain::Better
+                };
                 best = report.moves;
                 best_evaluation = report.evaluation;
                 on_better(&best);
             }
-            wins
-        });
+        }
+        weights.update(turn, gain);
+        let improved = gain != Gain::None;
         better += usize::from(improved);
         if !improved {
             *size = if proven {
@@ -222,6 +247,62 @@ pub(super) fn search_sharing(
         "large-neighbourhood search"
     );
     best
+}
+
+/// What a small program gained: a plan that meets the expectations
+/// sooner, a plan better otherwise (cheaper, mostly), or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gain {
+    Sooner,
+    Better,
+    None,
+}
+
+/// How often each kind of neighbourhood is drawn: its weight moves toward
+/// what its small programs gain, so that the kinds that pay on this model
+/// and at this stage of the search get the work (the adaptive
+/// large-neighbourhood search of Ropke and Pisinger, 2006). The kinds that
+/// bring the met round forward pay early; the window after the met round
+/// pays once the met round is at its best and the cost is what is left.
+struct Weights([f64; KINDS.len()]);
+
+/// How far a kind's weight moves toward each result.
+const REACTION: f64 = 0.2;
+/// What each gain is worth: meeting the expectations sooner is the first
+/// level of the usual objective.
+const SOONER_SCORE: f64 = 4.0;
+const BETTER_SCORE: f64 = 2.0;
+/// The least weight, so that a kind that has not paid is still drawn now
+/// and then.
+const LEAST_WEIGHT: f64 = 0.2;
+
+impl Weights {
+    fn new() -> Self {
+        Weights([1.0; KINDS.len()])
+    }
+
+    /// A kind, drawn in proportion to the weights.
+    fn draw(&self, draw: &mut Draw) -> usize {
+        let total: f64 = self.0.iter().sum();
+        let mut point = total * (draw.next() >> 11) as f64 / (1u64 << 53) as f64;
+        for (turn, weight) in self.0.iter().enumerate() {
+            if point < *weight {
+                return turn;
+            }
+            point -= weight;
+        }
+        KINDS.len() - 1
+    }
+
+    fn update(&mut self, turn: usize, gain: Gain) {
+        let score = match gain {
+            Gain::Sooner => SOONER_SCORE,
+            Gain::Better => BETTER_SCORE,
+            Gain::None => 0.0,
+        };
+        let weight = &mut self.0[turn];
+        *weight = ((1.0 - REACTION) * *weight + REACTION * score).max(LEAST_WEIGHT);
+    }
 }
 
 /// What the neighbourhoods are drawn from: where each action may start,
@@ -313,6 +394,15 @@ impl<'a> Area<'a> {
                 }
                 None => self.free_rounds(&mut freed, &self.all(), draw.round(1, last), last),
             },
+            Kind::AfterMet => {
+                let horizon = self.instance.horizon;
+                let centre = if last < horizon {
+                    draw.round(last + 1, horizon)
+                } else {
+                    draw.round(1, last)
+                };
+                self.free_rounds(&mut freed, &self.all(), centre, horizon.max(last));
+            }
             Kind::LastMet => {
                 let actions = self.last_met(evaluation, draw);
                 self.free_windows(&mut freed, &actions, last);
@@ -518,8 +608,101 @@ mod tests {
                         (1..=size).contains(&freed),
                         "{family:?} {kind:?} {size}: {freed}"
                     );
+                    let past_met = only
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(a, rounds)| rounds.iter().map(move |&r| (a, r)))
+                        .filter(|&(a, r)| r > last && !plan.starts_of(a).any(|s| s == r))
+                        .count();
+                    if kind == Kind::AfterMet && last < instance.horizon {
+                        assert!(
+                            past_met > 0,
+                            "{family:?} {size}: nothing after the met round"
+                        );
+                    } else if kind != Kind::AfterMet {
+                        assert_eq!(past_met, 0, "{family:?} {kind:?} frees past the met round");
+                    }
                 }
             }
         }
+    }
+
+    /// The kinds that pay are drawn more often, the meeting of the
+    /// expectations sooner more than a cheaper plan, and a kind that has
+    /// not paid is still drawn now and then.
+    #[test]
+    fn the_kinds_that_pay_are_drawn_most() {
+        let mut weights = Weights::new();
+        for turn in 0..KINDS.len() {
+            let gain = match turn {
+                0 => Gain::Sooner,
+                2 => Gain::Better,
+                _ => Gain::None,
+            };
+            for _ in 0..10 {
+                weights.update(turn, gain);
+            }
+        }
+        let mut draw = Draw::new(1);
+        let mut drawn = [0; KINDS.len()];
+        for _ in 0..10_000 {
+            drawn[weights.draw(&mut draw)] += 1;
+        }
+        assert!(drawn[0] > drawn[2], "{drawn:?}");
+        for other in [1, 3, 4] {
+            assert!(drawn[2] > 3 * drawn[other], "{drawn:?}");
+            assert!(drawn[other] > 0, "{drawn:?}");
+        }
+    }
+
+    /// A late event takes the meter expected back below its level; the plan
+    /// in hand meets it again with a costly move, where a second use of a
+    /// cheap one would do. Only a neighbourhood that frees rounds after the
+    /// met round can find it.
+    #[test]
+    fn the_moves_after_the_met_round_are_searched_for_cost() {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 10, "parties": [{"id": "p"}],
+            "meters": [{"id": "m"}],
+            "actions": [
+                {"id": "up", "by": "p", "cost": 1, "uses": 2, "effects": [{"meter": "m", "add": 1}]},
+                {"id": "guard", "by": "p", "cost": 5, "effects": [{"meter": "m", "add": 1}]}
+            ],
+            "events": [{"round": 8, "meter": "m", "add": -1}],
+            "expectations": [{"id": "held", "meter": "m", "at_least": 1, "by": 2}],
+            "red_lines": [{"id": "cap", "meter": "m", "never_above": 1}]}"#;
+        let raw = crate::model::parse_model(text, "t").expect("a model");
+        let model = crate::model::validate(&raw, "t")
+            .expect("a valid model")
+            .model;
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let [up, guard] = [0, 1];
+        let costly = Moves::new(vec![
+            crate::plan::Move {
+                round: 1,
+                action: up,
+            },
+            crate::plan::Move {
+                round: 8,
+                action: guard,
+            },
+        ]);
+        let evaluation = simulate(&instance, &costly);
+        assert!(evaluation.is_valid());
+        assert_eq!((evaluation.met_round, evaluation.cost), (Some(1), 6.0));
+        let options = SolveOptions {
+            history: History::silent(),
+            ..SolveOptions::default()
+        };
+        let limits = Limits {
+            solves: KINDS.len(),
+            nodes: 100,
+            size: 50,
+            seed: 1,
+            deadline: Deadline::NONE,
+        };
+        let found = neighbourhood_search(&instance, costly, &options, limits, &mut |_| {});
+        let found = simulate(&instance, &found);
+        assert!(found.is_valid());
+        assert_eq!((found.met_round, found.cost), (Some(1), 2.0));
     }
 }

@@ -216,10 +216,12 @@ fn finish(
     first: Option<Moves>,
 ) -> Result<Outcome, Error> {
     if let Ok(Outcome::Plan(report)) = &mut result {
-        if report.status != Status::Optimal && report.bound.is_none() {
+        if report.status != Status::Optimal {
             let history = options.history.since(mark);
-            report.bound = search_bound(&history);
             if report.bound.is_none() {
+                report.bound = search_bound(&history);
+            }
+            if report.bound.is_none() || settled(report, &history) {
                 (report.bound, report.gap) = after_the_proven(instance, report, &history);
             }
         }
@@ -305,6 +307,31 @@ fn past_the_reached(
         }
         _ => bound,
     }
+}
+
+/// Whether the plan's bound is on a level an earlier stage proved at the
+/// plan's value there: a later stage's bound on that level (its root's,
+/// say) is then weaker than what is known, and the bound to state is on
+/// the levels after it.
+fn settled(report: &PlanReport, history: &[Improvement]) -> bool {
+    let Some(bound) = report.bound else {
+        return false;
+    };
+    let Some(value) = report
+        .objectives
+        .iter()
+        .find(|o| o.name == bound.level)
+        .map(|o| o.value)
+    else {
+        return false;
+    };
+    history.iter().filter(|entry| entry.proven).any(|entry| {
+        entry
+            .levels
+            .iter()
+            .zip(&entry.values)
+            .any(|(level, proven)| *level == bound.level && (proven - value).abs() < 1e-6)
+    })
 }
 
 /// The bound the search left on an unproven plan: that of its last
@@ -1215,6 +1242,50 @@ pub(super) mod tests {
         keep_the_better(&instance, &mut report, worse, &options);
         assert_eq!(report.moves, better);
         assert_eq!(options.history.len(), 1);
+    }
+
+    /// A stage's bound on a level an earlier stage proved at the plan's
+    /// value (the root bound of the stage after a proven `earliest`) gives
+    /// way to the bound on the next level; on a level proven at another
+    /// value, or on one not proven, it stands.
+    #[test]
+    fn a_bound_on_a_proven_level_gives_way_to_the_next_level() {
+        let model = needs_a_then_b();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let weak = PlanBound {
+            level: "earliest",
+            value: 1.0,
+            source: BoundSource::Search,
+        };
+        let finished = |history: Vec<Improvement>| {
+            let options = SolveOptions::default();
+            for entry in history {
+                options.history.record(entry);
+            }
+            let report = PlanReport {
+                bound: Some(weak),
+                gap: Some(0.5),
+                ..unproven(&instance, &[(0, 1), (1, 2), (2, 1)])
+            };
+            let Ok(Outcome::Plan(report)) =
+                finish(&instance, &options, 0, Ok(Outcome::Plan(report)), None)
+            else {
+                panic!("no plan");
+            };
+            let bound = report.bound.unwrap();
+            (
+                bound.level,
+                bound.value,
+                (report.gap.unwrap() * 100.0).round(),
+            )
+        };
+        let at = |value: f64| Improvement {
+            values: vec![value],
+            ..proven(&["earliest"])
+        };
+        assert_eq!(finished(vec![at(2.0)]), ("cheapest", 5.0, 44.0));
+        assert_eq!(finished(vec![at(3.0)]), ("earliest", 1.0, 50.0));
+        assert_eq!(finished(Vec::new()), ("earliest", 1.0, 50.0));
     }
 
     /// A better plan that reaches the branch and bound's bound on its
