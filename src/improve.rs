@@ -170,6 +170,11 @@ impl Draw {
         (self.next() % n as u64) as usize
     }
 
+    /// A number in `[0, 1)`.
+    pub(crate) fn fraction(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
+    }
+
     /// A round in `first..=last`.
     pub(crate) fn round(&mut self, first: u32, last: u32) -> u32 {
         first + (self.next() % u64::from(last - first + 1)) as u32

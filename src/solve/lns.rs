@@ -2,9 +2,8 @@
 //! (a window of rounds, before the met round or after it, one party's
 //! moves, the moves acting on the meter of a red line the plan comes close
 //! to, or what the expectations met last wait on), keep the rest where it
-//! is (or drop it), and hand that
-//! small program to the backend with the plan as its incumbent and a small
-//! budget of nodes. A better plan becomes the plan in hand. Each kind of
+//! is (or drop it), and hand that small program to the backend with the
+//! plan as its incumbent and a small budget of nodes. A better plan becomes the plan in hand. Each kind of
 //! neighbourhood grows when its small program is searched to the end
 //! without a better plan (too small to hold one) and shrinks when the
 //! budget runs out first (too large to search).
@@ -71,7 +70,7 @@ enum Kind {
     AfterMet,
 }
 
-/// The kinds, taken in turn.
+/// The kinds, each tried once in this order, then drawn by [`Weights`].
 const KINDS: [Kind; 5] = [
     Kind::LastMet,
     Kind::Rounds,
@@ -284,7 +283,7 @@ impl Weights {
     /// A kind, drawn in proportion to the weights.
     fn draw(&self, draw: &mut Draw) -> usize {
         let total: f64 = self.0.iter().sum();
-        let mut point = total * (draw.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let mut point = total * draw.fraction();
         for (turn, weight) in self.0.iter().enumerate() {
             if point < *weight {
                 return turn;
