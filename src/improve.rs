@@ -358,7 +358,12 @@ impl Space {
                 ..
             } => outside(value, at_least, at_most),
             ViolationKind::CostCap { cost, cap, .. } => (cost - cap).max(0.0) / cap.abs().max(1.0),
-            ViolationKind::MissingRequirement { required, lag, .. } => {
+            ViolationKind::MissingRequirement { required, lag, .. }
+            | ViolationKind::NotBefore {
+                before: required,
+                lag,
+                ..
+            } => {
                 let duration = instance.model.actions[required].duration;
                 match moves.starts_of(required).next() {
                     Some(start) => {
@@ -391,6 +396,7 @@ fn neighbour(
         matches!(
             v.kind,
             ViolationKind::MissingRequirement { .. }
+                | ViolationKind::NotBefore { .. }
                 | ViolationKind::ConditionUnmet { .. }
                 | ViolationKind::ExpectationUnmet { .. }
         )
@@ -627,8 +633,8 @@ struct Mend<'a, 'm> {
 
 impl Mend<'_, '_> {
     /// A change aimed at `violation`, one rule the plan breaks: a missing
-    /// requirement added (or moved) before the move that needs it, or that
-    /// move moved later; a move started outside its `when` band moved
+    /// requirement (or the move a `not_before` line waits for) added or
+    /// moved before the move that needs it, or that move moved later; a move started outside its `when` band moved
     /// later, or a move that pushes the meter toward the band added before
     /// it; an expected move added or brought before its deadline; a move
     /// that pushes a meter toward the band an expectation asks of it
@@ -637,10 +643,18 @@ impl Mend<'_, '_> {
     fn repair(&self, violation: &Violation, draw: &mut Draw) -> Option<Vec<Move>> {
         let instance = self.instance;
         match violation.kind {
+            // A `not_before` line asks what a `requires` row does of a
+            // move that is taken.
             ViolationKind::MissingRequirement {
                 action,
                 required,
                 lag,
+            }
+            | ViolationKind::NotBefore {
+                action,
+                before: required,
+                lag,
+                ..
             } => {
                 if draw.below(4) == 0 {
                     return self.postpone(action, draw);

@@ -176,6 +176,8 @@ struct Simulation<'a, 'm> {
     horizon: u32,
     /// Moves that start within 1..=H, in canonical order.
     moves: Vec<(ActionIdx, u32)>,
+    /// Per action, the round its first use within 1..=H completes.
+    first_done: Vec<Option<u32>>,
     all_moves: &'a Moves,
     violations: Vec<Violation>,
 }
@@ -183,16 +185,23 @@ struct Simulation<'a, 'm> {
 impl<'a, 'm> Simulation<'a, 'm> {
     fn new(instance: &'a Instance<'m>, moves: &'a Moves) -> Self {
         let horizon = instance.horizon;
-        let in_horizon = moves
+        let in_horizon: Vec<(ActionIdx, u32)> = moves
             .as_slice()
             .iter()
             .filter(|m| m.round >= 1 && m.round <= horizon)
             .map(|m| (m.action, m.round))
             .collect();
+        let actions = &instance.model.actions;
+        let mut first_done: Vec<Option<u32>> = vec![None; actions.len()];
+        for &(a, s) in &in_horizon {
+            let done = s + actions[a].duration - 1;
+            first_done[a] = Some(first_done[a].map_or(done, |d: u32| d.min(done)));
+        }
         Simulation {
             instance,
             horizon,
             moves: in_horizon,
+            first_done,
             all_moves: moves,
             violations: Vec::new(),
         }
@@ -287,7 +296,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
                 self.violation(m.round, ViolationKind::OutsideHorizon { action: m.action });
             }
         }
-        for &(a, s) in &self.moves.clone() {
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             let completion = s + self.duration(a) - 1;
             // A move already made is the past, wherever it completes.
             if completion > horizon && self.instance.model.made(a).is_none() {
@@ -304,8 +314,12 @@ impl<'a, 'm> Simulation<'a, 'm> {
 
     fn check_windows_and_uses(&mut self) {
         let model = self.instance.model;
-        let mut started: Vec<Vec<u32>> = vec![Vec::new(); model.actions.len()];
-        for &(a, s) in &self.moves.clone() {
+        // The moves come in round order, so the last use started before is
+        // the one that may still run.
+        let mut last_start: Vec<Option<u32>> = vec![None; model.actions.len()];
+        let mut started = vec![0u32; model.actions.len()];
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             let action = &model.actions[a];
             if s < action.earliest {
                 self.violation(
@@ -320,7 +334,7 @@ impl<'a, 'm> Simulation<'a, 'm> {
             if s > latest {
                 self.violation(s, ViolationKind::AfterLatest { action: a, latest });
             }
-            if let Some(&previous) = started[a].iter().rev().find(|&&p| p + action.duration > s) {
+            if let Some(previous) = last_start[a].filter(|&p| p + action.duration > s) {
                 self.violation(
                     s,
                     ViolationKind::Overlap {
@@ -329,8 +343,9 @@ impl<'a, 'm> Simulation<'a, 'm> {
                     },
                 );
             }
-            started[a].push(s);
-            if started[a].len() as u32 > action.uses {
+            last_start[a] = Some(s);
+            started[a] += 1;
+            if started[a] > action.uses {
                 self.violation(
                     s,
                     ViolationKind::TooManyUses {
@@ -343,7 +358,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
     }
 
     fn check_availability(&mut self) {
-        for &(a, s) in &self.moves.clone() {
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             if self.instance.forbidden[a] {
                 self.violation(s, ViolationKind::Forbidden { action: a });
             }
@@ -363,11 +379,7 @@ impl<'a, 'm> Simulation<'a, 'm> {
 
     /// The first round in which some use of `action` completes.
     fn first_completion(&self, action: ActionIdx) -> Option<u32> {
-        self.moves
-            .iter()
-            .filter(|&&(a, _)| a == action)
-            .map(|&(a, s)| s + self.duration(a) - 1)
-            .min()
+        self.first_done[action]
     }
 
     fn completed_by(&self, action: ActionIdx, round: i64) -> bool {
@@ -377,7 +389,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
 
     fn check_precedences(&mut self) {
         let model = self.instance.model;
-        for &(a, s) in &self.moves.clone() {
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             for r in &model.actions[a].requires {
                 if !self.completed_by(r.action, i64::from(s) - i64::from(r.lag)) {
                     self.violation(
@@ -415,7 +428,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
 
     fn check_conditions(&mut self, meters: &[Vec<f64>]) {
         let model = self.instance.model;
-        for &(a, s) in &self.moves.clone() {
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             for c in &model.actions[a].when {
                 let value = meters[c.meter][(s - 1) as usize];
                 let low = c.at_least.is_some_and(|l| value < l - TOLERANCE);
@@ -438,7 +452,8 @@ impl<'a, 'm> Simulation<'a, 'm> {
 
     fn check_together(&mut self) {
         let model = self.instance.model;
-        for &(a, s) in &self.moves.clone() {
+        for i in 0..self.moves.len() {
+            let (a, s) = self.moves[i];
             for (g, group) in model.together.iter().enumerate() {
                 if !group.contains(&a) {
                     continue;
@@ -465,24 +480,38 @@ impl<'a, 'm> Simulation<'a, 'm> {
         if limits.moves_per_round.is_none() && limits.per_party.is_empty() {
             return;
         }
+        // Per round, the moves in progress: in all, then of each party
+        // with a cap, counted by where each move's run begins and ends.
+        let rounds = self.horizon as usize + 2;
+        let mut changes = vec![vec![0i64; rounds]; 1 + limits.per_party.len()];
+        for &(a, s) in &self.moves {
+            let end = ((s + self.duration(a)) as usize).min(rounds - 1);
+            let party = model.actions[a].by;
+            let counted = std::iter::once(0).chain(
+                (1..=limits.per_party.len()).filter(|&k| limits.per_party[k - 1].0 == party),
+            );
+            for k in counted {
+                changes[k][s as usize] += 1;
+                changes[k][end] -= 1;
+            }
+        }
+        let mut running = vec![0i64; changes.len()];
+        let mut in_progress = vec![vec![0u32; rounds]; changes.len()];
+        for t in 1..rounds {
+            for k in 0..changes.len() {
+                running[k] += changes[k][t];
+                in_progress[k][t] = running[k] as u32;
+            }
+        }
         for t in model.first_kept_round()..=self.horizon {
-            let in_progress: Vec<ActionIdx> = self
-                .moves
-                .iter()
-                .filter(|&&(a, s)| s <= t && t < s + self.duration(a))
-                .map(|&(a, _)| a)
-                .collect();
             if let Some(cap) = limits.moves_per_round {
-                let count = in_progress.len() as u32;
+                let count = in_progress[0][t as usize];
                 if count > cap {
                     self.violation(t, ViolationKind::MovesPerRound { count, cap });
                 }
             }
-            for &(party, cap) in &limits.per_party {
-                let count = in_progress
-                    .iter()
-                    .filter(|&&a| model.actions[a].by == party)
-                    .count() as u32;
+            for (k, &(party, cap)) in limits.per_party.iter().enumerate() {
+                let count = in_progress[k + 1][t as usize];
                 if count > cap {
                     self.violation(t, ViolationKind::PerParty { party, count, cap });
                 }

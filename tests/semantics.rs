@@ -268,6 +268,51 @@ fn limits_count_actions_in_progress() {
     assert!(run(&m, &[("a", 1), ("b", 4), ("c", 3)]).is_valid());
 }
 
+/// A move whose run goes past the horizon counts in the limits up to it;
+/// a later use overlaps only the use still running.
+#[test]
+fn limits_count_a_run_to_the_horizon_and_uses_overlap_the_last_one() {
+    let m = model(json!({
+        "actions": [{"id": "a", "by": "p", "duration": 3}, {"id": "b", "by": "p", "uses": 3, "duration": 2}],
+        "limits": {"per_party": {"p": 1}}
+    }));
+    assert_eq!(
+        kinds(&run(&m, &[("b", 1), ("b", 3), ("b", 4), ("a", 5)])),
+        vec![
+            (
+                4,
+                V::Overlap {
+                    action: 1,
+                    previous: 3
+                }
+            ),
+            (
+                4,
+                V::PerParty {
+                    party: 0,
+                    count: 2,
+                    cap: 1
+                }
+            ),
+            (
+                5,
+                V::CompletesAfterHorizon {
+                    action: 0,
+                    completion: 7
+                }
+            ),
+            (
+                5,
+                V::PerParty {
+                    party: 0,
+                    count: 2,
+                    cap: 1
+                }
+            ),
+        ]
+    );
+}
+
 #[test]
 fn cost_counts_each_move_and_caps_bind_per_party() {
     let m = model(json!({

@@ -229,8 +229,69 @@ fn finish(
             keep_the_better(instance, report, first, options);
         }
         report.history = options.history.since(mark);
+        if report.status != Status::Optimal {
+            raise_to_the_best_known(instance, report);
+        }
     }
     result
+}
+
+/// An unproven plan's bound, when it is on the objective's first level,
+/// raised to the best bound its history holds on that level: a bound on
+/// the first level holds whatever stage stated it, and the bound chosen
+/// last (a later stage's root bound, or the order-free bound beside a plan
+/// kept from the searches) can be weaker than one an earlier stage
+/// stated. A stage whose bound is on a later level had the first level at
+/// its incumbent's value. When the raised bound meets the plan, the bound
+/// moves on to the next level (see [`past_the_reached`]).
+fn raise_to_the_best_known(instance: &Instance, report: &mut PlanReport) {
+    let Some(bound) = report.bound else {
+        return;
+    };
+    let first = match instance.model.objective.first() {
+        Some(Objective::Maximize(_)) | None => return,
+        Some(first) => first.name(),
+    };
+    if bound.level != first {
+        return;
+    }
+    let known = report.history.iter().filter_map(|entry| {
+        let at = entry.levels.iter().position(|&level| level == first)?;
+        if entry.proven {
+            return Some((*entry.values.get(at)?, BoundSource::Search));
+        }
+        let open = entry.bound?;
+        match open.level.cmp(&at) {
+            Ordering::Equal => Some((open.bound, open.source)),
+            Ordering::Greater => Some((*entry.values.get(at)?, open.source)),
+            Ordering::Less => None,
+        }
+    });
+    // No valid bound passes a valid plan: one that does was stated on
+    // another program, and is left alone.
+    let reached = report
+        .objectives
+        .iter()
+        .find(|o| o.name == first)
+        .map(|o| o.value);
+    let near = |value: f64| crate::numbers::TOLERANCE * value.abs().max(1.0);
+    let Some((value, source)) = known
+        .filter(|&(value, _)| reached.is_some_and(|reached| value <= reached + near(value)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+    else {
+        return;
+    };
+    if value <= bound.value + near(value) {
+        return;
+    }
+    let raised = PlanBound {
+        level: first,
+        value,
+        source,
+    };
+    let raised = past_the_reached(instance, (&report.moves, &report.evaluation), raised);
+    report.gap = gap_to(instance, &report.moves, &report.evaluation, &raised);
+    report.bound = Some(raised);
 }
 
 /// An unproven plan replaced by the plan found before the backend ran when
@@ -526,17 +587,7 @@ fn searched(
     };
     let mut found = greedy;
     if starts >= tuning.local_search_from {
-        let simulations = (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS);
-        let limits = crate::improve::Limits {
-            simulations,
-            until_valid: UNTIL_VALID * simulations,
-            seed: searcher.seed,
-            deadline: options.deadline.share(if found.is_some() {
-                SEARCH_SHARE
-            } else {
-                SEARCH_SHARE_WITHOUT_PLAN
-            }),
-        };
+        let limits = local_search_limits(starts, options.deadline, searcher, found.is_some());
         stage("improving the first plan by local search");
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
     }
@@ -576,6 +627,41 @@ fn searched(
     match searcher.shared {
         Some(shared) => shared.best().or(found),
         None => found,
+    }
+}
+
+/// The local search's limits on a program of `starts` possible starts
+/// under `deadline`, for `searcher`, from a plan (`from_a_plan`) or from
+/// nothing. The second search, with no plan to improve yet, has nothing
+/// better to do with its core than look for one until the time is up: the
+/// branch and bound beside it takes up a plan it shares (see
+/// [`second_search`]), and on the large `chains` models the branch and
+/// bound finds none of its own in time.
+fn local_search_limits(
+    starts: usize,
+    deadline: Deadline,
+    searcher: Searcher,
+    from_a_plan: bool,
+) -> crate::improve::Limits {
+    let simulations = (SIMULATIONS_PER_START * starts as u64).min(MOST_SIMULATIONS);
+    let searches_on = searcher.second && !from_a_plan;
+    crate::improve::Limits {
+        simulations,
+        until_valid: if searches_on {
+            u64::MAX
+        } else {
+            UNTIL_VALID * simulations
+        },
+        seed: searcher.seed,
+        deadline: if searches_on {
+            deadline
+        } else {
+            deadline.share(if from_a_plan {
+                SEARCH_SHARE
+            } else {
+                SEARCH_SHARE_WITHOUT_PLAN
+            })
+        },
     }
 }
 
@@ -1097,6 +1183,33 @@ pub(super) mod tests {
         )
     }
 
+    /// The second search, from nothing, looks for a first plan until the
+    /// time is up, past the simulations the first search may take; from a
+    /// plan, or as the first search, a search takes its share of the time
+    /// and its budget.
+    #[test]
+    fn the_second_search_looks_for_a_first_plan_until_the_time_is_up() {
+        let deadline = Deadline::after(Some(std::time::Duration::from_secs(100)));
+        let second = Searcher {
+            seed: second_search::SEED,
+            shared: None,
+            second: true,
+        };
+        let seconds_left =
+            |limits: crate::improve::Limits| limits.deadline.left().map(|left| left.as_secs_f64());
+        let starts = 10_000;
+        let looking = local_search_limits(starts, deadline, second, false);
+        assert!(seconds_left(looking).is_some_and(|left| left > 90.0));
+        assert_eq!(looking.until_valid, u64::MAX);
+        assert_eq!(looking.seed, second_search::SEED);
+        let first = local_search_limits(starts, deadline, Searcher::ALONE, false);
+        assert!(seconds_left(first).is_some_and(|left| left < 55.0));
+        assert_eq!(first.until_valid, UNTIL_VALID * first.simulations);
+        let improving = local_search_limits(starts, deadline, second, true);
+        assert!(seconds_left(improving).is_some_and(|left| left < 30.0));
+        assert_eq!(improving.until_valid, UNTIL_VALID * improving.simulations);
+    }
+
     /// The order-free bound stands on the first level the plan may not
     /// have at its best: `earliest` when the plan is late, `cheapest` (the
     /// expected move and what it requires, once each) when it is not.
@@ -1286,6 +1399,71 @@ pub(super) mod tests {
         assert_eq!(finished(vec![at(2.0)]), ("cheapest", 5.0, 44.0));
         assert_eq!(finished(vec![at(3.0)]), ("earliest", 1.0, 50.0));
         assert_eq!(finished(Vec::new()), ("earliest", 1.0, 50.0));
+    }
+
+    /// A weak bound on the first level (the order-free bound beside a plan
+    /// kept from the searches) is raised to the best the history holds:
+    /// a stage's bound on that level, or its incumbent's value there when
+    /// its bound is on a later level (the bound then moves on, as the plan
+    /// reaches it). A bound past the plan's value is no bound of this
+    /// program and is left alone.
+    #[test]
+    fn the_bound_on_the_first_level_is_the_best_the_history_holds() {
+        let model = needs_a_then_b();
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let finished = |history: Vec<Improvement>| {
+            let options = SolveOptions::default();
+            for entry in history {
+                options.history.record(entry);
+            }
+            let report = PlanReport {
+                bound: Some(PlanBound {
+                    level: "earliest",
+                    value: 1.0,
+                    source: BoundSource::OrderFree,
+                }),
+                gap: Some(0.75),
+                ..unproven(&instance, &[(0, 1), (1, 4)])
+            };
+            let Ok(Outcome::Plan(report)) =
+                finish(&instance, &options, 0, Ok(Outcome::Plan(report)), None)
+            else {
+                panic!("no plan");
+            };
+            let bound = report.bound.unwrap();
+            (
+                bound.level,
+                bound.value,
+                bound.source,
+                (report.gap.unwrap() * 100.0).round(),
+            )
+        };
+        let bounded =
+            |levels: &[&'static str], values: Vec<f64>, level: usize, bound: f64| Improvement {
+                work: 0,
+                levels: levels.to_vec(),
+                values,
+                proven: false,
+                bound: Some(LevelBound {
+                    level,
+                    bound,
+                    source: BoundSource::Search,
+                }),
+            };
+        let on_earliest = |bound: f64| bounded(&["earliest"], vec![4.0], 0, bound);
+        assert_eq!(
+            finished(vec![on_earliest(2.0), on_earliest(3.0)]),
+            ("earliest", 3.0, BoundSource::Search, 25.0)
+        );
+        let on_cost = bounded(&["earliest", "cheapest"], vec![4.0, 5.0], 1, 5.0);
+        assert_eq!(
+            finished(vec![on_earliest(2.0), on_cost]),
+            ("cheapest", 5.0, BoundSource::OrderFree, 0.0)
+        );
+        assert_eq!(
+            finished(vec![on_earliest(6.0)]),
+            ("earliest", 1.0, BoundSource::OrderFree, 75.0)
+        );
     }
 
     /// A better plan that reaches the branch and bound's bound on its
