@@ -260,8 +260,24 @@ fn from_nothing(instance: &Instance) -> Option<Moves> {
 /// from nothing when this was written.
 #[test]
 fn repairs_find_plans_of_chained_models() {
-    let model = generated(Family::Chains, 3);
-    let instance = Instance::new(&model, &Overrides::default()).unwrap();
+    found_from_nothing_where_the_walk_finds_none(&generated(Family::Chains, 3));
+}
+
+/// A `chains` model of `actions` × `horizon` for `seed`.
+fn chains(actions: usize, horizon: u32, seed: u64) -> seqplan::model::Model {
+    let size = Size {
+        actions,
+        horizon,
+        meters: 3,
+        parties: 3,
+    };
+    generate_model(Family::Chains, size, seed).unwrap()
+}
+
+/// The greedy walk finds no plan of `model`, and the local search, from
+/// nothing, a valid one.
+fn found_from_nothing_where_the_walk_finds_none(model: &seqplan::model::Model) {
+    let instance = Instance::new(model, &Overrides::default()).unwrap();
     assert!(seqplan::greedy::greedy_plan(&instance).is_none());
     let found = from_nothing(&instance).expect("a plan");
     assert!(simulate(&instance, &found).is_valid());
@@ -275,17 +291,7 @@ fn repairs_find_plans_of_chained_models() {
 /// was written).
 #[test]
 fn repairs_mend_overlapping_uses() {
-    let size = Size {
-        actions: 80,
-        horizon: 48,
-        meters: 3,
-        parties: 3,
-    };
-    let model = generate_model(Family::Chains, size, 6).unwrap();
-    let instance = Instance::new(&model, &Overrides::default()).unwrap();
-    assert!(seqplan::greedy::greedy_plan(&instance).is_none());
-    let found = from_nothing(&instance).expect("a plan");
-    assert!(simulate(&instance, &found).is_valid());
+    found_from_nothing_where_the_walk_finds_none(&chains(80, 48, 6));
 }
 
 /// A `not_before` line across chains held the search one rule short of a
@@ -295,17 +301,7 @@ fn repairs_mend_overlapping_uses() {
 /// a plan (after about 135,000 simulations when this was written).
 #[test]
 fn repairs_mend_not_before_lines() {
-    let size = Size {
-        actions: 200,
-        horizon: 24,
-        meters: 3,
-        parties: 3,
-    };
-    let model = generate_model(Family::Chains, size, 4).unwrap();
-    let instance = Instance::new(&model, &Overrides::default()).unwrap();
-    assert!(seqplan::greedy::greedy_plan(&instance).is_none());
-    let found = from_nothing(&instance).expect("a plan");
-    assert!(simulate(&instance, &found).is_valid());
+    found_from_nothing_where_the_walk_finds_none(&chains(200, 24, 4));
 }
 
 /// The large-neighbourhood search from `start`, with neighbourhoods of

@@ -1280,6 +1280,24 @@ pub(super) mod tests {
         }
     }
 
+    /// `report` as [`finish`] leaves it after the stages of `history`.
+    fn finished_after(
+        instance: &Instance,
+        history: Vec<Improvement>,
+        report: PlanReport,
+    ) -> PlanReport {
+        let options = SolveOptions::default();
+        for entry in history {
+            options.history.record(entry);
+        }
+        let Ok(Outcome::Plan(report)) =
+            finish(instance, &options, 0, Ok(Outcome::Plan(report)), None)
+        else {
+            panic!("no plan");
+        };
+        report
+    }
+
     fn proven(levels: &[&'static str]) -> Improvement {
         Improvement {
             work: 0,
@@ -1371,20 +1389,12 @@ pub(super) mod tests {
             source: BoundSource::Search,
         };
         let finished = |history: Vec<Improvement>| {
-            let options = SolveOptions::default();
-            for entry in history {
-                options.history.record(entry);
-            }
             let report = PlanReport {
                 bound: Some(weak),
                 gap: Some(0.5),
                 ..unproven(&instance, &[(0, 1), (1, 2), (2, 1)])
             };
-            let Ok(Outcome::Plan(report)) =
-                finish(&instance, &options, 0, Ok(Outcome::Plan(report)), None)
-            else {
-                panic!("no plan");
-            };
+            let report = finished_after(&instance, history, report);
             let bound = report.bound.unwrap();
             (
                 bound.level,
@@ -1412,10 +1422,6 @@ pub(super) mod tests {
         let model = needs_a_then_b();
         let instance = Instance::new(&model, &Overrides::default()).unwrap();
         let finished = |history: Vec<Improvement>| {
-            let options = SolveOptions::default();
-            for entry in history {
-                options.history.record(entry);
-            }
             let report = PlanReport {
                 bound: Some(PlanBound {
                     level: "earliest",
@@ -1425,11 +1431,7 @@ pub(super) mod tests {
                 gap: Some(0.75),
                 ..unproven(&instance, &[(0, 1), (1, 4)])
             };
-            let Ok(Outcome::Plan(report)) =
-                finish(&instance, &options, 0, Ok(Outcome::Plan(report)), None)
-            else {
-                panic!("no plan");
-            };
+            let report = finished_after(&instance, history, report);
             let bound = report.bound.unwrap();
             (
                 bound.level,
