@@ -633,9 +633,9 @@ fn searched(
 /// The local search's limits on a program of `starts` possible starts
 /// under `deadline`, for `searcher`, from a plan (`from_a_plan`) or from
 /// nothing. The second search, with no plan to improve yet, has nothing
-/// better to do with its core than look for one until the time is up: the
-/// branch and bound beside it takes up a plan it shares (see
-/// [`second_search`]), and on the large `chains` models the branch and
+/// better to do with its core than look for one until the time is up: a
+/// plan it shares stands when the branch and bound beside it ends with
+/// none (see [`plan`]), and on the large `chains` models the branch and
 /// bound finds none of its own in time.
 fn local_search_limits(
     starts: usize,
