@@ -147,7 +147,7 @@ pub enum Element {
     MetRound,
     /// An action made unavailable by the scenario or `--forbid`.
     Forbid(ActionIdx),
-    /// An event of [`Instance::events`] (diagnosis only).
+    /// An event of [`crate::model::Instance::events`] (diagnosis only).
     Event(usize),
     /// A party's entry in `limits.per_party`.
     PartyLimit(PartyIdx),
@@ -248,9 +248,9 @@ pub struct Milp {
     /// `met_by[t-1]` is 1 when every expectation holds from round t on
     /// (empty without `earliest`).
     pub met_by: Vec<VarId>,
-    /// m[k][t] of the first scenario (t = 0 has no variable).
+    /// m\[k\]\[t\] of the first scenario (t = 0 has no variable).
     pub meter_vars: Vec<Vec<Option<VarId>>>,
-    /// Bounds of m[k][t] over all plans, first scenario.
+    /// Bounds of m\[k\]\[t\] over all plans, first scenario.
     pub meter_bounds: MeterBounds,
     /// In relaxable mode, per event of the instance, the variable that says
     /// it happens (fixed to 1 by a row of rule `event`).

@@ -56,7 +56,7 @@ pub struct Instance<'m> {
     pub scenario: Option<usize>,
     /// H: rounds are 1..=H.
     pub horizon: u32,
-    /// m[0] for each meter.
+    /// m\[0\] for each meter.
     pub initial: Vec<f64>,
     /// Base and scenario events within the horizon, in round order.
     pub events: Vec<Event>,
