@@ -216,13 +216,13 @@ fn over_budget(
 /// simulator would find the start breaks a rule, and checking first spares
 /// a simulation per move that waits for another.
 fn requirements_done(instance: &Instance, moves: &[Move], action: ActionIdx, round: u32) -> bool {
+    use crate::presolve::{completion, ready_from};
     let actions = &instance.model.actions;
     actions[action].requires.iter().all(|requirement| {
         let duration = actions[requirement.action].duration;
         moves.iter().any(|m| {
             m.action == requirement.action
-                && i64::from(m.round + duration - 1)
-                    <= i64::from(round) - i64::from(requirement.lag)
+                && ready_from(completion(m.round, duration), requirement.lag) <= round
         })
     })
 }

@@ -634,9 +634,9 @@ struct Mend<'a, 'm> {
 impl Mend<'_, '_> {
     /// A change aimed at `violation`, one rule the plan breaks: a missing
     /// requirement (or the move a `not_before` line waits for) added or
-    /// moved before the move that needs it, or that move moved later; a move started outside its `when` band moved
-    /// later, or a move that pushes the meter toward the band added before
-    /// it; an expected move added or brought before its deadline; a move
+    /// moved before the move that needs it, or that move moved later; a
+    /// move started outside its `when` band moved later, or a move that
+    /// pushes the meter toward the band added before it; an expected move added or brought before its deadline; a move
     /// that pushes a meter toward the band an expectation asks of it
     /// added; a use started while an earlier one runs moved after it or
     /// dropped. `None` for the other rules, which the blind changes handle.

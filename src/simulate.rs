@@ -480,38 +480,35 @@ impl<'a, 'm> Simulation<'a, 'm> {
         if limits.moves_per_round.is_none() && limits.per_party.is_empty() {
             return;
         }
-        // Per round, the moves in progress: in all, then of each party
-        // with a cap, counted by where each move's run begins and ends.
-        let rounds = self.horizon as usize + 2;
-        let mut changes = vec![vec![0i64; rounds]; 1 + limits.per_party.len()];
+        // Per round up to H, the moves in progress, in all and of each
+        // party with a cap (in the order of `per_party`), counted once.
+        let rounds = self.horizon as usize + 1;
+        let mut in_progress = vec![0u32; rounds];
+        let mut of_party = vec![vec![0u32; rounds]; limits.per_party.len()];
         for &(a, s) in &self.moves {
-            let end = ((s + self.duration(a)) as usize).min(rounds - 1);
             let party = model.actions[a].by;
-            let counted = std::iter::once(0).chain(
-                (1..=limits.per_party.len()).filter(|&k| limits.per_party[k - 1].0 == party),
-            );
-            for k in counted {
-                changes[k][s as usize] += 1;
-                changes[k][end] -= 1;
-            }
-        }
-        let mut running = vec![0i64; changes.len()];
-        let mut in_progress = vec![vec![0u32; rounds]; changes.len()];
-        for t in 1..rounds {
-            for k in 0..changes.len() {
-                running[k] += changes[k][t];
-                in_progress[k][t] = running[k] as u32;
+            let end = ((s + self.duration(a)) as usize).min(rounds);
+            for t in s as usize..end {
+                in_progress[t] += 1;
+                for (k, _) in limits
+                    .per_party
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.0 == party)
+                {
+                    of_party[k][t] += 1;
+                }
             }
         }
         for t in model.first_kept_round()..=self.horizon {
             if let Some(cap) = limits.moves_per_round {
-                let count = in_progress[0][t as usize];
+                let count = in_progress[t as usize];
                 if count > cap {
                     self.violation(t, ViolationKind::MovesPerRound { count, cap });
                 }
             }
             for (k, &(party, cap)) in limits.per_party.iter().enumerate() {
-                let count = in_progress[k + 1][t as usize];
+                let count = of_party[k][t as usize];
                 if count > cap {
                     self.violation(t, ViolationKind::PerParty { party, count, cap });
                 }

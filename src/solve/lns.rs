@@ -3,8 +3,9 @@
 //! moves, the moves acting on the meter of a red line the plan comes close
 //! to, or what the expectations met last wait on), keep the rest where it
 //! is (or drop it), and hand that small program to the backend with the
-//! plan as its incumbent and a small budget of nodes. A better plan becomes the plan in hand. Each kind of
-//! neighbourhood grows when its small program is searched to the end
+//! plan as its incumbent and a small budget of nodes. A better plan
+//! becomes the plan in hand. Each kind of neighbourhood grows when its
+//! small program is searched to the end
 //! without a better plan (too small to hold one) and shrinks when the
 //! budget runs out first (too large to search).
 //!

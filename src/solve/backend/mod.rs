@@ -162,14 +162,20 @@ pub(super) fn solve_level(
     progress: Progress,
 ) -> LevelResult {
     let solver = options.solver;
-    let (solve, takes_start): (fn(&Task) -> LevelResult, bool) = match solver {
-        Solver::Microlp => (microlp::solve, microlp::TAKES_START),
+    let (solve, forms): (fn(&Task) -> LevelResult, Forms) = match solver {
+        Solver::Microlp => (
+            microlp::solve,
+            Forms {
+                takes_start: microlp::TAKES_START,
+                doubts_presolved_infeasibility: false,
+            },
+        ),
         #[cfg(feature = "cbc")]
-        Solver::Cbc => (cbc::solve_alone, <cbc::Cbc as Backend>::TAKES_START),
+        Solver::Cbc => (cbc::solve_alone, Forms::of::<cbc::Cbc>()),
         #[cfg(feature = "highs")]
         Solver::Highs => (
             via_good_lp::solve_with::<highs::Highs>,
-            <highs::Highs as Backend>::TAKES_START,
+            Forms::of::<highs::Highs>(),
         ),
     };
     let task = Task {
@@ -184,7 +190,27 @@ pub(super) fn solve_level(
         progress,
         perturbation: Perturbation::AsBuilt,
     };
-    solve_in_turn(solve, takes_start, solver.name(), &task)
+    solve_in_turn(solve, forms, solver.name(), &task)
+}
+
+/// What of a backend decides the forms a level is tried in.
+#[derive(Debug, Clone, Copy)]
+struct Forms {
+    /// Whether it takes a first incumbent (so a form without it differs).
+    takes_start: bool,
+    /// Whether its presolve's infeasibility proofs need confirming
+    /// without presolve.
+    doubts_presolved_infeasibility: bool,
+}
+
+impl Forms {
+    #[cfg(any(feature = "cbc", feature = "highs"))]
+    fn of<B: Backend>() -> Self {
+        Forms {
+            takes_start: B::TAKES_START,
+            doubts_presolved_infeasibility: B::DOUBTS_PRESOLVED_INFEASIBILITY,
+        }
+    }
 }
 
 /// `task` solved by `solve` in its equivalent forms in turn, until one
@@ -193,18 +219,18 @@ pub(super) fn solve_level(
 /// though its start is a plan ([`Start::Feasible`]) is such a failure.
 fn solve_in_turn(
     solve: impl Fn(&Task) -> LevelResult,
-    takes_start: bool,
+    forms: Forms,
     solver: &str,
     task: &Task,
 ) -> LevelResult {
     // The form without the start only where there is a start to leave out.
-    let has_start = task.warm_start.is_some() && takes_start;
-    let forms = Perturbation::IN_TURN
+    let has_start = task.warm_start.is_some() && forms.takes_start;
+    let in_turn = Perturbation::IN_TURN
         .into_iter()
         .filter(|&form| has_start || form != Perturbation::RowsReversedNoStart);
     let deadline = task.deadline;
     let mut failure: Option<LevelResult> = None;
-    for perturbation in forms {
+    for perturbation in in_turn {
         let result = match solve(&Task {
             perturbation,
             ..task.clone()
@@ -214,12 +240,9 @@ fn solve_in_turn(
                  before meets it"
                     .into(),
             ),
-            // HiGHS 1.16's presolve proves some small feasible programs
-            // infeasible (the solver oracle's seed 15153843160218881762,
-            // `maximize` first, so no plan to catch it): its proof stands
-            // only once the program without presolve confirms it.
             LevelResult::Infeasible
-                if solver == "highs" && perturbation != Perturbation::NoPresolve =>
+                if forms.doubts_presolved_infeasibility
+                    && perturbation != Perturbation::NoPresolve =>
             {
                 solve(&Task {
                     perturbation: Perturbation::NoPresolve,
@@ -475,6 +498,15 @@ mod tests {
     use crate::solve::tests::tiny_milp;
     use std::cell::RefCell;
 
+    /// A backend's forms, taking a first incumbent or not, trusting its
+    /// presolve's infeasibility proofs.
+    fn forms(takes_start: bool) -> Forms {
+        Forms {
+            takes_start,
+            doubts_presolved_infeasibility: false,
+        }
+    }
+
     /// A job still running at the deadline is not waited for: the answer
     /// is that the time ran out (the job would have answered 1). One that
     /// ends in time gives its answer, and one that panics is a failure.
@@ -530,7 +562,12 @@ mod tests {
             progress: &|_, _| {},
             perturbation: Perturbation::AsBuilt,
         };
-        let result = solve_in_turn(scripted(failing, &seen), takes_start, "scripted", &task);
+        let result = solve_in_turn(
+            scripted(failing, &seen),
+            forms(takes_start),
+            "scripted",
+            &task,
+        );
         (seen.into_inner(), matches!(result, LevelResult::Failed(_)))
     }
 
@@ -590,11 +627,11 @@ mod tests {
             progress: &|_, _| {},
             perturbation: Perturbation::AsBuilt,
         };
-        let result = solve_in_turn(scripted(&[], &seen), true, "scripted", &task(true));
+        let result = solve_in_turn(scripted(&[], &seen), forms(true), "scripted", &task(true));
         assert!(matches!(result, LevelResult::Failed(_)));
         assert_eq!(seen.borrow().as_slice(), Perturbation::IN_TURN);
         seen.borrow_mut().clear();
-        let result = solve_in_turn(scripted(&[], &seen), true, "scripted", &task(false));
+        let result = solve_in_turn(scripted(&[], &seen), forms(true), "scripted", &task(false));
         assert!(matches!(result, LevelResult::Infeasible));
         assert_eq!(seen.borrow().as_slice(), [Perturbation::AsBuilt]);
     }
@@ -651,7 +688,7 @@ mod tests {
                 slack: None,
             }
         };
-        let result = solve_in_turn(backend, false, "scripted", &task);
+        let result = solve_in_turn(backend, forms(false), "scripted", &task);
         assert!(
             matches!(result, LevelResult::Solved { ref values, .. } if values.iter().all(|&x| x == 0.0))
         );

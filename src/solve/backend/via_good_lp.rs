@@ -19,6 +19,9 @@ pub(super) trait Backend {
     type Solution: Solution;
     /// Whether the backend is handed the greedy plan as its first incumbent.
     const TAKES_START: bool = true;
+    /// Whether an infeasibility the backend proves with its presolve
+    /// stands only once the program without presolve confirms it.
+    const DOUBTS_PRESOLVED_INFEASIBILITY: bool = false;
     /// The backend's model of `problem`, quiet and on one thread, stopping
     /// once the absolute gap is at most `absolute_gap` (given on a level
     /// whose values are a step apart: just under a step), with the
