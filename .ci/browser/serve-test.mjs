@@ -3,18 +3,20 @@
 // moves a deadline, forces a move, keeps a variant and compares, checks a
 // student's plan; after each change it reads the plan from the page and
 // compares it with what the command line plans for the same model and
-// flags. Takes a screenshot of the page (SCREENSHOT, else a temporary
-// file).
+// flags. Takes a screenshot of the page, kept at SCREENSHOT if set
+// (otherwise it goes with the scratch directory).
 //
 //   node .ci/browser/serve-test.mjs SEQPLAN_BINARY
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const seqplan = process.argv[2];
 const work = mkdtempSync(join(tmpdir(), "seqplan-serve-"));
+// The scratch directory goes however the test ends, `fail`'s exit included.
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const fail = (message) => { console.error("browser test: " + message); process.exit(1); };
 
 // The server, on a free port; its first line names the address.
@@ -145,7 +147,8 @@ try {
     || [...document.querySelectorAll("img")].some((i) => i.hasAttribute("onerror")));
   if (attacked) fail("a model's text became markup");
   if (errors.length) fail("page errors:\n" + errors.join("\n"));
-  console.log("browser test: seqplan serve at " + address + " planned, moved a deadline, forced a move, compared and checked as the command line does; screenshot " + screenshot);
+  console.log("browser test: seqplan serve at " + address + " planned, moved a deadline, forced a move, compared and checked as the command line does"
+    + (process.env.SCREENSHOT ? "; screenshot " + screenshot : ""));
 } finally {
   await browser.close();
   server.kill();
