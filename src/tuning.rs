@@ -52,6 +52,12 @@ pub struct Tuning {
     /// the cost of the plan in hand; at 40x16 (420 to 630) it changed no
     /// plan and the shipped models (130 to 520) need none.
     pub local_search_from: usize,
+    /// With `earliest` first, after the local search: the local search
+    /// again with every deadline one round before the met round of the
+    /// plan in hand, for as long as it finds plans (see `solve::sooner`).
+    /// On the `chains` models the neighbourhoods seldom bring the met
+    /// round forward; this does, by rounds.
+    pub sooner: bool,
     /// On models with at least this many possible starts: after the local
     /// search, a large-neighbourhood search (see `solve::lns`) that frees
     /// part of the plan, fixes the rest and re-solves that small program
@@ -77,6 +83,7 @@ impl Tuning {
         warm_start: true,
         earliest_first_from: 300,
         local_search_from: 1000,
+        sooner: true,
         neighbourhoods_from: 1000,
         second_search: true,
     };
@@ -90,6 +97,7 @@ impl Tuning {
         warm_start: false,
         earliest_first_from: usize::MAX,
         local_search_from: usize::MAX,
+        sooner: false,
         neighbourhoods_from: usize::MAX,
         second_search: false,
     };
@@ -107,13 +115,14 @@ pub enum TuningStep {
     WarmStart,
     EarliestFirst,
     LocalSearch,
+    Sooner,
     Neighbourhoods,
     SecondSearch,
 }
 
 impl TuningStep {
     /// Every step, in the order of [`Tuning`]'s fields.
-    pub const ALL: [TuningStep; 10] = [
+    pub const ALL: [TuningStep; 11] = [
         TuningStep::Windows,
         TuningStep::DropUseless,
         TuningStep::Deadlines,
@@ -122,6 +131,7 @@ impl TuningStep {
         TuningStep::WarmStart,
         TuningStep::EarliestFirst,
         TuningStep::LocalSearch,
+        TuningStep::Sooner,
         TuningStep::Neighbourhoods,
         TuningStep::SecondSearch,
     ];
@@ -137,6 +147,7 @@ impl TuningStep {
             TuningStep::WarmStart => "warm-start",
             TuningStep::EarliestFirst => "earliest-first",
             TuningStep::LocalSearch => "local-search",
+            TuningStep::Sooner => "sooner",
             TuningStep::Neighbourhoods => "neighbourhoods",
             TuningStep::SecondSearch => "second-search",
         }
@@ -152,6 +163,7 @@ impl TuningStep {
             TuningStep::Counts => &mut tuning.counts,
             TuningStep::WarmStart => &mut tuning.warm_start,
             TuningStep::SecondSearch => &mut tuning.second_search,
+            TuningStep::Sooner => &mut tuning.sooner,
             TuningStep::EarliestFirst => {
                 tuning.earliest_first_from = usize::MAX;
                 return tuning;

@@ -317,6 +317,7 @@ fn neighbourhoods(
         nodes: 300,
         size,
         seed,
+        simulations: 1_000,
         deadline: Deadline::NONE,
     };
     let mut reported = Vec::new();
@@ -381,6 +382,7 @@ fn neighbourhoods_improve_the_searched_plan_of_large_models() {
             nodes: 400,
             size: 150,
             seed: 1,
+            simulations: 30_000,
             deadline: Deadline::NONE,
         };
         let found = neighbourhood_search(

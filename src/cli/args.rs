@@ -190,7 +190,7 @@ pub struct SolveArgs {
     pub no_presolve: bool,
     /// Turn off some speed-ups, to measure each (comma-separated: windows,
     /// drop-useless, deadlines, implied-rows, counts, warm-start,
-    /// earliest-first, local-search, neighbourhoods, second-search).
+    /// earliest-first, local-search, sooner, neighbourhoods, second-search).
     #[arg(long, value_name = "LIST", value_delimiter = ',', hide = true, value_parser = parse_step)]
     pub without: Vec<TuningStep>,
 }

@@ -7,7 +7,9 @@
 //! becomes the plan in hand. Each kind of neighbourhood grows when its
 //! small program is searched to the end
 //! without a better plan (too small to hold one) and shrinks when the
-//! budget runs out first (too large to search).
+//! budget runs out first (too large to search). Drawn among them, as
+//! another kind, is a turn of the local search toward a plan that meets
+//! everything a round sooner (see [`super::sooner`]).
 //!
 //! Where the local search of [`crate::improve`] changes one or two moves
 //! at a time, guided by the simulator, a neighbourhood lets the branch and
@@ -26,6 +28,7 @@ use crate::report::Status;
 use crate::simulate::{simulate, Evaluation};
 
 use super::second_search::SharedBest;
+use super::sooner::{a_round_sooner, Try};
 use super::{due_by, earliest_leads, solve_milp, warm_start};
 use super::{Deadline, Effort, History, Outcome, SolveOptions};
 
@@ -40,6 +43,9 @@ pub struct Limits {
     pub size: usize,
     /// The seed of the neighbourhoods drawn.
     pub seed: u64,
+    /// The simulations of each try of the local search toward a sooner
+    /// plan, drawn among the neighbourhoods (see `solve::sooner`).
+    pub simulations: u64,
     /// A moment to stop at even with solves left.
     pub deadline: Deadline,
 }
@@ -69,11 +75,16 @@ enum Kind {
     /// to the horizon. The other kinds free rounds up to the met round
     /// only, to bring it forward; much of a plan's cost may lie after it.
     AfterMet,
+    /// Not a neighbourhood: the local search with every deadline a round
+    /// before the met round (see [`super::sooner`]), which brings the met
+    /// round forward where the chain it waits on is too long to free.
+    Sooner,
 }
 
 /// The kinds, each tried once in this order, then drawn by [`Weights`].
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 6] = [
     Kind::LastMet,
+    Kind::Sooner,
     Kind::Rounds,
     Kind::AfterMet,
     Kind::RedLine,
@@ -145,6 +156,30 @@ pub(super) fn search_sharing(
         };
         let kind = KINDS[turn];
         let size = &mut sizes[turn];
+        if kind == Kind::Sooner {
+            let simulations = limits.simulations;
+            let gain = match a_round_sooner(
+                instance,
+                &best,
+                crate::improve::Limits {
+                    simulations,
+                    until_valid: simulations,
+                    seed: draw.next(),
+                    deadline: limits.deadline,
+                },
+                &options.tuning,
+                on_better,
+            ) {
+                Try::Sooner(found) => {
+                    best_evaluation = simulate(instance, &found);
+                    best = found;
+                    Gain::Sooner
+                }
+                Try::Missed | Try::Unwanted => Gain::None,
+            };
+            weights.update(turn, gain);
+            continue;
+        }
         let mut sub = match best_evaluation
             .met_round
             .filter(|_| earliest_leads(instance, &options.tuning))
@@ -164,11 +199,11 @@ pub(super) fn search_sharing(
         let milp = Milp::build(&sub, &options.tuning);
         let Some(hint) = warm_start(&sub, &milp, &best) else {
             // A program that takes no start (one with event columns) takes
-            // none in any neighbourhood: a whole turn of them ends the
-            // search.
+            // none in any neighbourhood: a whole turn of them (every kind
+            // but the sooner one, which solves no program) ends the search.
             tracing::debug!(?kind, "the plan in hand is no start of its neighbourhood");
             startless += 1;
-            if startless == KINDS.len() {
+            if startless == KINDS.len() - 1 {
                 break;
             }
             continue;
@@ -406,6 +441,8 @@ impl<'a> Area<'a> {
                 };
                 self.free_rounds(&mut freed, &self.all(), centre, horizon.max(last));
             }
+            // Frees nothing: the search does not re-solve it.
+            Kind::Sooner => {}
             Kind::LastMet => {
                 let actions = self.last_met(evaluation, draw);
                 self.free_windows(&mut freed, &actions, last);
@@ -600,7 +637,7 @@ mod tests {
             let area = Area::new(&instance);
             let mut draw = Draw::new(7);
             let last = evaluation.met_round.unwrap_or(instance.horizon);
-            for kind in KINDS {
+            for kind in KINDS.into_iter().filter(|&kind| kind != Kind::Sooner) {
                 for size in [1, 10, 100] {
                     let only = area.neighbourhood(kind, &plan, &evaluation, last, size, &mut draw);
                     for m in plan.as_slice() {
@@ -652,7 +689,7 @@ mod tests {
             drawn[weights.draw(&mut draw)] += 1;
         }
         assert!(drawn[0] > drawn[2], "{drawn:?}");
-        for other in [1, 3, 4] {
+        for other in [1, 3, 4, 5] {
             assert!(drawn[2] > 3 * drawn[other], "{drawn:?}");
             assert!(drawn[other] > 0, "{drawn:?}");
         }
@@ -701,6 +738,7 @@ mod tests {
             nodes: 100,
             size: 50,
             seed: 1,
+            simulations: 1_000,
             deadline: Deadline::NONE,
         };
         let found = neighbourhood_search(&instance, costly, &options, limits, &mut |_| {});

@@ -16,6 +16,7 @@ mod lns;
 mod reliable;
 mod robust;
 mod second_search;
+mod sooner;
 
 pub use alternatives::{alternatives, Alternatives};
 pub use backend::{numerical_failures, Solver};
@@ -495,6 +496,10 @@ const NEIGHBOURHOODS_IN_TIME: usize = 1000;
 const NODES_PER_NEIGHBOURHOOD: u64 = 400;
 const NEIGHBOURHOOD_SIZE: usize = 150;
 const NEIGHBOURHOOD_SHARE: f64 = 0.6;
+/// The simulations of each try toward a sooner plan among the
+/// neighbourhoods (see `lns::Kind::Sooner`): a fifth of the local search's
+/// most, so that a kind that rarely pays costs little when drawn.
+const SOONER_SIMULATIONS: u64 = 30_000;
 
 /// Who runs a search (see [`searched`]): the command's own, alone or with
 /// a second search beside it, or that second search.
@@ -590,6 +595,10 @@ fn searched(
         let limits = local_search_limits(starts, options.deadline, searcher, found.is_some());
         stage("improving the first plan by local search");
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
+        if let Some(plan) = found.take() {
+            stage("bringing the met round forward by local search");
+            found = Some(sooner::sooner(instance, plan, limits, tuning, &mut record));
+        }
     }
     if starts >= tuning.neighbourhoods_from {
         if let Some(shared) = searcher.shared {
@@ -607,6 +616,7 @@ fn searched(
                 nodes: NODES_PER_NEIGHBOURHOOD,
                 size: NEIGHBOURHOOD_SIZE,
                 seed: searcher.seed,
+                simulations: SOONER_SIMULATIONS,
                 deadline: if searcher.second {
                     options.deadline
                 } else {

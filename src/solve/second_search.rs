@@ -345,6 +345,7 @@ mod tests {
             nodes: 50,
             size: 20,
             seed: 1,
+            simulations: 1_000,
             deadline: Deadline::NONE,
         };
         let searched = |shared: Option<&SharedBest>| {
