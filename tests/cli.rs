@@ -240,6 +240,24 @@ fn large_model(dir: &std::path::Path) -> std::path::PathBuf {
     model
 }
 
+/// Asserts that `seqplan check` finds the plan `printed` (JSON) valid for
+/// `model`, through a file in `dir`.
+fn assert_valid_by_check(dir: &std::path::Path, model: &str, printed: &str) {
+    let file = dir.join("plan.json");
+    std::fs::write(&file, printed).unwrap();
+    let check = stdout_of(&[
+        "check",
+        model,
+        file.to_str().unwrap(),
+        "--effort",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let check: Value = serde_json::from_str(&check).unwrap();
+    assert_eq!(check["valid"], true, "{check:#}");
+}
+
 /// On a large model (120 moves, 36 rounds) a local search improves the
 /// greedy plan before the branch and bound, for a fixed number of
 /// simulations: with no nodes to spend, the plan is the same on every run
@@ -319,19 +337,7 @@ fn the_local_search_brings_the_met_round_forward() {
     let (without, _) = plan_with(&["--without", "sooner"]);
     let met = |plan: &Value| plan["met_round"].as_u64().unwrap();
     assert!(met(&sooner) < met(&without), "{sooner:#}\n{without:#}");
-    let file = dir.path().join("plan.json");
-    std::fs::write(&file, printed).unwrap();
-    let check = stdout_of(&[
-        "check",
-        model,
-        file.to_str().unwrap(),
-        "--effort",
-        "0",
-        "--format",
-        "json",
-    ]);
-    let check: Value = serde_json::from_str(&check).unwrap();
-    assert_eq!(check["valid"], true, "{check:#}");
+    assert_valid_by_check(dir.path(), model, &printed);
 }
 
 /// Under a time limit on a large model, a second search runs beside the
@@ -352,19 +358,7 @@ fn under_a_time_limit_the_plan_is_the_best_the_searches_found() {
             plan["status"] == "feasible" || plan["status"] == "optimal",
             "{plan:#}"
         );
-        let file = dir.path().join("plan.json");
-        std::fs::write(&file, printed).unwrap();
-        let check = stdout_of(&[
-            "check",
-            model,
-            file.to_str().unwrap(),
-            "--effort",
-            "0",
-            "--format",
-            "json",
-        ]);
-        let check: Value = serde_json::from_str(&check).unwrap();
-        assert_eq!(check["valid"], true, "{check:#}");
+        assert_valid_by_check(dir.path(), model, &printed);
         assert_eq!(plan["objectives"][0]["name"], "earliest");
         let earliest = plan["objectives"][0]["value"].as_f64().unwrap();
         if plan["status"] == "feasible" {
