@@ -7,6 +7,7 @@
 
 use crate::model::{ActionIdx, ExpectationKind, Instance, RedLineKind};
 use crate::plan::{Move, Moves};
+use crate::presolve::{completion, ready_from};
 use crate::simulate::{simulate, ViolationKind};
 use crate::solve::Deadline;
 
@@ -216,7 +217,6 @@ fn over_budget(
 /// simulator would find the start breaks a rule, and checking first spares
 /// a simulation per move that waits for another.
 fn requirements_done(instance: &Instance, moves: &[Move], action: ActionIdx, round: u32) -> bool {
-    use crate::presolve::{completion, ready_from};
     let actions = &instance.model.actions;
     actions[action].requires.iter().all(|requirement| {
         let duration = actions[requirement.action].duration;

@@ -636,10 +636,11 @@ impl Mend<'_, '_> {
     /// requirement (or the move a `not_before` line waits for) added or
     /// moved before the move that needs it, or that move moved later; a
     /// move started outside its `when` band moved later, or a move that
-    /// pushes the meter toward the band added before it; an expected move added or brought before its deadline; a move
-    /// that pushes a meter toward the band an expectation asks of it
-    /// added; a use started while an earlier one runs moved after it or
-    /// dropped. `None` for the other rules, which the blind changes handle.
+    /// pushes the meter toward the band added before it; an expected move
+    /// added or brought before its deadline; a move that pushes a meter
+    /// toward the band an expectation asks of it added; a use started
+    /// while an earlier one runs moved after it or dropped. `None` for the
+    /// other rules, which the blind changes handle.
     fn repair(&self, violation: &Violation, draw: &mut Draw) -> Option<Vec<Move>> {
         let instance = self.instance;
         match violation.kind {

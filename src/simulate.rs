@@ -487,16 +487,13 @@ impl<'a, 'm> Simulation<'a, 'm> {
         let mut of_party = vec![vec![0u32; rounds]; limits.per_party.len()];
         for &(a, s) in &self.moves {
             let party = model.actions[a].by;
-            let end = ((s + self.duration(a)) as usize).min(rounds);
-            for t in s as usize..end {
-                in_progress[t] += 1;
-                for (k, _) in limits
-                    .per_party
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.0 == party)
-                {
-                    of_party[k][t] += 1;
+            let run = s as usize..((s + self.duration(a)) as usize).min(rounds);
+            for count in &mut in_progress[run.clone()] {
+                *count += 1;
+            }
+            for (k, _) in (limits.per_party.iter().enumerate()).filter(|(_, l)| l.0 == party) {
+                for count in &mut of_party[k][run.clone()] {
+                    *count += 1;
                 }
             }
         }

@@ -157,19 +157,14 @@ pub(super) fn search_sharing(
         let kind = KINDS[turn];
         let size = &mut sizes[turn];
         if kind == Kind::Sooner {
-            let simulations = limits.simulations;
-            let gain = match a_round_sooner(
-                instance,
-                &best,
-                crate::improve::Limits {
-                    simulations,
-                    until_valid: simulations,
-                    seed: draw.next(),
-                    deadline: limits.deadline,
-                },
-                &options.tuning,
-                on_better,
-            ) {
+            let try_limits = crate::improve::Limits {
+                simulations: limits.simulations,
+                until_valid: limits.simulations,
+                seed: draw.next(),
+                deadline: limits.deadline,
+            };
+            let gain = match a_round_sooner(instance, &best, try_limits, &options.tuning, on_better)
+            {
                 Try::Sooner(found) => {
                     best_evaluation = simulate(instance, &found);
                     best = found;

@@ -45,6 +45,7 @@ pub(super) fn sooner(
         }
         let try_limits = Limits {
             seed: seed_of_try(limits.seed, attempt),
+            until_valid: limits.simulations,
             ..limits
         };
         match a_round_sooner(instance, &plan, try_limits, tuning, on_better) {
@@ -71,8 +72,9 @@ pub(super) enum Try {
 }
 
 /// One try: the local search from `plan` with every deadline one round
-/// before its met round, for `limits`' simulations (no more while it has
-/// no valid plan). Each better plan it finds is shown to `on_better`.
+/// before its met round, within `limits` (every caller gives it as many
+/// simulations while it has no valid plan as after). Each better plan it
+/// finds is shown to `on_better`.
 pub(super) fn a_round_sooner(
     instance: &Instance,
     plan: &Moves,
@@ -89,10 +91,6 @@ pub(super) fn a_round_sooner(
         .filter(|&met| met > 1 && evaluation.is_valid())
     else {
         return Try::Unwanted;
-    };
-    let limits = Limits {
-        until_valid: limits.simulations,
-        ..limits
     };
     if let Some(found) = improve(&due_by(instance, met - 1), Some(plan), limits, on_better) {
         tracing::debug!(met = simulate(instance, &found).met_round, "a plan sooner");
