@@ -318,6 +318,7 @@ fn neighbourhoods(
         size,
         seed,
         simulations: 1_000,
+        earliest: None,
         deadline: Deadline::NONE,
     };
     let mut reported = Vec::new();
@@ -383,6 +384,7 @@ fn neighbourhoods_improve_the_searched_plan_of_large_models() {
             size: 150,
             seed: 1,
             simulations: 30_000,
+            earliest: None,
             deadline: Deadline::NONE,
         };
         let found = neighbourhood_search(

@@ -46,6 +46,10 @@ pub struct Limits {
     /// The simulations of each try of the local search toward a sooner
     /// plan, drawn among the neighbourhoods (see `solve::sooner`).
     pub simulations: u64,
+    /// A met round proven the earliest (see `solve::sooner`): no try
+    /// toward a sooner plan is made from a plan that meets everything by
+    /// it.
+    pub earliest: Option<u32>,
     /// A moment to stop at even with solves left.
     pub deadline: Deadline,
 }
@@ -157,6 +161,10 @@ pub(super) fn search_sharing(
         let kind = KINDS[turn];
         let size = &mut sizes[turn];
         if kind == Kind::Sooner {
+            if limits.earliest.is_some() && best_evaluation.met_round <= limits.earliest {
+                weights.update(turn, Gain::None);
+                continue;
+            }
             let try_limits = crate::improve::Limits {
                 simulations: limits.simulations,
                 until_valid: limits.simulations,
@@ -734,6 +742,7 @@ mod tests {
             size: 50,
             seed: 1,
             simulations: 1_000,
+            earliest: None,
             deadline: Deadline::NONE,
         };
         let found = neighbourhood_search(&instance, costly, &options, limits, &mut |_| {});

@@ -550,11 +550,14 @@ fn searches_first(instance: &Instance, tuning: &Tuning) -> bool {
 
 /// On a large program, the greedy plan improved by the local search of
 /// [`crate::improve`] (or the plan it finds when the greedy walk finds
-/// none), then by the large-neighbourhood search of [`lns`]; else the
-/// greedy plan. Their work is a fixed number of simulations and of
-/// branch-and-bound nodes, so that the same command gives the same plan;
-/// a time limit may cut them short. With a second search beside it (see
-/// [`second_search`]), the better of the two searches' plans.
+/// none) and brought sooner by [`sooner`], then by the
+/// large-neighbourhood search of [`lns`]; else the greedy plan. Their
+/// work is a fixed number of simulations and of branch-and-bound nodes,
+/// so that the same command gives the same plan; a time limit may cut
+/// them short. With a second search beside it (see [`second_search`]),
+/// the better of the two searches' plans, and the first search skips its
+/// neighbourhoods once the branch and bound has proved its met round the
+/// earliest.
 fn searched(
     instance: &Instance,
     greedy: Option<Moves>,
@@ -591,14 +594,31 @@ fn searched(
         }
     };
     let mut found = greedy;
+    let mut earliest = None;
     if starts >= tuning.local_search_from {
         let limits = local_search_limits(starts, options.deadline, searcher, found.is_some());
         stage("improving the first plan by local search");
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
         if let Some(plan) = found.take() {
             stage("bringing the met round forward by local search");
-            found = Some(sooner::sooner(instance, plan, limits, tuning, &mut record));
+            let brought = sooner::sooner(instance, plan, limits, options, &mut record);
+            found = Some(brought.plan);
+            earliest = brought.earliest;
         }
+    }
+    if let Some(shared) = searcher
+        .shared
+        .filter(|_| earliest.is_some() && !searcher.second)
+    {
+        // With the met round proven the earliest, the branch and bound has
+        // the later levels left on a program cut to it, and is often the
+        // faster way to the cheapest plan there; the second search's
+        // neighbourhoods go on beside it.
+        tracing::debug!(
+            ?earliest,
+            "the first search hands its core to the branch and bound"
+        );
+        return shared.best().or(found);
     }
     if starts >= tuning.neighbourhoods_from {
         if let Some(shared) = searcher.shared {
@@ -617,6 +637,7 @@ fn searched(
                 size: NEIGHBOURHOOD_SIZE,
                 seed: searcher.seed,
                 simulations: SOONER_SIMULATIONS,
+                earliest,
                 deadline: if searcher.second {
                     options.deadline
                 } else {
@@ -1011,7 +1032,11 @@ fn earliest_first(
         constraints = tight.rows.len(),
         "rebuilt the program with every deadline at the met round"
     );
-    let hint = warm_start(&clipped, &tight, &report.moves);
+    let from = greedy
+        .filter(|moves| better_than(instance, moves, (&report.moves, &report.evaluation)))
+        .unwrap_or(&report.moves);
+    let hint =
+        warm_start(&clipped, &tight, from).or_else(|| warm_start(&clipped, &tight, &report.moves));
     match solve_milp(instance, &tight, &[], hint, options)? {
         Outcome::Plan(better) => Ok(Outcome::Plan(better)),
         // `earliest` is proven: the next level has at least its
@@ -1034,6 +1059,17 @@ fn earliest_first(
             "no plan meets every expectation by round {met}, which a plan just did"
         ))),
     }
+}
+
+/// Whether `moves` is a valid plan better than `than`, a plan whose met
+/// round is proven the earliest: the later levels' search then starts
+/// from it, rather than from a plan chosen for its met round alone, at
+/// whatever cost.
+fn better_than(instance: &Instance, moves: &Moves, than: (&Moves, &Evaluation)) -> bool {
+    let evaluation = simulate(instance, moves);
+    evaluation.violations.is_empty()
+        && evaluation.met_round.is_some()
+        && crate::improve::compare_valid(instance, (moves, &evaluation), than) == Ordering::Less
 }
 
 /// A valid greedy plan as values of the program's whole-number variables,
@@ -1191,6 +1227,47 @@ pub(super) mod tests {
             &Instance::new(&model, &Overrides::default()).unwrap(),
             &Tuning::NONE,
         )
+    }
+
+    /// The later levels start from the plan found before the branch and
+    /// bound when it is valid and better than the one the first level
+    /// gave, and from that one otherwise.
+    #[test]
+    fn the_later_levels_start_from_the_better_plan() {
+        let text = r#"{"seqplan": 1, "name": "t", "horizon": 4, "parties": [{"id": "p"}],
+            "actions": [{"id": "a", "by": "p", "cost": 1}, {"id": "b", "by": "p", "cost": 5},
+                        {"id": "c", "by": "p", "cost": 1, "requires": [{"action": "a"}]}],
+            "expectations": [{"id": "e", "action": "a", "by": 4}],
+            "objective": ["earliest", "cheapest"]}"#;
+        let model = validate(&parse_model(text, "t").unwrap(), "t")
+            .unwrap()
+            .model;
+        let instance = Instance::new(&model, &Overrides::default()).unwrap();
+        let plan = |moves: &[(u32, usize)]| {
+            Moves::new(
+                moves
+                    .iter()
+                    .map(|&(round, action)| Move { round, action })
+                    .collect(),
+            )
+        };
+        let lean = plan(&[(1, 0)]);
+        let padded = plan(&[(1, 0), (1, 1)]);
+        let broken = plan(&[(1, 2)]);
+        let padded_evaluation = simulate(&instance, &padded);
+        assert!(padded_evaluation.is_valid());
+        assert!(better_than(&instance, &lean, (&padded, &padded_evaluation)));
+        assert!(!better_than(
+            &instance,
+            &padded,
+            (&padded, &padded_evaluation)
+        ));
+        assert!(!simulate(&instance, &broken).is_valid());
+        assert!(!better_than(
+            &instance,
+            &broken,
+            (&padded, &padded_evaluation)
+        ));
     }
 
     /// The second search, from nothing, looks for a first plan until the

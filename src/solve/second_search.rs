@@ -346,6 +346,7 @@ mod tests {
             size: 20,
             seed: 1,
             simulations: 1_000,
+            earliest: None,
             deadline: Deadline::NONE,
         };
         let searched = |shared: Option<&SharedBest>| {
