@@ -226,15 +226,24 @@ fn json_plan(args: &[&str]) -> (Value, String) {
 /// `dir`: large enough for the searches that run before the branch and
 /// bound.
 fn large_model(dir: &std::path::Path) -> std::path::PathBuf {
-    let model = dir.join("large.json");
+    generated_model(dir, "mixed", "120x36", "1")
+}
+
+/// A model of `family` of `size` ("actions x horizon") from `seed`, from
+/// `seqplan generate`, written in `dir`.
+fn generated_model(dir: &std::path::Path, family: &str, size: &str, seed: &str) -> PathBuf {
+    let (actions, horizon) = size.split_once('x').unwrap();
+    let model = dir.join(format!("{family}_{size}_{seed}.json"));
     let generate = [
         "generate",
+        "--family",
+        family,
         "--actions",
-        "120",
+        actions,
         "--horizon",
-        "36",
+        horizon,
         "--seed",
-        "1",
+        seed,
     ];
     std::fs::write(&model, stdout_of(&generate)).unwrap();
     model
@@ -316,19 +325,7 @@ fn local_search_improves_the_first_plan_the_same_way_every_time() {
 #[test]
 fn the_local_search_brings_the_met_round_forward() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("chains.json");
-    let generate = [
-        "generate",
-        "--family",
-        "chains",
-        "--actions",
-        "50",
-        "--horizon",
-        "40",
-        "--seed",
-        "4",
-    ];
-    std::fs::write(&model, stdout_of(&generate)).unwrap();
+    let model = generated_model(dir.path(), "chains", "50x40", "4");
     let model = model.to_str().unwrap();
     let plan_with = |extra: &[&str]| json_plan(&[&[model, "--effort", "0"][..], extra].concat());
     let (sooner, printed) = plan_with(&[]);
@@ -434,19 +431,7 @@ fn neighbourhoods_improve_the_searched_plan_the_same_way_every_time() {
 #[test]
 fn effort_stops_the_search_at_the_same_plan_every_time() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("hard.json");
-    let generate = [
-        "generate",
-        "--family",
-        "mixed",
-        "--actions",
-        "40",
-        "--horizon",
-        "16",
-        "--seed",
-        "3",
-    ];
-    std::fs::write(&model, stdout_of(&generate)).unwrap();
+    let model = generated_model(dir.path(), "mixed", "40x16", "3");
     let model = model.to_str().unwrap();
     let plan_with = |effort: &str| json_plan(&[model, "--effort", effort]);
     let (small, first) = plan_with("40");

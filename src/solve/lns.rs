@@ -29,8 +29,8 @@ use crate::simulate::{simulate, Evaluation};
 
 use super::second_search::SharedBest;
 use super::sooner::{a_round_sooner, Try};
-use super::{due_by, earliest_leads, solve_milp, warm_start};
-use super::{Deadline, Effort, History, Outcome, SolveOptions};
+use super::{due_by, earliest_leads, solve_small, warm_start};
+use super::{Deadline, Outcome, SolveOptions};
 
 /// How much the search may do, and its seed.
 #[derive(Debug, Clone, Copy)]
@@ -212,22 +212,13 @@ pub(super) fn search_sharing(
             continue;
         };
         startless = 0;
-        let budget = options
-            .effort
-            .left()
-            .map_or(limits.nodes, |left| left.min(limits.nodes));
-        let effort = Effort::nodes(budget);
-        let small = SolveOptions {
-            deadline: limits.deadline,
-            effort: effort.clone(),
-            history: History::silent(),
-            solver: options.solver.for_small_programs(),
-            tuning: options.tuning,
-        };
-        let result = solve_milp(instance, &milp, &[], Some(hint), &small);
-        let used = budget - effort.left().unwrap_or(0);
-        options.effort.spend(used);
-        options.history.add_work(used);
+        let (result, used) = solve_small(
+            instance,
+            &milp,
+            Some(hint),
+            options,
+            (limits.nodes, limits.deadline),
+        );
         solved += 1;
         let (found, proven) = match result {
             Ok(Outcome::Plan(report)) => {
@@ -618,6 +609,7 @@ mod tests {
     use super::*;
     use crate::generate::{generate_model, Family, Size};
     use crate::model::Overrides;
+    use crate::solve::History;
 
     /// Every neighbourhood keeps each move of the plan where it is (so the
     /// plan is the small program's incumbent), frees no more than its size,

@@ -310,14 +310,10 @@ fn keep_the_better(
     if instance.relaxable {
         return;
     }
-    let evaluation = simulate(instance, &first);
-    if !evaluation.violations.is_empty() || evaluation.met_round.is_none() {
+    let Some(evaluation) = better_than(instance, &first, (&report.moves, &report.evaluation))
+    else {
         return;
-    }
-    let ours = (&report.moves, &report.evaluation);
-    if crate::improve::compare_valid(instance, (&first, &evaluation), ours) != Ordering::Less {
-        return;
-    }
+    };
     let model = instance.model;
     let bound = report
         .bound
@@ -1033,7 +1029,7 @@ fn earliest_first(
         "rebuilt the program with every deadline at the met round"
     );
     let from = greedy
-        .filter(|moves| better_than(instance, moves, (&report.moves, &report.evaluation)))
+        .filter(|moves| better_than(instance, moves, (&report.moves, &report.evaluation)).is_some())
         .unwrap_or(&report.moves);
     let hint =
         warm_start(&clipped, &tight, from).or_else(|| warm_start(&clipped, &tight, &report.moves));
@@ -1061,15 +1057,21 @@ fn earliest_first(
     }
 }
 
-/// Whether `moves` is a valid plan better than `than`, a plan whose met
-/// round is proven the earliest: the later levels' search then starts
-/// from it, rather than from a plan chosen for its met round alone, at
-/// whatever cost.
-fn better_than(instance: &Instance, moves: &Moves, than: (&Moves, &Evaluation)) -> bool {
+/// The simulator's evaluation of `moves` when it is a valid plan that
+/// meets everything and is better than `than`: in [`earliest_first`], the
+/// plan the later levels' search starts from, rather than one chosen for
+/// its met round alone, at whatever cost; in [`keep_the_better`], the
+/// plan kept over the backend's.
+fn better_than(
+    instance: &Instance,
+    moves: &Moves,
+    than: (&Moves, &Evaluation),
+) -> Option<Evaluation> {
     let evaluation = simulate(instance, moves);
-    evaluation.violations.is_empty()
+    let better = evaluation.violations.is_empty()
         && evaluation.met_round.is_some()
-        && crate::improve::compare_valid(instance, (moves, &evaluation), than) == Ordering::Less
+        && crate::improve::compare_valid(instance, (moves, &evaluation), than) == Ordering::Less;
+    better.then_some(evaluation)
 }
 
 /// A valid greedy plan as values of the program's whole-number variables,
@@ -1188,6 +1190,36 @@ pub(super) fn solve_milp(
     }))
 }
 
+/// [`solve_milp`] on a small program (a neighbourhood, a probe) with a
+/// budget of its own, `(nodes, deadline)`, drawn from the command's: at
+/// most `nodes` branch-and-bound nodes, fewer when the command's effort
+/// has fewer left, each counted against it and in its history (and
+/// returned beside the outcome). Its
+/// improvements stay out of the history (its bounds hold for the small
+/// program only), and it is handed the backend for small programs.
+pub(super) fn solve_small(
+    instance: &Instance,
+    milp: &Milp,
+    hint: Option<Vec<(VarId, f64)>>,
+    options: &SolveOptions,
+    (nodes, deadline): (u64, Deadline),
+) -> (Result<Outcome, Error>, u64) {
+    let budget = options.effort.left().map_or(nodes, |left| left.min(nodes));
+    let effort = Effort::nodes(budget);
+    let small = SolveOptions {
+        deadline,
+        effort: effort.clone(),
+        history: History::silent(),
+        solver: options.solver.for_small_programs(),
+        tuning: options.tuning,
+    };
+    let result = solve_milp(instance, milp, &[], hint, &small);
+    let used = budget - effort.left().unwrap_or(0);
+    options.effort.spend(used);
+    options.history.add_work(used);
+    (result, used)
+}
+
 /// The simulator's evaluation of a solver plan, which must be valid.
 pub(super) fn checked(instance: &Instance, moves: &Moves) -> Result<Evaluation, Error> {
     let evaluation = simulate(instance, moves);
@@ -1256,18 +1288,10 @@ pub(super) mod tests {
         let broken = plan(&[(1, 2)]);
         let padded_evaluation = simulate(&instance, &padded);
         assert!(padded_evaluation.is_valid());
-        assert!(better_than(&instance, &lean, (&padded, &padded_evaluation)));
-        assert!(!better_than(
-            &instance,
-            &padded,
-            (&padded, &padded_evaluation)
-        ));
+        assert!(better_than(&instance, &lean, (&padded, &padded_evaluation)).is_some());
+        assert!(better_than(&instance, &padded, (&padded, &padded_evaluation)).is_none());
         assert!(!simulate(&instance, &broken).is_valid());
-        assert!(!better_than(
-            &instance,
-            &broken,
-            (&padded, &padded_evaluation)
-        ));
+        assert!(better_than(&instance, &broken, (&padded, &padded_evaluation)).is_none());
     }
 
     /// The second search, from nothing, looks for a first plan until the

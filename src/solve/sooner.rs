@@ -17,15 +17,14 @@
 //! ([`probe_sooner`]), which can answer it the other way: that no plan
 //! meets everything sooner, so the met round in hand is the earliest.
 
+use crate::formulate::Milp;
 use crate::improve::{improve, Limits};
 use crate::model::Instance;
 use crate::plan::Moves;
 use crate::simulate::simulate;
 use crate::tuning::Tuning;
 
-use super::{due_by, earliest_leads, solve_milp};
-use super::{Deadline, Effort, History, Outcome, SolveOptions};
-use crate::formulate::Milp;
+use super::{due_by, earliest_leads, solve_small, Deadline, Outcome, SolveOptions};
 
 /// Tries in a row that find no sooner plan before the search stops.
 const MISSES: u32 = 2;
@@ -193,20 +192,7 @@ pub(super) fn probe_sooner(
         levels: whole.levels[..1].to_vec(),
         ..whole
     };
-    let budget = options.effort.left().map_or(nodes, |left| left.min(nodes));
-    let effort = Effort::nodes(budget);
-    let probe = SolveOptions {
-        deadline,
-        effort: effort.clone(),
-        history: History::silent(),
-        solver: options.solver.for_small_programs(),
-        tuning: options.tuning,
-    };
-    let outcome = solve_milp(instance, &first, &[], None, &probe);
-    let used = budget - effort.left().unwrap_or(0);
-    options.effort.spend(used);
-    options.history.add_work(used);
-    match outcome {
+    match solve_small(instance, &first, None, options, (nodes, deadline)).0 {
         Ok(Outcome::Infeasible) => {
             tracing::debug!(
                 met,
