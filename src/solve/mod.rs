@@ -482,6 +482,11 @@ const UNTIL_VALID: u64 = 4;
 /// local search the branch and bound rarely finds a first plan in time.
 const SEARCH_SHARE: f64 = 0.25;
 const SEARCH_SHARE_WITHOUT_PLAN: f64 = 0.5;
+/// The share of the time left after the local search that the tries
+/// toward a sooner met round may take (see [`sooner`]): the met round
+/// leads the objective, and a fresh start may need a second or two at
+/// 120×36.
+const SOONER_SHARE: f64 = 0.5;
 
 /// The small programs the large-neighbourhood search solves (more under a
 /// time limit, until its share of the time is spent), the nodes each may
@@ -567,11 +572,10 @@ fn searched(
     let windows = crate::presolve::start_windows(instance);
     let starts = crate::improve::possible_starts(&windows);
     let model = instance.model;
+    let lowest = order_free_bound(instance, &|a| windows[a].map(|(first, _)| first));
     let bound = matches!(model.objective.first(), Some(Objective::Earliest)).then(|| LevelBound {
         level: 0,
-        bound: f64::from(order_free_bound(instance, &|a| {
-            windows[a].map(|(first, _)| first)
-        })),
+        bound: f64::from(lowest),
         source: BoundSource::OrderFree,
     });
     let mut record = |moves: &Moves| {
@@ -597,9 +601,24 @@ fn searched(
         found = crate::improve::improve(instance, found.as_ref(), limits, &mut record).or(found);
         if let Some(plan) = found.take() {
             stage("bringing the met round forward by local search");
-            let brought = sooner::sooner(instance, plan, limits, options, &mut record);
+            let limits = crate::improve::Limits {
+                deadline: options.deadline.share(SOONER_SHARE),
+                ..limits
+            };
+            let brought = sooner::sooner(
+                instance,
+                plan,
+                limits,
+                lowest,
+                searcher.shared,
+                options,
+                &mut record,
+            );
             found = Some(brought.plan);
             earliest = brought.earliest;
+            if let (Some(shared), Some(round)) = (searcher.shared, earliest) {
+                shared.prove_earliest(round);
+            }
         }
     }
     if let Some(shared) = searcher

@@ -17,7 +17,7 @@
 //! `--effort`, there is no second search and the same command gives the
 //! same plan.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::improve::compare_valid;
@@ -145,6 +145,9 @@ pub(super) struct SharedBest<'i> {
     instance: &'i Instance<'i>,
     best: Mutex<Option<(Moves, Evaluation)>>,
     recording: AtomicBool,
+    /// The met round the branch and bound has proved the earliest, 0
+    /// until it has.
+    earliest: AtomicU32,
 }
 
 impl<'i> SharedBest<'i> {
@@ -154,6 +157,7 @@ impl<'i> SharedBest<'i> {
             instance,
             best: Mutex::new(None),
             recording: AtomicBool::new(true),
+            earliest: AtomicU32::new(0),
         }
     }
 
@@ -201,6 +205,24 @@ impl<'i> SharedBest<'i> {
     /// The best plan so far.
     pub(super) fn best(&self) -> Option<Moves> {
         self.lock().as_ref().map(|(moves, _)| moves.clone())
+    }
+
+    /// The met round of the best plan so far.
+    pub(super) fn met_round(&self) -> Option<u32> {
+        self.lock()
+            .as_ref()
+            .and_then(|(_, evaluation)| evaluation.met_round)
+    }
+
+    /// Tells the other search that no plan meets everything before
+    /// `round`, so that it aims none of its tries there.
+    pub(super) fn prove_earliest(&self, round: u32) {
+        self.earliest.fetch_max(round, Ordering::Relaxed);
+    }
+
+    /// The met round proved the earliest, if one has been.
+    pub(super) fn proven_earliest(&self) -> Option<u32> {
+        Some(self.earliest.load(Ordering::Relaxed)).filter(|&round| round > 0)
     }
 
     /// Stops recording the plans kept in the history.

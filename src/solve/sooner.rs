@@ -7,6 +7,13 @@
 //! earlier). A plan it finds meets everything by R − 1; the search
 //! repeats from it, until two tries in a row find none.
 //!
+//! Between those tries the local search also starts afresh, from no
+//! plan, with every deadline at a round well before R: the plan in hand
+//! was built around the later deadlines, and a plan built for the
+//! earlier ones from the start often meets them where it cannot be
+//! mended to (`chains` 120×36 seed 2: the tries from the plan in hand
+//! stop at R 29, a fresh start with every deadline at 23 finds one).
+//!
 //! The neighbourhoods of [`super::lns`] rarely do this: on `chains` models
 //! the met round waits on a chain of a dozen moves and on the meters their
 //! `when` bands read, and a small program that frees all of them is too
@@ -24,6 +31,7 @@ use crate::plan::Moves;
 use crate::simulate::simulate;
 use crate::tuning::Tuning;
 
+use super::second_search::SharedBest;
 use super::{due_by, earliest_leads, solve_small, Deadline, Outcome, SolveOptions};
 
 /// Tries in a row that find no sooner plan before the search stops.
@@ -37,24 +45,71 @@ const MISSES: u32 = 2;
 /// is asked the same question ([`probe_sooner`]): a proof that no plan
 /// meets everything sooner ends the search there (the plan's met round is
 /// then returned as the earliest), and a sooner plan it finds is taken up.
-/// Each sooner plan is shown to `on_better`. `plan` itself unless
-/// `earliest` leads, the step is on and `plan` is valid. The same
-/// arguments, without a deadline, give the same plan.
+/// After each try that misses, and after every other once two in a row
+/// have, the local search starts afresh, from no plan, with every
+/// deadline at a round well before the met round ([`fresh_target`]),
+/// and [`FRESH_UNTIL_VALID`] times `limits`' simulations: a plan built
+/// for the earlier deadlines from the start often meets them where the
+/// plan in hand, built around the later ones, cannot be mended to. A
+/// fresh plan found is taken up and tried again a round sooner; a fresh
+/// try that misses raises the next one's target above its own. The
+/// targets are drawn between `lowest` (no plan meets everything sooner:
+/// the order-free bound) and the soonest met round known, the other
+/// search's too when there is one (`shared`), and above the round it
+/// has proved the earliest. Each sooner plan is shown to `on_better`.
+/// `plan` itself unless `earliest` leads, the step is on and `plan` is
+/// valid. The same arguments, without a deadline or a `shared`, give
+/// the same plan.
 pub(super) fn sooner(
     instance: &Instance,
     mut plan: Moves,
     limits: Limits,
+    lowest: u32,
+    shared: Option<&SharedBest>,
     options: &SolveOptions,
     on_better: &mut dyn FnMut(&Moves),
 ) -> Brought {
     let mut misses = 0;
     let mut probed = None;
+    let mut lowest = lowest;
+    let mut fresh_next = false;
     for attempt in 1.. {
-        if misses == MISSES || limits.deadline.passed() {
+        if limits.deadline.passed() {
             break;
         }
+        let seed = seed_of_try(limits.seed, attempt);
+        if fresh_next || misses >= MISSES {
+            fresh_next = false;
+            let Some(target) = fresh_target_now(instance, &plan, lowest, shared) else {
+                if misses >= MISSES {
+                    break;
+                }
+                continue;
+            };
+            let fresh_limits = Limits {
+                seed,
+                until_valid: limits.simulations.saturating_mul(FRESH_UNTIL_VALID),
+                ..limits
+            };
+            match a_try_by(
+                instance,
+                target,
+                None,
+                fresh_limits,
+                &options.tuning,
+                on_better,
+            ) {
+                Try::Sooner(found) => {
+                    plan = found;
+                    misses = 0;
+                }
+                Try::Missed => lowest = target + 1,
+                Try::Unwanted => break,
+            }
+            continue;
+        }
         let try_limits = Limits {
-            seed: seed_of_try(limits.seed, attempt),
+            seed,
             until_valid: limits.simulations,
             ..limits
         };
@@ -65,6 +120,7 @@ pub(super) fn sooner(
             }
             Try::Missed => {
                 misses += 1;
+                fresh_next = true;
                 let met = simulate(instance, &plan).met_round;
                 if probed == Some(met) {
                     continue;
@@ -93,6 +149,45 @@ pub(super) fn sooner(
         plan,
         earliest: None,
     }
+}
+
+/// The simulations of a fresh try, in those of a try from the plan in
+/// hand: a fresh start spends its first on finding a valid plan at all.
+const FRESH_UNTIL_VALID: u64 = 4;
+
+/// The next fresh try's target ([`fresh_target`]) from the soonest met
+/// round known, `plan`'s or the other search's, and above `lowest` and
+/// any round the other search has proved the earliest; `None` when no
+/// round is left between them.
+fn fresh_target_now(
+    instance: &Instance,
+    plan: &Moves,
+    lowest: u32,
+    shared: Option<&SharedBest>,
+) -> Option<u32> {
+    let own = simulate(instance, plan).met_round?;
+    let met = shared
+        .and_then(SharedBest::met_round)
+        .map_or(own, |theirs| theirs.min(own));
+    let lowest = shared
+        .and_then(SharedBest::proven_earliest)
+        .map_or(lowest, |proven| proven.max(lowest));
+    fresh_target(lowest, met)
+}
+
+/// The round a fresh start aims every deadline at, from a plan met in
+/// round `met` when no plan is known to meet everything before `lowest`:
+/// a third of the way from one to the other, but no more than a quarter
+/// of `met` before it. `None` when `lowest` is `met` or after it, and
+/// when it is less than half of `met`: so loose a bound (round 1 when
+/// every expectation is on a meter, as in `budgets`) says nothing of
+/// where a plan may be, and fresh tries far below any plan only spend
+/// the time the neighbourhoods and the branch and bound would use better.
+fn fresh_target(lowest: u32, met: u32) -> Option<u32> {
+    (lowest < met && lowest.saturating_mul(2) >= met).then(|| {
+        let toward_lowest = lowest + (met - 1 - lowest) / 3;
+        toward_lowest.max(met - (met / 4).max(1))
+    })
 }
 
 /// What [`sooner`] gives.
@@ -133,9 +228,6 @@ pub(super) fn a_round_sooner(
     tuning: &Tuning,
     on_better: &mut dyn FnMut(&Moves),
 ) -> Try {
-    if !(tuning.sooner && earliest_leads(instance, tuning)) {
-        return Try::Unwanted;
-    }
     let evaluation = simulate(instance, plan);
     let Some(met) = evaluation
         .met_round
@@ -143,11 +235,35 @@ pub(super) fn a_round_sooner(
     else {
         return Try::Unwanted;
     };
-    if let Some(found) = improve(&due_by(instance, met - 1), Some(plan), limits, on_better) {
-        tracing::debug!(met = simulate(instance, &found).met_round, "a plan sooner");
+    a_try_by(instance, met - 1, Some(plan), limits, tuning, on_better)
+}
+
+/// One try: the local search with every deadline at round `due`, from
+/// `from` or, with `None`, afresh, within `limits`. Each better plan it
+/// finds is shown to `on_better`: any valid plan meets everything by
+/// `due`.
+fn a_try_by(
+    instance: &Instance,
+    due: u32,
+    from: Option<&Moves>,
+    limits: Limits,
+    tuning: &Tuning,
+    on_better: &mut dyn FnMut(&Moves),
+) -> Try {
+    if !(tuning.sooner && earliest_leads(instance, tuning)) {
+        return Try::Unwanted;
+    }
+    let fresh = from.is_none();
+    if let Some(found) = improve(&due_by(instance, due), from, limits, on_better) {
+        tracing::debug!(
+            due,
+            fresh,
+            met = simulate(instance, &found).met_round,
+            "a plan sooner"
+        );
         Try::Sooner(found)
     } else {
-        tracing::debug!(due = met - 1, "no plan sooner");
+        tracing::debug!(due, fresh, "no plan sooner");
         Try::Missed
     }
 }
@@ -281,9 +397,17 @@ mod tests {
         };
         let mut shown = 0;
         let options = SolveOptions::within(None);
-        let brought = sooner(&instance, late.clone(), limits, &options, &mut |_| {
-            shown += 1;
-        });
+        let brought = sooner(
+            &instance,
+            late.clone(),
+            limits,
+            1,
+            None,
+            &options,
+            &mut |_| {
+                shown += 1;
+            },
+        );
         let found = brought.plan;
         let after = simulate(&instance, &found);
         assert!(after.is_valid(), "{:?}", after.violations);
@@ -303,6 +427,8 @@ mod tests {
                 &instance,
                 late.clone(),
                 limits,
+                1,
+                None,
                 &options.with_tuning(off),
                 &mut |_| {}
             )
@@ -339,6 +465,91 @@ mod tests {
         assert!(!simulate(&instance, &broken).is_valid());
         let probe = probe_sooner(&instance, &broken, &options, 500, Deadline::NONE);
         assert!(matches!(probe, Probe::Unknown));
+    }
+
+    /// A fresh try aims between the lower bound and the met round, never
+    /// more than a quarter of the met round before it, and not at all
+    /// when no round is left between them or the bound is below half the
+    /// met round.
+    #[test]
+    fn a_fresh_target_lies_between_the_bound_and_the_met_round() {
+        for met in 1..=60 {
+            for lowest in 0..=met + 2 {
+                let target = fresh_target(lowest, met);
+                if lowest >= met || 2 * lowest < met {
+                    assert_eq!(target, None, "lowest {lowest}, met {met}");
+                    continue;
+                }
+                let target = target.expect("a round between them");
+                assert!(
+                    lowest <= target && target < met,
+                    "{lowest} ≤ {target} < {met}"
+                );
+                assert!(
+                    target >= met - (met / 4).max(1),
+                    "{target} too far before {met}"
+                );
+            }
+        }
+        // A loose bound: none; a half: a quarter before; a close one: a
+        // third of the way.
+        assert_eq!(fresh_target(1, 30), None);
+        assert_eq!(fresh_target(14, 30), None);
+        assert_eq!(fresh_target(15, 30), Some(23));
+        assert_eq!(fresh_target(22, 30), Some(24));
+        assert_eq!(fresh_target(29, 30), Some(29));
+    }
+
+    /// From no plan, a fresh try meets every deadline brought to round 2
+    /// (the earliest the chain allows) and misses at round 1.
+    #[test]
+    fn a_fresh_start_meets_the_deadlines_it_aims_at_or_misses() {
+        let model = chain_behind_a_meter();
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let limits = Limits {
+            simulations: 2_000,
+            until_valid: 2_000,
+            seed: 3,
+            deadline: Deadline::NONE,
+        };
+        let mut shown = Vec::new();
+        let Try::Sooner(found) = a_try_by(&instance, 2, None, limits, &Tuning::ALL, &mut |moves| {
+            shown.push(moves.clone());
+        }) else {
+            panic!("no plan meets everything by round 2 from a fresh start");
+        };
+        let evaluation = simulate(&instance, &found);
+        assert!(evaluation.is_valid(), "{:?}", evaluation.violations);
+        assert!(evaluation.met_round <= Some(2), "{found:?}");
+        assert!(shown.contains(&found));
+        let missed = a_try_by(&instance, 1, None, limits, &Tuning::ALL, &mut |_| {});
+        assert!(matches!(missed, Try::Missed));
+    }
+
+    /// The targets follow the other search: below its plan's met round
+    /// when it is the sooner, and none at or before a round it proved
+    /// the earliest.
+    #[test]
+    fn the_fresh_targets_follow_the_other_search() {
+        let model = chain_behind_a_meter();
+        let instance = Instance::new(&model, &Overrides::default()).expect("an instance");
+        let late = chain_at(8, 9, 10);
+        assert_eq!(fresh_target_now(&instance, &late, 5, None), Some(8));
+        let shared = SharedBest::new(&instance);
+        let options = SolveOptions::within(None);
+        assert!(shared.offer(&chain_at(3, 4, 5), &options, None));
+        assert_eq!(
+            fresh_target_now(&instance, &late, 3, Some(&shared)),
+            Some(4)
+        );
+        assert_eq!(fresh_target_now(&instance, &late, 2, Some(&shared)), None);
+        shared.prove_earliest(3);
+        assert_eq!(
+            fresh_target_now(&instance, &late, 2, Some(&shared)),
+            Some(4)
+        );
+        shared.prove_earliest(5);
+        assert_eq!(fresh_target_now(&instance, &late, 2, Some(&shared)), None);
     }
 
     /// Each try draws from its own seed.
