@@ -1213,9 +1213,9 @@ pub(super) fn solve_milp(
 /// budget of its own, `(nodes, deadline)`, drawn from the command's: at
 /// most `nodes` branch-and-bound nodes, fewer when the command's effort
 /// has fewer left, each counted against it and in its history (and
-/// returned beside the outcome). Its
-/// improvements stay out of the history (its bounds hold for the small
-/// program only), and it is handed the backend for small programs.
+/// returned beside the outcome). Its improvements stay out of the
+/// history (its bounds hold for the small program only), and it is
+/// handed the backend for small programs.
 pub(super) fn solve_small(
     instance: &Instance,
     milp: &Milp,

@@ -37,6 +37,10 @@ use super::{due_by, earliest_leads, solve_small, Deadline, Outcome, SolveOptions
 /// Tries in a row that find no sooner plan before the search stops.
 const MISSES: u32 = 2;
 
+/// The simulations of a fresh try, in those of a try from the plan in
+/// hand: a fresh start spends its first on finding a valid plan at all.
+const FRESH_UNTIL_VALID: u64 = 4;
+
 /// `plan`, or a valid plan that meets everything sooner, found by the
 /// local search with every deadline one round before the met round in
 /// hand, again and again; each try has `limits`' simulations and its own
@@ -64,14 +68,13 @@ pub(super) fn sooner(
     instance: &Instance,
     mut plan: Moves,
     limits: Limits,
-    lowest: u32,
+    mut lowest: u32,
     shared: Option<&SharedBest>,
     options: &SolveOptions,
     on_better: &mut dyn FnMut(&Moves),
 ) -> Brought {
     let mut misses = 0;
     let mut probed = None;
-    let mut lowest = lowest;
     let mut fresh_next = false;
     for attempt in 1.. {
         if limits.deadline.passed() {
@@ -150,10 +153,6 @@ pub(super) fn sooner(
         earliest: None,
     }
 }
-
-/// The simulations of a fresh try, in those of a try from the plan in
-/// hand: a fresh start spends its first on finding a valid plan at all.
-const FRESH_UNTIL_VALID: u64 = 4;
 
 /// The next fresh try's target ([`fresh_target`]) from the soonest met
 /// round known, `plan`'s or the other search's, and above `lowest` and
